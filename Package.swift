@@ -1,0 +1,52 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Coffer",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "CofferCrypto", targets: ["CofferCrypto"]),
+        .library(name: "Coffer", targets: ["Coffer"]),
+        .executable(name: "coffer", targets: ["coffer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // Only what Swift cannot import from libcrypto directly.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
+        .target(name: "CofferCrypto", dependencies: ["COpenSSL"]),
+        .target(
+            name: "Coffer",
+            dependencies: [
+                "CofferCrypto",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "coffer",
+            dependencies: [
+                "Coffer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "CofferCryptoTests",
+            dependencies: ["CofferCrypto"],
+            resources: [.copy("Vectors")]
+        ),
+        .testTarget(name: "CofferTests", dependencies: ["Coffer", "CofferCrypto"]),
+        .testTarget(name: "CofferCLITests", dependencies: ["Coffer"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,41 @@
+/// What an import did, row by row in aggregate. Rejections name the line and the reason,
+/// never the rejected value.
+public struct ImportReport: Sendable, Equatable, Codable {
+    public struct Rejection: Sendable, Equatable, Codable {
+        public var line: Int
+        public var reason: String
+    }
+
+    public var file: String
+    public var kind: String
+    /// Data rows read (header and blank lines excluded).
+    public var rows = 0
+    public var inserted = 0
+    public var updated = 0
+    /// Rows already present (re-imported orders), skipped so re-runs converge.
+    public var unchanged = 0
+    public var rejected = 0
+    /// The first `maximumListedRejections` rejections, in file order.
+    public var rejections: [Rejection] = []
+    public static let maximumListedRejections = 1000
+
+    mutating func reject(line: Int, reason: String) {
+        rejected += 1
+        if rejections.count < Self.maximumListedRejections {
+            rejections.append(Rejection(line: line, reason: reason))
+        }
+    }
+}
+
+/// Progress of a long operation, for a progress bar.
+public struct WorkProgress: Sendable, Equatable {
+    /// Units done (bytes for imports, customers for rewraps).
+    public var completed: Int
+    /// Total units, when known.
+    public var total: Int?
+    public var unit: String
+}
+
+public enum ImportKind: String, Sendable, CaseIterable {
+    case customers, orders, outcomes
+}

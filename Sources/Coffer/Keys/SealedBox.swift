@@ -1,0 +1,141 @@
+import CofferCrypto
+
+/// What a sealed value belongs to. Bound into the AAD, so a ciphertext moved to another
+/// record, field or purpose fails to open.
+public struct SealContext: Sendable, Equatable {
+    /// The kind of thing sealed; part of the AAD.
+    public enum Kind: UInt8, Sendable {
+        case field = 1
+        case dataKey = 2
+        case order = 3
+        case outcome = 4
+        case keyring = 5
+        case rootCheck = 6
+    }
+    public var kind: Kind
+    /// The owning record (customer id, order id, or 0 for vault-wide values).
+    public var recordID: Int64
+    /// Field or key name.
+    public var name: String
+
+    public init(kind: Kind, recordID: Int64, name: String) {
+        self.kind = kind
+        self.recordID = recordID
+        self.name = name
+    }
+}
+
+/// The versioned, self-describing layout of every ciphertext the vault stores:
+///
+/// ```
+/// format (1) | key version (4, big-endian) | nonce (12) | ciphertext | tag (16)
+/// ```
+///
+/// The AAD is `"coffer" | format | kind | key version | record id (8) | name length (2) | name`:
+/// the header is authenticated, so flipping any bit of a stored value — header included —
+/// makes it fail to open.
+public enum SealedBox {
+    public static let format: UInt8 = 1
+    public static let headerByteCount = 1 + 4 + AES256GCM.nonceByteCount
+    public static let overhead = headerByteCount + AES256GCM.tagByteCount
+
+    /// Seals `plaintext` with `cipher` (whose key has version `keyVersion`) for `context`.
+    public static func seal(
+        _ plaintext: UnsafeRawBufferPointer, keyVersion: UInt32, context: SealContext,
+        cipher: AES256GCM, nonces: NonceSource
+    ) throws(CryptoError) -> [UInt8] {
+        let total = overhead + plaintext.count
+        var out = [UInt8](repeating: 0, count: total)
+        try out.withMutableBytes { (buffer) throws(CryptoError) in
+            buffer[0] = format
+            storeBigEndian(keyVersion, into: buffer, at: 1)
+            let nonce = UnsafeMutableRawBufferPointer(rebasing: buffer[5..<headerByteCount])
+            try nonces.next(into: nonce)
+            try withAAD(keyVersion: keyVersion, context: context) { (aad) throws(CryptoError) in
+                try cipher.seal(
+                    plaintext, nonce: UnsafeRawBufferPointer(nonce), authenticating: aad,
+                    ciphertext: UnsafeMutableRawBufferPointer(rebasing: buffer[headerByteCount..<(total - AES256GCM.tagByteCount)]),
+                    tag: UnsafeMutableRawBufferPointer(rebasing: buffer[(total - AES256GCM.tagByteCount)...]))
+            }
+        }
+        return out
+    }
+
+    /// Seals a string's UTF-8 bytes.
+    public static func seal(_ text: String, keyVersion: UInt32, context: SealContext,
+                            cipher: AES256GCM, nonces: NonceSource) throws(CryptoError) -> [UInt8] {
+        var text = text
+        let result = text.withUTF8 { utf8 in
+            Result { () throws(CryptoError) in
+                try seal(UnsafeRawBufferPointer(utf8), keyVersion: keyVersion, context: context, cipher: cipher, nonces: nonces)
+            }
+        }
+        return try result.get()
+    }
+
+    /// The key version a sealed value names, or nil if the value is not in a known format.
+    public static func keyVersion<B: ContiguousBytes>(of sealed: B) -> UInt32? {
+        sealed.withUnsafeBytes { b in
+            guard b.count >= overhead, b[0] == format else { return nil }
+            return loadBigEndian(b, at: 1)
+        }
+    }
+
+    /// Opens a sealed value; throws `authenticationFailed` for anything malformed, truncated,
+    /// tampered, misplaced or sealed under another key. Never returns partial plaintext.
+    public static func open<B: ContiguousBytes>(
+        _ sealed: B, context: SealContext, cipher: AES256GCM
+    ) throws(CryptoError) -> SecureBytes {
+        try sealed.withUnsafeBytes { (b) throws(CryptoError) in
+            guard b.count >= overhead, b[0] == format else { throw .authenticationFailed }
+            let keyVersion = loadBigEndian(b, at: 1)
+            let ciphertext = UnsafeRawBufferPointer(rebasing: b[headerByteCount..<(b.count - AES256GCM.tagByteCount)])
+            return try SecureBytes(count: ciphertext.count) { (out) throws(CryptoError) in
+                try withAAD(keyVersion: keyVersion, context: context) { (aad) throws(CryptoError) in
+                    try cipher.open(
+                        ciphertext, nonce: UnsafeRawBufferPointer(rebasing: b[5..<headerByteCount]),
+                        tag: UnsafeRawBufferPointer(rebasing: b[(b.count - AES256GCM.tagByteCount)...]),
+                        authenticating: aad, plaintext: out)
+                }
+            }
+        }
+    }
+
+    /// Opens a sealed UTF-8 string.
+    public static func openString<B: ContiguousBytes>(_ sealed: B, context: SealContext, cipher: AES256GCM) throws(CryptoError) -> String {
+        let bytes = try open(sealed, context: context, cipher: cipher)
+        return bytes.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+    }
+
+    private static func withAAD<R>(
+        keyVersion: UInt32, context: SealContext, _ body: (UnsafeRawBufferPointer) throws(CryptoError) -> R
+    ) throws(CryptoError) -> R {
+        // "coffer" | format | kind | version(4) | record(8) | nameLen(2) | name
+        var aad = [UInt8]()
+        aad.reserveCapacity(22 + context.name.utf8.count)
+        aad.append(contentsOf: [0x63, 0x6f, 0x66, 0x66, 0x65, 0x72])
+        aad.append(format)
+        aad.append(context.kind.rawValue)
+        for shift in stride(from: 24, through: 0, by: -8) { aad.append(UInt8(truncatingIfNeeded: keyVersion >> UInt32(shift))) }
+        let record = UInt64(bitPattern: context.recordID)
+        for shift in stride(from: 56, through: 0, by: -8) { aad.append(UInt8(truncatingIfNeeded: record >> UInt64(shift))) }
+        let nameCount = UInt16(clamping: context.name.utf8.count)
+        aad.append(UInt8(nameCount >> 8))
+        aad.append(UInt8(nameCount & 0xff))
+        aad.append(contentsOf: context.name.utf8.prefix(Int(nameCount)))
+        return try aad.withUnsafeBytes { (p) throws(CryptoError) in try body(p) }
+    }
+}
+
+@inline(__always)
+func storeBigEndian(_ value: UInt32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) {
+    buffer[offset] = UInt8(truncatingIfNeeded: value >> 24)
+    buffer[offset + 1] = UInt8(truncatingIfNeeded: value >> 16)
+    buffer[offset + 2] = UInt8(truncatingIfNeeded: value >> 8)
+    buffer[offset + 3] = UInt8(truncatingIfNeeded: value)
+}
+
+@inline(__always)
+func loadBigEndian(_ buffer: UnsafeRawBufferPointer, at offset: Int) -> UInt32 {
+    UInt32(buffer[offset]) << 24 | UInt32(buffer[offset + 1]) << 16 | UInt32(buffer[offset + 2]) << 8 | UInt32(buffer[offset + 3])
+}

@@ -1,0 +1,210 @@
+import Foundation
+
+/// Why a value was refused. Says what is wrong with it without repeating it (values are PII).
+public struct ValueRejection: Error, Equatable, Sendable, CustomStringConvertible {
+    public var field: String
+    public var reason: String
+    public var description: String { "\(field): \(reason)" }
+}
+
+extension FieldSpec {
+    /// Validates `raw` and returns its canonical form, or nil when it is empty (missing).
+    ///
+    /// Canonical forms: text trimmed and in Unicode NFC; email also case-folded; booleans
+    /// `true`/`false`; enum values as the schema spells them; phone numbers keep their formatting (trimmed).
+    public func normalize(_ raw: String) throws(ValueRejection) -> String? {
+        let trimmed = normalizedText(raw)
+        if trimmed.isEmpty { return nil }
+        func reject(_ reason: String) -> ValueRejection { ValueRejection(field: name, reason: reason) }
+        switch type {
+        case .string, .text:
+            if type == .string, trimmed.utf8.contains(where: { $0 == 0x0a || $0 == 0x0d }) {
+                throw reject("line breaks are not allowed (use a text field)")
+            }
+            if trimmed.unicodeScalars.count > maxLength { throw reject("longer than \(maxLength) characters") }
+            if trimmed.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\r" && $0 != "\t" }) {
+                throw reject("contains control characters")
+            }
+            return trimmed
+        case .email:
+            let folded = trimmed.lowercased()
+            guard Self.isValidEmail(folded) else { throw reject("not a valid email address") }
+            return folded
+        case .phone:
+            guard Self.phoneDigits(trimmed) != nil else {
+                throw reject("not a valid phone number (7 to 15 digits, optional leading +, spaces, dashes, dots, parentheses)")
+            }
+            return trimmed
+        case .date:
+            guard CivilDate(iso: trimmed) != nil else { throw reject("not a valid date (use YYYY-MM-DD)") }
+            return trimmed
+        case .integer:
+            guard let value = Int64(trimmed) else { throw reject("not an integer") }
+            try checkBounds(Double(value))
+            return String(value)
+        case .decimal:
+            guard Self.isPlainDecimal(trimmed), let value = Double(trimmed) else {
+                throw reject("not a decimal number (digits with an optional '.' part, no thousands separators)")
+            }
+            try checkBounds(value)
+            return trimmed.hasPrefix("+") ? String(trimmed.dropFirst()) : trimmed
+        case .boolean:
+            switch trimmed.lowercased() {
+            case "true", "yes", "y", "1": return "true"
+            case "false", "no", "n", "0": return "false"
+            default: throw reject("not a boolean (use true or false)")
+            }
+        case .enum:
+            guard let canonical = canonicalValues[trimmed.lowercased()] else {
+                throw reject(values.count <= 12 ? "not one of the allowed values (\(values.joined(separator: ", ")))" : "not one of the \(values.count) allowed values in the schema")
+            }
+            return canonical
+        }
+    }
+
+    /// The form a blind index hashes: the canonical value, digits only for phone numbers.
+    public func blindIndexForm(ofNormalized value: String) -> String {
+        type == .phone ? (Self.phoneDigits(value) ?? value) : value
+    }
+
+    private func checkBounds(_ value: Double) throws(ValueRejection) {
+        if let minimum, value < minimum { throw ValueRejection(field: name, reason: "below the minimum \(Self.format(minimum))") }
+        if let maximum, value > maximum { throw ValueRejection(field: name, reason: "above the maximum \(Self.format(maximum))") }
+    }
+
+    private static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+
+    /// Trim surrounding whitespace and bring to NFC (ASCII is already NFC and skips Foundation).
+    private func normalizedText(_ raw: String) -> String {
+        var text = raw
+        if !raw.utf8.allSatisfy({ $0 < 0x80 }) {
+            text = raw.precomposedStringWithCanonicalMapping
+        }
+        let utf8 = text.utf8
+        guard let first = utf8.firstIndex(where: { !Self.isSpace($0) }) else { return "" }
+        let last = utf8.lastIndex(where: { !Self.isSpace($0) })!
+        if first == utf8.startIndex, last == utf8.index(before: utf8.endIndex) { return text }
+        return String(text[first...last])
+    }
+
+    private static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0a || byte == 0x0d
+    }
+
+    static func isValidEmail(_ email: String) -> Bool {
+        let bytes = Array(email.utf8)
+        guard bytes.count <= 254, let at = bytes.firstIndex(of: 0x40), bytes.lastIndex(of: 0x40) == at else { return false }
+        let local = bytes[..<at], domain = bytes[(at + 1)...]
+        guard !local.isEmpty, local.count <= 64, domain.count >= 3 else { return false }
+        if bytes.contains(where: { $0 <= 0x20 || $0 == 0x7f || $0 == 0x22 || $0 == 0x28 || $0 == 0x29 || $0 == 0x2c || $0 == 0x3a || $0 == 0x3b || $0 == 0x3c || $0 == 0x3e || $0 == 0x5b || $0 == 0x5c || $0 == 0x5d }) {
+            return false
+        }
+        guard local.first != 0x2e, local.last != 0x2e else { return false }
+        let labels = domain.split(separator: 0x2e, omittingEmptySubsequences: false)
+        guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && $0.first != 0x2d && $0.last != 0x2d }) else { return false }
+        return true
+    }
+
+    /// The digits of an E.164-ish phone number, or nil if it is not one.
+    static func phoneDigits(_ phone: String) -> String? {
+        var digits: [UInt8] = []
+        for (i, b) in phone.utf8.enumerated() {
+            switch b {
+            case 0x30...0x39: digits.append(b)
+            case 0x2b where i == 0: continue
+            case 0x20, 0x2d, 0x2e, 0x28, 0x29: continue
+            default: return nil
+            }
+        }
+        guard (7...15).contains(digits.count) else { return nil }
+        return String(decoding: digits, as: UTF8.self)
+    }
+
+    static func isPlainDecimal(_ text: String) -> Bool {
+        var bytes = Substring(text).utf8[...]
+        if let f = bytes.first, f == 0x2d || f == 0x2b { bytes = bytes.dropFirst() }
+        var sawDigit = false, sawDot = false, digitsAfterDot = 0
+        for b in bytes {
+            if (0x30...0x39).contains(b) {
+                sawDigit = true
+                if sawDot { digitsAfterDot += 1 }
+            } else if b == 0x2e, !sawDot {
+                sawDot = true
+            } else {
+                return false
+            }
+        }
+        return sawDigit && (!sawDot || digitsAfterDot > 0)
+    }
+}
+
+/// A calendar date without time zone (ISO 8601 `YYYY-MM-DD`), with day arithmetic.
+public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var year: Int, month: Int, day: Int
+
+    public init?(year: Int, month: Int, day: Int) {
+        guard (1...9999).contains(year), (1...12).contains(month), (1...Self.daysIn(month: month, year: year)).contains(day) else { return nil }
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// Parses exactly `YYYY-MM-DD`.
+    public init?(iso text: String) {
+        let b = Array(text.utf8)
+        guard b.count == 10, b[4] == 0x2d, b[7] == 0x2d else { return nil }
+        func num(_ r: Range<Int>) -> Int? {
+            var v = 0
+            for i in r {
+                guard (0x30...0x39).contains(b[i]) else { return nil }
+                v = v * 10 + Int(b[i] - 0x30)
+            }
+            return v
+        }
+        guard let y = num(0..<4), let m = num(5..<7), let d = num(8..<10) else { return nil }
+        self.init(year: y, month: m, day: d)
+    }
+
+    public var description: String {
+        func pad(_ v: Int, _ width: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+    }
+
+    /// Days since 1970-01-01 (Howard Hinnant's days_from_civil).
+    public var daysSinceEpoch: Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    public init(daysSinceEpoch z0: Int) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        day = doy - (153 * mp + 2) / 5 + 1
+        month = mp < 10 ? mp + 3 : mp - 9
+        year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+    }
+
+    public static func < (a: CivilDate, b: CivilDate) -> Bool { a.daysSinceEpoch < b.daysSinceEpoch }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+}

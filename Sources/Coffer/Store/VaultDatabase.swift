@@ -1,0 +1,144 @@
+import CofferCrypto
+import Foundation
+import GRDB
+
+/// The SQLite file behind a vault, through GRDB.
+///
+/// WAL journal, `synchronous=FULL` (a committed batch survives power loss), foreign keys on,
+/// `secure_delete` on (erased rows are zeroed, not left in free pages). Every statement is
+/// parameterized. Nothing PII-bearing reaches this layer in plaintext: it stores ciphertexts,
+/// wrapped keys and keyed hashes.
+final class VaultDatabase: Sendable {
+    static let fileName = "vault.sqlite"
+
+    let queue: DatabaseQueue
+    let path: String
+
+    /// Opens (and migrates) the database at `directory/vault.sqlite`.
+    init(directory: String, create: Bool) throws(VaultError) {
+        path = (directory as NSString).appendingPathComponent(Self.fileName)
+        let exists = FileManager.default.fileExists(atPath: path)
+        if !create, !exists { throw .vaultNotFound(path: directory) }
+        if create, exists { throw .vaultAlreadyExists(path: directory) }
+        var config = Configuration()
+        config.journalMode = .wal
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(10)
+        config.label = "coffer"
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+        }
+        do {
+            if create {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
+            }
+            queue = try DatabaseQueue(path: path, configuration: config)
+            try Self.migrator.migrate(queue)
+        } catch let error as VaultError {
+            throw error
+        } catch {
+            throw .storage(Self.describe(error))
+        }
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            chmod(file, 0o600)
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: vault") { db in
+            try db.execute(sql: """
+                CREATE TABLE meta (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    value BLOB NOT NULL
+                ) WITHOUT ROWID;
+
+                -- Key material sealed under the root key; kind is kek, blind_index, pseudonym or audit.
+                CREATE TABLE keyring (
+                    kind TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('active', 'decrypt_only', 'retired')),
+                    created_at INTEGER NOT NULL,
+                    retired_at INTEGER,
+                    uses INTEGER NOT NULL DEFAULT 0,
+                    sealed_key BLOB,
+                    PRIMARY KEY (kind, version)
+                ) WITHOUT ROWID;
+
+                -- One row per customer: its DEK wrapped by a KEK version, and its sealed fields.
+                CREATE TABLE customers (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    ref_index BLOB NOT NULL UNIQUE,
+                    kek_version INTEGER NOT NULL,
+                    wrapped_dek BLOB NOT NULL,
+                    fields BLOB NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE INDEX customers_kek_version ON customers(kek_version);
+
+                -- Exact-match lookups: keyed hashes of normalized values, per field.
+                CREATE TABLE blind_index (
+                    field TEXT NOT NULL,
+                    digest BLOB NOT NULL,
+                    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+                    PRIMARY KEY (field, digest, customer_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX blind_index_customer ON blind_index(customer_id);
+
+                -- Purchase history sealed with the customer's DEK. dedup_key makes re-imports converge.
+                CREATE TABLE orders (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+                    dedup_key BLOB NOT NULL UNIQUE,
+                    sealed BLOB NOT NULL
+                );
+                CREATE INDEX orders_customer ON orders(customer_id);
+
+                -- The latest won/lost outcome per customer, sealed with its DEK.
+                CREATE TABLE outcomes (
+                    customer_id INTEGER PRIMARY KEY NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+                    sealed BLOB NOT NULL
+                );
+                """)
+        }
+        return migrator
+    }
+
+    /// Runs `body` in one write transaction (BEGIN IMMEDIATE); rolled back whole on any error.
+    func write<T>(_ body: (Database) throws -> T) throws(VaultError) -> T {
+        do {
+            return try queue.write(body)
+        } catch {
+            throw Self.vaultError(error)
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws(VaultError) -> T {
+        do {
+            return try queue.read(body)
+        } catch {
+            throw Self.vaultError(error)
+        }
+    }
+
+    /// Maps anything thrown inside a transaction to the vault's error type.
+    static func vaultError(_ error: any Error) -> VaultError {
+        switch error {
+        case let error as VaultError: error
+        case let error as CryptoError: .crypto(error)
+        case let error as ValueRejection: .invalidValue(error)
+        default: .storage(describe(error))
+        }
+    }
+
+    /// SQLite error text (never contains bound values).
+    static func describe(_ error: any Error) -> String {
+        if let db = error as? DatabaseError {
+            return "\(db.resultCode): \(db.message ?? "unknown")"
+        }
+        return String(describing: type(of: error))
+    }
+}

@@ -1,0 +1,173 @@
+import CofferCrypto
+import Foundation
+import GRDB
+
+/// One validated customer row waiting to be written: the canonical value of each column the
+/// source named (nil clears the field). Columns the source did not name are left as they are.
+struct CustomerUpsert {
+    var line: Int
+    var reference: String
+    var values: [String?]
+}
+
+/// What happened to one row of an upsert.
+enum UpsertOutcome: Equatable {
+    case inserted(Int64)
+    case updated(Int64)
+    case rejected(String)
+}
+
+/// A customer row sealed and ready for SQL, produced in parallel.
+private struct PreparedCustomer {
+    var id: Int64
+    var isNew: Bool
+    var kekVersion: UInt32
+    var wrappedDataKey: [UInt8]?
+    var fields: [UInt8]
+    var indexEntries: [(field: String, digest: [UInt8])]
+    var clearedIndexFields: [String]
+}
+
+extension Vault {
+    static let fieldKeyVersion: UInt32 = 1
+
+    /// Seals and writes a batch of rows in the current write transaction. Shared by CSV import
+    /// and `put`, so both have the same semantics: upsert by `customer_ref`; each named column
+    /// replaces the field; nil clears it; unnamed columns are untouched.
+    func upsertCustomers(_ rows: [CustomerUpsert], columns: [FieldSpec], workers: [CryptoWorker], db: Database) throws -> [UpsertOutcome] {
+        var outcomes = [UpsertOutcome?](repeating: nil, count: rows.count)
+        // Reference digests; the last row for a reference wins within a batch.
+        var digests: [[UInt8]] = []
+        digests.reserveCapacity(rows.count)
+        for row in rows { digests.append(try workers[0].indexDigest(field: Schema.referenceField, value: row.reference)) }
+        var lastIndex: [[UInt8]: Int] = [:]
+        for (i, d) in digests.enumerated() { lastIndex[d] = i }
+        let unique = (0..<rows.count).filter { lastIndex[digests[$0]] == $0 }
+
+        struct Existing { var id: Int64; var kekVersion: UInt32; var wrapped: [UInt8]; var fields: [UInt8] }
+        var existing: [[UInt8]: Existing] = [:]
+        let lookup = unique.map { digests[$0] }
+        for start in stride(from: 0, to: lookup.count, by: 500) {
+            let chunk = Array(lookup[start..<min(start + 500, lookup.count)])
+            let placeholders = databaseQuestionMarks(count: chunk.count)
+            let cursor = try Row.fetchCursor(db, sql: "SELECT id, ref_index, kek_version, wrapped_dek, fields FROM customers WHERE ref_index IN (\(placeholders))",
+                                             arguments: StatementArguments(chunk.map { Data($0) }))
+            while let row = try cursor.next() {
+                existing[[UInt8](row["ref_index"] as Data)] = Existing(
+                    id: row["id"], kekVersion: UInt32(row["kek_version"] as Int64),
+                    wrapped: [UInt8](row["wrapped_dek"] as Data), fields: [UInt8](row["fields"] as Data))
+            }
+        }
+
+        // Required fields must be present on new customers and cannot be cleared on existing ones.
+        let required = schema.fields.filter(\.required).map(\.name)
+        var plan: [(row: Int, id: Int64, existing: Existing?)] = []
+        var nextID = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'customers'") ?? 0
+        for i in unique {
+            let current = existing[digests[i]]
+            var missing: String?
+            for name in required {
+                if let c = columns.firstIndex(where: { $0.name == name }) {
+                    if rows[i].values[c] == nil { missing = name; break }
+                } else if current == nil {
+                    missing = name; break
+                }
+            }
+            if let missing {
+                outcomes[i] = .rejected("\(missing): required")
+                continue
+            }
+            if let current {
+                plan.append((i, current.id, current))
+            } else {
+                nextID += 1
+                plan.append((i, nextID, nil))
+            }
+        }
+
+        let active = keyRing.activeVersion
+        let newCount = Int64(plan.filter { $0.existing == nil }.count)
+        if newCount > 0 {
+            let uses = try Int64.fetchOne(db, sql: "SELECT uses FROM keyring WHERE kind = 'kek' AND version = ?", arguments: [Int64(active)]) ?? 0
+            guard uses + newCount <= keyRing.maximumUses else {
+                throw VaultError.keyUsageExhausted(version: active, limit: keyRing.maximumUses)
+            }
+        }
+
+        let indexed = columns.filter { $0.blindIndex && $0.name != Schema.referenceField }
+        let prepared = ParallelSlots<PreparedCustomer>(count: plan.count)
+        try parallelChunks(count: plan.count, workers: workers) { range, worker in
+            for p in range {
+                let (rowIndex, id, current) = plan[p]
+                let row = rows[rowIndex]
+                let dataKey: SymmetricKey
+                var wrapped: [UInt8]?
+                var container = FieldContainer()
+                if let current {
+                    dataKey = try worker.unwrap(current.wrapped, customerID: id)
+                    container = try FieldContainer(decoding: current.fields)
+                } else {
+                    dataKey = try SymmetricKey.random()
+                    wrapped = try worker.wrap(dataKey: dataKey, customerID: id, version: active)
+                }
+                let cipher = try AES256GCM(key: dataKey)
+                for (c, spec) in columns.enumerated() {
+                    let sealed = try row.values[c].map { value throws(CryptoError) in
+                        try SealedBox.seal(value, keyVersion: Self.fieldKeyVersion,
+                                           context: SealContext(kind: .field, recordID: id, name: spec.name),
+                                           cipher: cipher, nonces: worker.nonces)
+                    }
+                    container.set(spec.name, sealed)
+                }
+                var entries: [(field: String, digest: [UInt8])] = []
+                var cleared: [String] = []
+                for spec in indexed {
+                    let c = columns.firstIndex(of: spec)!
+                    cleared.append(spec.name)
+                    if let value = row.values[c] {
+                        entries.append((spec.name, try worker.indexDigest(field: spec.name, value: spec.blindIndexForm(ofNormalized: value))))
+                    }
+                }
+                prepared[p] = PreparedCustomer(id: id, isNew: current == nil, kekVersion: current?.kekVersion ?? active,
+                                               wrappedDataKey: wrapped, fields: container.encoded(),
+                                               indexEntries: entries, clearedIndexFields: current == nil ? [] : cleared)
+            }
+        }
+
+        let now = Int64(Date().timeIntervalSince1970)
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO customers (id, ref_index, kek_version, wrapped_dek, fields, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        let update = try db.cachedStatement(sql: "UPDATE customers SET fields = ?, updated_at = ? WHERE id = ?")
+        let clearIndex = try db.cachedStatement(sql: "DELETE FROM blind_index WHERE customer_id = ? AND field = ?")
+        let addIndex = try db.cachedStatement(sql: "INSERT OR IGNORE INTO blind_index (field, digest, customer_id) VALUES (?, ?, ?)")
+        for p in 0..<plan.count {
+            guard let c = prepared[p] else { throw VaultError.storage("internal: unprepared row") }
+            if c.isNew {
+                try insert.execute(arguments: [c.id, Data(digests[plan[p].row]), Int64(c.kekVersion), Data(c.wrappedDataKey!), Data(c.fields), now, now])
+                outcomes[plan[p].row] = .inserted(c.id)
+            } else {
+                try update.execute(arguments: [Data(c.fields), now, c.id])
+                outcomes[plan[p].row] = .updated(c.id)
+            }
+            for field in c.clearedIndexFields { try clearIndex.execute(arguments: [c.id, field]) }
+            for entry in c.indexEntries { try addIndex.execute(arguments: [entry.field, Data(entry.digest), c.id]) }
+        }
+        if newCount > 0 {
+            try db.execute(sql: "UPDATE keyring SET uses = uses + ? WHERE kind = 'kek' AND version = ?", arguments: [newCount, Int64(active)])
+        }
+        // Rows superseded by a later row for the same reference in this batch.
+        for i in 0..<rows.count where outcomes[i] == nil {
+            if let winner = lastIndex[digests[i]], case let .inserted(id)? = outcomes[winner] {
+                outcomes[i] = .inserted(id)
+            } else if let winner = lastIndex[digests[i]], let outcome = outcomes[winner] {
+                outcomes[i] = outcome
+            }
+        }
+        return outcomes.map { $0 ?? .rejected("internal: no outcome") }
+    }
+
+    func makeWorkers() -> [CryptoWorker] {
+        (0..<max(1, ProcessInfo.processInfo.activeProcessorCount)).map { _ in CryptoWorker(keyRing: keyRing) }
+    }
+}

@@ -1,0 +1,110 @@
+import CofferCrypto
+import Foundation
+import GRDB
+
+extension Vault {
+    /// Every KEK version with its state, age, use count and how many customers it covers.
+    public func keyStatus() throws(VaultError) -> [KeyVersionStatus] {
+        try database.read { db in
+            var coverage: [Int64: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT kek_version, count(*) AS n FROM customers GROUP BY kek_version") {
+                coverage[row["kek_version"]] = row["n"]
+            }
+            return try Row.fetchAll(db, sql: "SELECT version, state, created_at, retired_at, uses FROM keyring WHERE kind = 'kek' ORDER BY version").map { row in
+                let version: Int64 = row["version"]
+                return KeyVersionStatus(
+                    version: UInt32(version), state: KeyState(rawValue: row["state"]) ?? .retired,
+                    createdAt: Date(timeIntervalSince1970: TimeInterval(row["created_at"] as Int64)),
+                    retiredAt: (row["retired_at"] as Int64?).map { Date(timeIntervalSince1970: TimeInterval($0)) },
+                    uses: row["uses"], customers: coverage[version] ?? 0)
+            }
+        }
+    }
+
+    /// Makes a new KEK version active; the previous one becomes decrypt-only.
+    /// Returns the new version. Existing customers keep working; `rewrapDataKeys` moves them.
+    @discardableResult
+    public func rotateKEK() throws(VaultError) -> UInt32 {
+        let root = rootKey
+        return try database.write { db in
+            let current = try Int64.fetchOne(db, sql: "SELECT max(version) FROM keyring WHERE kind = 'kek'") ?? 0
+            let version = UInt32(current + 1)
+            let key = try SymmetricKey.random()
+            let cipher = try AES256GCM(key: root.key)
+            let sealed = try key.withUnsafeBytes { (raw) throws(CryptoError) in
+                try SealedBox.seal(raw, keyVersion: 0, context: KeyRing.sealContext(vaultID: keyRing.vaultID, kind: .kek, version: version),
+                                   cipher: cipher, nonces: NonceSource(batch: 1))
+            }
+            try db.execute(sql: "UPDATE keyring SET state = 'decrypt_only' WHERE kind = 'kek' AND state = 'active'")
+            try db.execute(sql: "INSERT INTO keyring (kind, version, state, created_at, uses, sealed_key) VALUES ('kek', ?, 'active', ?, 0, ?)",
+                           arguments: [Int64(version), Int64(Date().timeIntervalSince1970), Data(sealed)])
+            return version
+        }
+    }
+
+    /// Re-wraps every data key not under the active KEK, in batches of `batchSize`.
+    ///
+    /// Each batch commits on its own, and only customers not yet on the active version are
+    /// selected, so a run killed at any point can simply be started again (idempotent).
+    /// The DEKs themselves do not change, so sealed fields are untouched.
+    /// Returns how many customers were re-wrapped by this run.
+    @discardableResult
+    public func rewrapDataKeys(batchSize: Int = 1_000, progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> Int {
+        let active = keyRing.activeVersion
+        let total = try database.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM customers WHERE kek_version != ?", arguments: [Int64(active)]) ?? 0
+        }
+        let workers = makeWorkers()
+        var done = 0
+        progress?(WorkProgress(completed: 0, total: total, unit: "customers"))
+        while true {
+            let moved = try database.write { db -> Int in
+                let rows = try Row.fetchAll(db, sql: "SELECT id, wrapped_dek FROM customers WHERE kek_version != ? ORDER BY id LIMIT ?",
+                                            arguments: [Int64(active), batchSize])
+                if rows.isEmpty { return 0 }
+                let uses = try Int64.fetchOne(db, sql: "SELECT uses FROM keyring WHERE kind = 'kek' AND version = ?", arguments: [Int64(active)]) ?? 0
+                guard uses + Int64(rows.count) <= keyRing.maximumUses else {
+                    throw VaultError.keyUsageExhausted(version: active, limit: keyRing.maximumUses)
+                }
+                let items: [(id: Int64, wrapped: [UInt8])] = rows.map { ($0["id"], [UInt8]($0["wrapped_dek"] as Data)) }
+                let rewrapped = ParallelSlots<[UInt8]>(count: items.count)
+                try parallelChunks(count: items.count, workers: workers) { range, worker in
+                    for i in range {
+                        let key = try worker.unwrap(items[i].wrapped, customerID: items[i].id)
+                        rewrapped[i] = try worker.wrap(dataKey: key, customerID: items[i].id, version: active)
+                    }
+                }
+                let update = try db.cachedStatement(sql: "UPDATE customers SET wrapped_dek = ?, kek_version = ? WHERE id = ?")
+                for (i, item) in items.enumerated() {
+                    try update.execute(arguments: [Data(rewrapped[i]!), Int64(active), item.id])
+                }
+                try db.execute(sql: "UPDATE keyring SET uses = uses + ? WHERE kind = 'kek' AND version = ?", arguments: [items.count, Int64(active)])
+                return items.count
+            }
+            if moved == 0 { break }
+            done += moved
+            progress?(WorkProgress(completed: done, total: total, unit: "customers"))
+        }
+        try checkpoint()
+        return done
+    }
+
+    /// Destroys a decrypt-only KEK version that no customer depends on any more.
+    public func retireKEK(version: UInt32) throws(VaultError) {
+        try database.write { db in
+            guard let state = try String.fetchOne(db, sql: "SELECT state FROM keyring WHERE kind = 'kek' AND version = ?", arguments: [Int64(version)]) else {
+                throw VaultError.keyVersionUnknown(version)
+            }
+            switch KeyState(rawValue: state) {
+            case .active: throw VaultError.keyVersionActive(version)
+            case .retired: throw VaultError.keyVersionRetired(version)
+            default: break
+            }
+            let covered = try Int.fetchOne(db, sql: "SELECT count(*) FROM customers WHERE kek_version = ?", arguments: [Int64(version)]) ?? 0
+            guard covered == 0 else { throw VaultError.keyVersionInUse(version: version, customers: covered) }
+            try db.execute(sql: "UPDATE keyring SET state = 'retired', sealed_key = NULL, retired_at = ? WHERE kind = 'kek' AND version = ?",
+                           arguments: [Int64(Date().timeIntervalSince1970), Int64(version)])
+        }
+        try checkpoint()
+    }
+}

@@ -1,0 +1,183 @@
+import CofferCrypto
+import Foundation
+import GRDB
+import Logging
+
+/// How the root key of a new vault is protected.
+public enum RootProtection: Sendable {
+    /// A new random key written to this file (mode 0600).
+    case keyFile(path: String)
+    /// A key derived from this passphrase with scrypt.
+    case passphrase(SecureBytes, parameters: Scrypt.Parameters = .standard)
+}
+
+/// What an operator presents to open a vault. The vault itself says which is needed.
+public struct RootCredentials: Sendable {
+    public var keyFile: String?
+    public var passphrase: SecureBytes?
+    public init(keyFile: String? = nil, passphrase: SecureBytes? = nil) {
+        self.keyFile = keyFile
+        self.passphrase = passphrase
+    }
+}
+
+/// An open Coffer vault: the one facade through which every read and write passes.
+///
+/// Customer data is stored only as AES-256-GCM ciphertext under per-customer data keys,
+/// which are wrapped by versioned key-encryption keys, which are sealed under the root key.
+public final class Vault: Sendable {
+    /// The vault directory.
+    public let directory: String
+    /// The customer schema stored in the vault at creation.
+    public let schema: Schema
+    let database: VaultDatabase
+    let keyRing: KeyRing
+    /// Kept for key management (rotation seals new KEKs under it); wiped when the vault is released.
+    let rootKey: RootKey
+    let logger: Logger
+
+    private init(directory: String, schema: Schema, database: VaultDatabase, keyRing: KeyRing, rootKey: RootKey) {
+        self.rootKey = rootKey
+        self.directory = directory
+        self.schema = schema
+        self.database = database
+        self.keyRing = keyRing
+        var logger = Logger(label: "coffer.vault")
+        logger[metadataKey: "vault"] = "\(keyRing.vaultID.prefix(8))"
+        self.logger = logger
+    }
+
+    enum MetaKey: String {
+        case vaultID = "vault_id", rootMode = "root_mode", scryptSalt = "scrypt_salt", scryptParameters = "scrypt_parameters"
+        case rootCheck = "root_check", schema = "schema", createdAt = "created_at", maximumKEKUses = "max_kek_uses"
+    }
+
+    /// Creates a vault in `directory` (which must not hold one yet) with `schema`.
+    ///
+    /// With `.keyFile`, the key file is created first and removed again if anything else fails.
+    public static func create(at directory: String, schema: Schema, protection: RootProtection,
+                              maximumKEKUses: Int64? = nil) throws(VaultError) -> Vault {
+        let dbPath = (directory as NSString).appendingPathComponent(VaultDatabase.fileName)
+        if FileManager.default.fileExists(atPath: dbPath) { throw .vaultAlreadyExists(path: directory) }
+        let vaultID: String
+        do { vaultID = try SecureRandom.bytes(16).hexString } catch { throw .crypto(error) }
+        let root: RootKey
+        var keyFileToRemove: String?
+        var meta: [(MetaKey, [UInt8])] = [(.vaultID, Array(vaultID.utf8))]
+        switch protection {
+        case let .keyFile(path):
+            root = try RootKey.createKeyFile(at: path)
+            keyFileToRemove = path
+            meta.append((.rootMode, Array("key_file".utf8)))
+        case let .passphrase(passphrase, parameters):
+            let salt: [UInt8]
+            do { salt = try SecureRandom.bytes(16) } catch { throw .crypto(error) }
+            root = try RootKey.derive(passphrase: passphrase, salt: salt, parameters: parameters)
+            meta.append((.rootMode, Array("passphrase".utf8)))
+            meta.append((.scryptSalt, salt))
+            meta.append((.scryptParameters, Array("\(parameters.n),\(parameters.r),\(parameters.p)".utf8)))
+        }
+        do {
+            let database = try VaultDatabase(directory: directory, create: true)
+            let now = Date()
+            let maxUses = maximumKEKUses ?? KeyRing.defaultMaximumUses
+            meta.append((.schema, Array(schema.source.utf8)))
+            meta.append((.createdAt, Array(String(Int64(now.timeIntervalSince1970)).utf8)))
+            meta.append((.maximumKEKUses, Array(String(maxUses).utf8)))
+            let check = try rootCheck(vaultID: vaultID, root: root)
+            meta.append((.rootCheck, check))
+            try database.write { db in
+                for (key, value) in meta {
+                    try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?)", arguments: [key.rawValue, Data(value)])
+                }
+                try KeyRing.create(in: db, vaultID: vaultID, root: root, now: now)
+            }
+            let keyRing = try database.read { db in
+                try KeyRing.load(from: db, vaultID: vaultID, root: root, maximumUses: maxUses)
+            }
+            return Vault(directory: directory, schema: schema, database: database, keyRing: keyRing, rootKey: root)
+        } catch {
+            if let keyFileToRemove { unlink(keyFileToRemove) }
+            try? FileManager.default.removeItem(atPath: dbPath)
+            try? FileManager.default.removeItem(atPath: dbPath + "-wal")
+            try? FileManager.default.removeItem(atPath: dbPath + "-shm")
+            throw error
+        }
+    }
+
+    /// Opens an existing vault. A wrong key or passphrase fails with `wrongRootKey` before
+    /// anything is read or written.
+    public static func open(at directory: String, credentials: RootCredentials) throws(VaultError) -> Vault {
+        let database = try VaultDatabase(directory: directory, create: false)
+        let meta: [String: [UInt8]] = try database.read { db in
+            var meta: [String: [UInt8]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT key, value FROM meta") {
+                meta[row["key"]] = [UInt8](row["value"] as Data)
+            }
+            return meta
+        }
+        func text(_ key: MetaKey) throws(VaultError) -> String {
+            guard let bytes = meta[key.rawValue] else { throw .corruptVault("missing \(key.rawValue)") }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        let vaultID = try text(.vaultID)
+        let root: RootKey
+        switch try text(.rootMode) {
+        case "key_file":
+            guard let path = credentials.keyFile else { throw .keyFileMissing(path: "(none given)") }
+            root = try RootKey.loadKeyFile(at: path)
+        case "passphrase":
+            guard let passphrase = credentials.passphrase else { throw .passphraseMissing }
+            guard let salt = meta[MetaKey.scryptSalt.rawValue] else { throw .corruptVault("missing scrypt salt") }
+            let parts = try text(.scryptParameters).split(separator: ",").compactMap { UInt64($0) }
+            guard parts.count == 3 else { throw .corruptVault("bad scrypt parameters") }
+            root = try RootKey.derive(passphrase: passphrase, salt: salt,
+                                      parameters: Scrypt.Parameters(n: parts[0], r: parts[1], p: parts[2]))
+        default:
+            throw .corruptVault("unknown root key mode")
+        }
+        guard let check = meta[MetaKey.rootCheck.rawValue] else { throw .corruptVault("missing root check") }
+        do {
+            let cipher = try AES256GCM(key: root.key)
+            let opened = try SealedBox.open(check, context: SealContext(kind: .rootCheck, recordID: 0, name: vaultID), cipher: cipher)
+            guard opened.count == 0 else { throw VaultError.wrongRootKey }
+        } catch {
+            throw .wrongRootKey
+        }
+        let schemaText = try text(.schema)
+        let schema: Schema
+        do { schema = try Schema.load(yaml: schemaText, file: "\(directory)/schema (stored)") } catch { throw .schema(error) }
+        let maxUses = Int64(try text(.maximumKEKUses)) ?? KeyRing.defaultMaximumUses
+        let keyRing = try database.read { db in
+            try KeyRing.load(from: db, vaultID: vaultID, root: root, maximumUses: maxUses)
+        }
+        return Vault(directory: directory, schema: schema, database: database, keyRing: keyRing, rootKey: root)
+    }
+
+    /// The kind of root protection a vault uses, read without any key (to prompt correctly).
+    public static func rootMode(at directory: String) throws(VaultError) -> String {
+        let database = try VaultDatabase(directory: directory, create: false)
+        return try database.read { db in
+            guard let data = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [MetaKey.rootMode.rawValue]) else {
+                throw VaultError.corruptVault("missing root_mode")
+            }
+            return String(decoding: data, as: UTF8.self)
+        }
+    }
+
+    /// An empty value sealed under the root key: opening it proves the key is right.
+    private static func rootCheck(vaultID: String, root: RootKey) throws(VaultError) -> [UInt8] {
+        do {
+            let cipher = try AES256GCM(key: root.key)
+            return try [UInt8]().withUnsafeBytes { (empty) throws(CryptoError) in
+                try SealedBox.seal(empty, keyVersion: 0, context: SealContext(kind: .rootCheck, recordID: 0, name: vaultID),
+                                   cipher: cipher, nonces: NonceSource(batch: 1))
+            }
+        } catch {
+            throw .crypto(error)
+        }
+    }
+
+    /// Path of the SQLite file (for tests and backups).
+    public var databasePath: String { database.path }
+}

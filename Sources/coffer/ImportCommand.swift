@@ -1,0 +1,61 @@
+import ArgumentParser
+import Coffer
+import Foundation
+
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import customers, orders or outcomes from an RFC 4180 CSV file.",
+        discussion: "Customers and outcomes upsert by customer_ref; re-importing orders does not duplicate them. Invalid rows are skipped and reported by line.",
+        subcommands: [Customers.self, Orders.self, Outcomes.self]
+    )
+
+    struct Customers: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Import customers (columns from the vault's schema).")
+        @OptionGroup var options: ImportOptions
+        func run() throws { try options.run(.customers) }
+    }
+
+    struct Orders: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Import orders: customer_ref, order_date, amount, product_category.")
+        @OptionGroup var options: ImportOptions
+        func run() throws { try options.run(.orders) }
+    }
+
+    struct Outcomes: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Import outcomes: customer_ref, outcome (won/lost), closed_at.")
+        @OptionGroup var options: ImportOptions
+        func run() throws { try options.run(.outcomes) }
+    }
+}
+
+struct ImportOptions: ParsableArguments {
+    @OptionGroup var vault: VaultOptions
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: ArgumentHelp("The CSV file.", valueName: "file.csv"))
+    var file: String
+
+    @Option(help: "Rejected rows to list (all are counted).")
+    var showRejected = 20
+
+    func run(_ kind: ImportKind) throws {
+        try reportingErrors {
+            let opened = try vault.open()
+            let bar = ProgressBar("import \(kind.rawValue)")
+            let report = try opened.importCSV(kind, path: file) { bar.update($0) }
+            bar.finish()
+            if output.json {
+                try printJSON(report)
+            } else {
+                Terminal.out("\(file): \(report.rows) rows: \(report.inserted) inserted, \(report.updated) updated, \(report.unchanged) unchanged, \(report.rejected) rejected")
+                for rejection in report.rejections.prefix(showRejected) {
+                    Terminal.out("  \(file):\(rejection.line): \(rejection.reason)")
+                }
+                if report.rejected > min(showRejected, report.rejections.count) {
+                    Terminal.out("  ... \(report.rejected - min(showRejected, report.rejections.count)) more rejected rows (use --json or --show-rejected)")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Coffer
+import Foundation
+
+struct InitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Create a vault and its root key.",
+        discussion: "By default a new random root key is written to the key file with mode 0600. Keep it away from the vault's backups: whoever holds both can read everything."
+    )
+
+    @OptionGroup var vault: VaultOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(help: ArgumentHelp("Customer schema to store in the vault.", valueName: "path"))
+    var schema = "policies/schema.yaml"
+
+    @Flag(help: "Derive the root key from COFFER_PASSPHRASE with scrypt instead of writing a key file.")
+    var passphrase = false
+
+    func run() throws {
+        try reportingErrors {
+            let text: String
+            do {
+                text = try String(contentsOfFile: schema, encoding: .utf8)
+            } catch {
+                throw VaultError.invalidInput("cannot read schema file \(schema); pass --schema with the path to schema.yaml")
+            }
+            let loaded: Schema
+            do throws(PolicyFileError) { loaded = try Schema.load(yaml: text, file: schema) } catch { throw VaultError.schema(error) }
+            let protection: RootProtection
+            if passphrase {
+                guard let secret = VaultOptions.takePassphrase() else { throw VaultError.passphraseMissing }
+                protection = .passphrase(secret)
+            } else {
+                protection = .keyFile(path: vault.keyFilePath)
+            }
+            let created = try Vault.create(at: vault.vaultPath, schema: loaded, protection: protection)
+            struct Summary: Encodable { var vault: String; var keyFile: String?; var fields: Int }
+            let summary = Summary(vault: created.directory, keyFile: passphrase ? nil : vault.keyFilePath, fields: loaded.fields.count)
+            if output.json {
+                try printJSON(summary)
+            } else {
+                Terminal.out("created vault \(summary.vault) (\(summary.fields) fields)")
+                if let keyFile = summary.keyFile {
+                    Terminal.out("root key written to \(keyFile) (mode 0600): back it up apart from the vault")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Coffer
+import CofferCrypto
+import Foundation
+
+/// Where the vault is and how to unlock it.
+struct VaultOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Vault directory (default: $COFFER_VAULT or ./coffer-vault).", valueName: "dir"))
+    var vault: String?
+
+    @Option(name: .long, help: ArgumentHelp("Root key file (default: $COFFER_KEY_FILE or <vault>.key next to the vault directory).", valueName: "path"))
+    var keyFile: String?
+
+    var vaultPath: String {
+        vault ?? ProcessInfo.processInfo.environment["COFFER_VAULT"] ?? "coffer-vault"
+    }
+
+    var keyFilePath: String {
+        if let keyFile { return keyFile }
+        if let env = ProcessInfo.processInfo.environment["COFFER_KEY_FILE"], !env.isEmpty { return env }
+        let trimmed = vaultPath.hasSuffix("/") ? String(vaultPath.dropLast()) : vaultPath
+        return trimmed + ".key"
+    }
+
+    /// Opens the vault with whichever credential it was created with.
+    func open() throws(VaultError) -> Vault {
+        let mode = try Vault.rootMode(at: vaultPath)
+        if mode == "passphrase" {
+            guard let passphrase = Self.takePassphrase() else { throw .passphraseMissing }
+            return try Vault.open(at: vaultPath, credentials: RootCredentials(passphrase: passphrase))
+        }
+        return try Vault.open(at: vaultPath, credentials: RootCredentials(keyFile: keyFilePath))
+    }
+
+    /// Reads COFFER_PASSPHRASE into wiping memory and removes it from the environment, so
+    /// child processes do not inherit it.
+    static func takePassphrase() -> SecureBytes? {
+        guard let raw = getenv("COFFER_PASSPHRASE") else { return nil }
+        let count = strlen(raw)
+        guard count > 0 else { return nil }
+        let bytes = SecureBytes(copying: UnsafeRawBufferPointer(start: raw, count: count))
+        memset(raw, 0, count)
+        unsetenv("COFFER_PASSPHRASE")
+        return bytes
+    }
+}
+
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Machine-readable JSON on standard output.")
+    var json = false
+}
+
+/// Runs a command body, turning vault errors into one line on stderr and a non-zero exit.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as VaultError {
+        Terminal.error(error.description)
+        throw ExitCode(error.exitCode)
+    } catch let error as PolicyFileError {
+        Terminal.error(error.description)
+        throw ExitCode(1)
+    }
+}
+
+extension VaultError {
+    /// 1: failure, 3: locked (credentials), 4: not found.
+    var exitCode: Int32 {
+        switch self {
+        case .customerNotFound, .vaultNotFound: 4
+        case .wrongRootKey, .keyFileMissing, .keyFileTooOpen, .keyFileInvalid, .passphraseMissing, .passphraseNotUsed, .keyFileNotUsed: 3
+        default: 1
+        }
+    }
+}
+
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    let data = try encoder.encode(value)
+    Terminal.out(String(decoding: data, as: UTF8.self))
+}

@@ -1,0 +1,147 @@
+import ArgumentParser
+import Coffer
+import Foundation
+
+struct GetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "get", abstract: "Show one customer by customer_ref.")
+    @OptionGroup var vault: VaultOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: ArgumentHelp("The customer's reference in the source CRM.", valueName: "customer-ref"))
+    var reference: String
+
+    func run() throws {
+        try reportingErrors {
+            let view = try vault.open().customer(reference: reference)
+            try CustomerPrinter.print([view], json: output.json)
+        }
+    }
+}
+
+struct FindCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "find",
+        abstract: "Find customers by exact email or phone (normalized: case, spaces and punctuation do not matter)."
+    )
+    @OptionGroup var vault: VaultOptions
+    @OptionGroup var output: OutputOptions
+    @Option(help: "Email address to look up.") var email: String?
+    @Option(help: "Phone number to look up.") var phone: String?
+
+    func validate() throws {
+        guard (email == nil) != (phone == nil) else { throw ValidationError("give exactly one of --email or --phone") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let lookup: Vault.Lookup = email.map { .email($0) } ?? .phone(phone!)
+            let views = try vault.open().find(lookup)
+            if views.isEmpty, !output.json { throw VaultError.customerNotFound }
+            try CustomerPrinter.print(views, json: output.json)
+        }
+    }
+}
+
+struct PutCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "put",
+        abstract: "Create or update one customer from a JSON object on standard input.",
+        discussion: #"Example: echo '{"customer_ref":"CUS-1","full_name":"Ada Lovelace","email":"ada@example.com"}' | coffer put. A null value clears a field; fields not named are left as they are."#
+    )
+    @OptionGroup var vault: VaultOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try reportingErrors {
+            let input = FileHandle.standardInput.readDataToEndOfFile()
+            guard let object = try? JSONDecoder().decode([String: JSONScalar].self, from: input) else {
+                throw VaultError.invalidInput("standard input is not a flat JSON object; send {\"customer_ref\": \"...\", \"field\": \"value\", ...}")
+            }
+            let values = object.mapValues(\.text)
+            let result = try vault.open().put(values)
+            if output.json {
+                struct Result: Encodable { var id: Int64; var created: Bool }
+                try printJSON(Result(id: result.id, created: result.created))
+            } else {
+                Terminal.out(result.created ? "created customer \(result.id)" : "updated customer \(result.id)")
+            }
+        }
+    }
+}
+
+struct EraseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "erase",
+        abstract: "Erase a customer for good (crypto-shredding): its data key, fields, orders, outcome and index entries."
+    )
+    @OptionGroup var vault: VaultOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: ArgumentHelp("The customer's reference.", valueName: "customer-ref"))
+    var reference: String
+
+    func run() throws {
+        try reportingErrors {
+            let id = try vault.open().erase(reference: reference)
+            if output.json {
+                struct Result: Encodable { var erased: Int64 }
+                try printJSON(Result(erased: id))
+            } else {
+                Terminal.out("erased customer \(id): its data key is destroyed; nothing about it can be decrypted or found")
+            }
+        }
+    }
+}
+
+enum CustomerPrinter {
+    static func print(_ views: [CustomerView], json: Bool) throws {
+        if json {
+            try views.count == 1 ? printJSON(JSONView(views[0])) : printJSON(views.map(JSONView.init))
+            return
+        }
+        for (n, view) in views.enumerated() {
+            if n > 0 { Terminal.out("") }
+            Terminal.out("customer \(view.id)")
+            let width = view.fields.map(\.name.count).max() ?? 0
+            for field in view.fields {
+                let name = field.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                Terminal.out("  \(name)  \(field.value.replacingOccurrences(of: "\n", with: "\n  " + String(repeating: " ", count: width + 2)))")
+            }
+            if let outcome = view.outcome { Terminal.out("  outcome: \(outcome.outcome) on \(outcome.closedAt)") }
+            if !view.orders.isEmpty {
+                Terminal.out("  orders (\(view.orders.count)):")
+                for order in view.orders { Terminal.out("    \(order.date)  \(order.amount)  \(order.category)") }
+            }
+        }
+    }
+
+    /// Fields as a JSON object in schema order (keys sorted by the encoder).
+    struct JSONView: Encodable {
+        var id: Int64
+        var fields: [String: String]
+        var orders: [OrderView]
+        var outcome: OutcomeView?
+        init(_ view: CustomerView) {
+            id = view.id
+            fields = Dictionary(uniqueKeysWithValues: view.fields.map { ($0.name, $0.value) })
+            orders = view.orders
+            outcome = view.outcome
+        }
+    }
+}
+
+/// A JSON value `put` accepts for a field: string, number, boolean or null.
+enum JSONScalar: Decodable {
+    case text(String?)
+
+    var text: String? {
+        switch self { case let .text(value): value }
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .text(nil); return }
+        if let value = try? container.decode(Bool.self) { self = .text(value ? "true" : "false"); return }
+        if let value = try? container.decode(Int64.self) { self = .text(String(value)); return }
+        if let value = try? container.decode(Double.self) { self = .text(String(value)); return }
+        self = .text(try container.decode(String.self))
+    }
+}
