@@ -55,12 +55,13 @@ struct KeysCommand: ParsableCommand {
         @OptionGroup var vault: VaultOptions
         @OptionGroup var output: OutputOptions
         @Option(help: "Customers per transaction.") var batchSize = 1_000
+        @Option(help: "Stop after this many batches (a later run carries on).") var maxBatches: Int?
 
         func run() throws {
             try reportingErrors {
                 guard batchSize > 0 else { throw VaultError.invalidInput("--batch-size must be positive") }
                 let bar = ProgressBar("rewrap")
-                let count = try vault.open().rewrapDataKeys(batchSize: batchSize) { bar.update($0) }
+                let count = try vault.open().rewrapDataKeys(batchSize: batchSize, maximumBatches: maxBatches) { bar.update($0) }
                 bar.finish()
                 if output.json {
                     struct Result: Encodable { var rewrapped: Int }

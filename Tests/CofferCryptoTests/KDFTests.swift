@@ -137,7 +137,7 @@ struct ScryptCase: Sendable, CustomTestStringConvertible {
             d5432955613f0fcf62d49705242a9af9e61e85dc0d651e40dfcf017b45575887
             """)),
         // The fourth vector needs 1 GiB (N = 2^20, r = 8). It is kept because it fits the 10 s budget on the
-        // 2-core CI box: 3.5–4.6 s alone, about 8 s while the rest of the suite runs in parallel.
+        // 2-core test machine: 3.5–4.6 s alone, about 5 s while the rest of the suite runs in parallel.
         ScryptCase(passphrase: "pleaseletmein", salt: "SodiumChloride", n: 1_048_576, r: 8, p: 1, key: hex("""
             2101cb9b6a511aaeaddbbe09cf70f881ec568d574a2ffd4dabe5ee9820adaa47
             8e56fd8f4ba5d09ffa1c6d927c40f4c337304049e8a952fbcbf45c6fa77a41a4

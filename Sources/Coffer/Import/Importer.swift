@@ -56,6 +56,8 @@ extension Vault {
         }
         try flush()
         try checkpoint()
+        // Batches report validation and lookup rejections in separate passes: restore file order.
+        report.rejections.sort { $0.line < $1.line }
         return report
     }
 

@@ -47,17 +47,20 @@ extension Vault {
     /// Each batch commits on its own, and only customers not yet on the active version are
     /// selected, so a run killed at any point can simply be started again (idempotent).
     /// The DEKs themselves do not change, so sealed fields are untouched.
+    /// `maximumBatches` stops early (a maintenance window); the next run carries on.
     /// Returns how many customers were re-wrapped by this run.
     @discardableResult
-    public func rewrapDataKeys(batchSize: Int = 1_000, progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> Int {
+    public func rewrapDataKeys(batchSize: Int = 1_000, maximumBatches: Int? = nil,
+                               progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> Int {
         let active = keyRing.activeVersion
         let total = try database.read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM customers WHERE kek_version != ?", arguments: [Int64(active)]) ?? 0
         }
         let workers = makeWorkers()
-        var done = 0
+        var done = 0, batches = 0
         progress?(WorkProgress(completed: 0, total: total, unit: "customers"))
-        while true {
+        while maximumBatches.map({ batches < $0 }) ?? true {
+            batches += 1
             let moved = try database.write { db -> Int in
                 let rows = try Row.fetchAll(db, sql: "SELECT id, wrapped_dek FROM customers WHERE kek_version != ? ORDER BY id LIMIT ?",
                                             arguments: [Int64(active), batchSize])

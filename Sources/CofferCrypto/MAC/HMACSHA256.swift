@@ -22,13 +22,14 @@ public final class HMACSHA256 {
             if k.count == 0 { return coffer_hmac_sha256_init(ctx, &empty, 0) }
             return coffer_hmac_sha256_init(ctx, k.baseAddress!.assumingMemoryBound(to: UInt8.self), k.count)
         }
+        // All properties are set, so throwing here still runs deinit and frees the context.
         guard ok == 1 else { throw .openSSLFailure("EVP_MAC_init") }
-        primed = true
     }
 
     deinit { EVP_MAC_CTX_free(context) } // cleanses the key
 
-    private var primed: Bool
+    /// True right after init/keying: the next message needs no re-initialisation.
+    private var primed = true
 
     /// Writes the 32-byte MAC of `message` into `out`.
     public func authenticate(_ message: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) throws(CryptoError) {

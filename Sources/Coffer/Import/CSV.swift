@@ -1,0 +1,738 @@
+// Streaming RFC 4180 CSV reader and writer for customer imports and exports.
+//
+// Choices where RFC 4180 leaves room (documented here once):
+// - Records end at LF or CRLF. A lone CR outside quotes is field data (so is a
+//   CR inside quotes); a CR that is the very last byte of the input ends the
+//   record like CRLF would. Line numbers count LF only.
+// - Lines with no bytes at all (or only CR) are skipped. `""` alone on a line
+//   is a record with one empty field.
+// - A UTF-8 BOM is skipped only at the very start of the input.
+// - Malformed records keep their line and a `problem`; `fields` are a best-effort
+//   parse (a stray quote is kept as data, an invalid UTF-8 field becomes ""),
+//   and are empty for an oversized record. Callers must not import them.
+// - The writer ends rows with LF and never changes values (no spreadsheet
+//   formula neutralising), so writer → reader round-trips exactly.
+
+#if canImport(Darwin)
+import Darwin
+#elseif canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// One parsed CSV record.
+public struct CSVRecord: Sendable, Equatable {
+    /// 1-based physical line on which the record starts (the header is line 1).
+    public var line: Int
+    public var fields: [String]
+    /// Why the record is malformed; never contains field values (they are PII).
+    public var problem: String?
+
+    public init(line: Int, fields: [String], problem: String? = nil) {
+        self.line = line
+        self.fields = fields
+        self.problem = problem
+    }
+}
+
+/// Fatal CSV I/O and syntax errors. Descriptions never include field values.
+public enum CSVError: Error, Equatable, Sendable, CustomStringConvertible {
+    case cannotOpen(path: String, reason: String)
+    case readFailed(path: String, reason: String)
+    /// End of input reached inside quotes; `line` is where the record started.
+    case unterminatedQuotedField(path: String, line: Int)
+    case writeFailed(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .cannotOpen(path, reason):
+            return "\(path): cannot open file (\(reason)); check the path and its permissions"
+        case let .readFailed(path, reason):
+            return "\(path): read failed (\(reason)); check the file is readable and the disk is healthy, then retry"
+        case let .unterminatedQuotedField(path, line):
+            return "\(path):\(line): quoted field never closed (end of file inside quotes); add the missing closing quote in the record starting on this line"
+        case let .writeFailed(path, reason):
+            return "\(path): write failed (\(reason)); check free disk space and permissions, then retry"
+        }
+    }
+}
+
+// MARK: - Reader
+
+/// Streaming CSV reader: reads fixed-size chunks, so memory stays flat
+/// (one chunk plus at most `maxRecordBytes` of the current record).
+public final class CSVReader {
+    private var scanner: CSVScanner
+
+    /// Opens `path` for streaming. `chunkSize` is the read(2) size.
+    public init(path: String, chunkSize: Int = 1 << 16, maxRecordBytes: Int = 1 << 20) throws(CSVError) {
+        let fd = path.withCString { csvOpen($0, O_RDONLY | O_CLOEXEC) }
+        if fd < 0 {
+            throw .cannotOpen(path: path, reason: csvErrno())
+        }
+        var st = stat()
+        var size: Int?
+        if fstat(fd, &st) == 0 {
+            let kind = st.st_mode & S_IFMT
+            if kind == S_IFDIR {
+                _ = csvClose(fd)
+                throw .cannotOpen(path: path, reason: "is a directory")
+            }
+            if kind == S_IFREG { size = Int(st.st_size) }
+        }
+        scanner = CSVScanner(fd: fd, path: path, fileSize: size,
+                             chunkSize: max(1, chunkSize), maxRecordBytes: max(1, maxRecordBytes))
+    }
+
+    /// Parses an in-memory buffer (tests, small inputs); `path` is "<memory>".
+    public init(data: [UInt8], maxRecordBytes: Int = 1 << 20) {
+        scanner = CSVScanner(data: data, maxRecordBytes: max(1, maxRecordBytes))
+    }
+
+    /// The next record, or nil at end of input. Throws only fatal errors.
+    public func next() throws(CSVError) -> CSVRecord? {
+        try scanner.next()
+    }
+
+    public var path: String { scanner.path }
+    /// Input bytes consumed by the parser so far (for progress reporting).
+    public var bytesRead: Int { scanner.base + scanner.pos }
+    /// Total input size when known (regular files and in-memory data).
+    public var fileSize: Int? { scanner.fileSize }
+
+    /// Record buffer and field index capacities; let tests check memory stays bounded.
+    var recordBufferCapacity: Int { scanner.recCap }
+    var fieldIndexCapacity: Int { scanner.ends.capacity }
+}
+
+private let csvLF: UInt8 = 0x0A
+private let csvCR: UInt8 = 0x0D
+private let csvQuote: UInt8 = 0x22
+private let csvComma: UInt8 = 0x2C
+
+/// Byte-level RFC 4180 state machine over a reusable chunk buffer.
+/// Field bytes of the current record are unescaped into `rec`; `ends` holds
+/// the end offset of each field in `rec`.
+private struct CSVScanner: ~Copyable {
+    enum State: UInt8 {
+        case recordStart    // between records
+        case crAtStart      // CR seen where a record would start
+        case fieldStart     // after a comma, or first byte of a record
+        case unquoted       // inside an unquoted field
+        case quoted         // inside quotes
+        case quoteInQuoted  // saw `"` inside quotes: closing or first of `""`
+        case pendingCR      // CR outside quotes: CRLF terminator or data
+        case done
+    }
+
+    let fd: Int32                 // -1 for in-memory input
+    let path: String
+    let fileSize: Int?
+    let chunkSize: Int
+    let maxRecordBytes: Int
+
+    // Input window: buf[pos..<end] is unparsed; `base` is buf[0]'s input offset.
+    let buf: UnsafeMutablePointer<UInt8>
+    let bufCap: Int
+    var pos = 0
+    var end = 0
+    var base = 0
+    var bomChecked = false
+
+    // Current record.
+    var rec: UnsafeMutablePointer<UInt8>
+    var recCap: Int
+    var recLen = 0
+    var ends: [Int] = []
+    var state = State.recordStart
+    var line = 1
+    var recLine = 0
+    var recStart = 0          // input offset of the record's first byte
+    var fieldCount = 0        // completed fields, including in overflow mode
+    var overflow = false
+    var strayField = 0        // 1-based field of the first stray quote, 0 = none
+    var crAfterQuote = false
+
+    init(fd: Int32, path: String, fileSize: Int?, chunkSize: Int, maxRecordBytes: Int) {
+        self.fd = fd
+        self.path = path
+        self.fileSize = fileSize
+        self.chunkSize = chunkSize
+        self.maxRecordBytes = maxRecordBytes
+        bufCap = max(chunkSize, 3)   // room to sniff a BOM even with tiny chunks
+        buf = .allocate(capacity: bufCap)
+        recCap = min(maxRecordBytes, 4096)
+        rec = .allocate(capacity: recCap)
+    }
+
+    init(data: [UInt8], maxRecordBytes: Int) {
+        fd = -1
+        path = "<memory>"
+        fileSize = data.count
+        chunkSize = max(data.count, 1)
+        self.maxRecordBytes = maxRecordBytes
+        bufCap = max(data.count, 1)
+        let storage = UnsafeMutablePointer<UInt8>.allocate(capacity: bufCap)
+        data.withUnsafeBufferPointer { src in
+            if let s = src.baseAddress { storage.update(from: s, count: src.count) }
+        }
+        buf = storage
+        end = data.count
+        recCap = min(maxRecordBytes, 4096)
+        rec = .allocate(capacity: recCap)
+    }
+
+    deinit {
+        buf.deallocate()
+        rec.deallocate()
+        if fd >= 0 { _ = csvClose(fd) }
+    }
+
+    mutating func next() throws(CSVError) -> CSVRecord? {
+        if !bomChecked { try skipBOM() }
+        while state != .done {
+            if pos == end {
+                if try !refill() { return try finishAtEOF() }
+            }
+            if scan() { return makeRecord() }
+        }
+        return nil
+    }
+
+    // MARK: Input
+
+    /// Reads the next chunk after the current one is fully consumed.
+    mutating func refill() throws(CSVError) -> Bool {
+        if fd < 0 { return false }
+        base += end
+        pos = 0
+        end = 0
+        let n = try readSome(into: buf, max: chunkSize)
+        end = n
+        return n > 0
+    }
+
+    func readSome(into dst: UnsafeMutablePointer<UInt8>, max count: Int) throws(CSVError) -> Int {
+        while true {
+            let r = csvRead(fd, dst, count)
+            if r >= 0 { return r }
+            if errno == EINTR { continue }
+            throw .readFailed(path: path, reason: csvErrno())
+        }
+    }
+
+    /// Ensures the first 3 bytes are buffered (or EOF), then skips a UTF-8 BOM.
+    mutating func skipBOM() throws(CSVError) {
+        bomChecked = true
+        if fd >= 0 {
+            while end < 3 {
+                let n = try readSome(into: buf + end, max: min(chunkSize, bufCap - end))
+                if n == 0 { break }
+                end += n
+            }
+        }
+        if end >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF { pos = 3 }
+    }
+
+    // MARK: Record buffer
+
+    mutating func beginRecord(at offset: Int) {
+        recLine = line
+        recStart = offset
+        recLen = 0
+        ends.removeAll(keepingCapacity: true)
+        fieldCount = 0
+        overflow = false
+        strayField = 0
+        crAfterQuote = false
+    }
+
+    /// Drops the record's buffered bytes; the rest of it is scanned, not stored.
+    mutating func enterOverflow() {
+        overflow = true
+        recLen = 0
+        ends.removeAll(keepingCapacity: true)
+    }
+
+    /// Appends unescaped field bytes; `rawEnd` is the input offset just past them.
+    @inline(__always)
+    mutating func append(_ src: UnsafePointer<UInt8>, _ count: Int, rawEnd: Int) {
+        if overflow { return }
+        if rawEnd - recStart > maxRecordBytes { enterOverflow(); return }
+        if recLen + count > recCap { grow(to: recLen + count) }
+        (rec + recLen).update(from: src, count: count)
+        recLen += count
+    }
+
+    @inline(__always)
+    mutating func appendByte(_ byte: UInt8, rawEnd: Int) {
+        if overflow { return }
+        if rawEnd - recStart > maxRecordBytes { enterOverflow(); return }
+        if recLen == recCap { grow(to: recLen + 1) }
+        rec[recLen] = byte
+        recLen += 1
+    }
+
+    mutating func grow(to needed: Int) {
+        var cap = recCap
+        while cap < needed { cap *= 2 }
+        cap = min(cap, maxRecordBytes)   // needed <= maxRecordBytes always holds
+        let new = UnsafeMutablePointer<UInt8>.allocate(capacity: cap)
+        new.update(from: rec, count: recLen)
+        rec.deallocate()
+        rec = new
+        recCap = cap
+    }
+
+    /// Ends a field at the separator found at input offset `sep`.
+    @inline(__always)
+    mutating func endField(sep: Int) {
+        fieldCount += 1
+        if overflow { return }
+        if sep - recStart > maxRecordBytes { enterOverflow(); return }
+        ends.append(recLen)
+    }
+
+    @inline(__always)
+    mutating func markStray() {
+        if strayField == 0 { strayField = fieldCount + 1 }
+    }
+
+    // MARK: Scanning
+
+    /// Consumes buf[pos..<end]. Returns true when a record was completed.
+    mutating func scan() -> Bool {
+        let b = buf
+        let n = end
+        var i = pos
+        loop: while i < n {
+            switch state {
+            case .recordStart:
+                let c = b[i]
+                if c == csvLF { line += 1; i += 1; continue loop }
+                if c == csvCR { state = .crAtStart; i += 1; continue loop }
+                beginRecord(at: base + i)
+                state = .fieldStart
+
+            case .crAtStart:
+                if b[i] == csvLF { line += 1; i += 1; state = .recordStart; continue loop }
+                beginRecord(at: base + i - 1)
+                appendByte(csvCR, rawEnd: base + i)
+                state = .unquoted
+
+            case .fieldStart:
+                let c = b[i]
+                if c == csvQuote {
+                    state = .quoted; i += 1
+                } else if c == csvComma {
+                    endField(sep: base + i); i += 1
+                } else if c == csvLF {
+                    endField(sep: base + i); endRecord(terminator: base + i)
+                    pos = i + 1; return true
+                } else if c == csvCR {
+                    crAfterQuote = false; state = .pendingCR; i += 1
+                } else {
+                    state = .unquoted
+                }
+
+            case .unquoted:
+                // Stays here across consecutive unquoted fields (the common
+                // case) instead of going back through the state switch.
+                while true {
+                    let start = i
+                    i = csvSkipPlain(b, i, n)
+                    while i < n {
+                        let c = b[i]
+                        if c <= csvQuote || c == csvComma {
+                            if c == csvComma || c == csvQuote || c == csvLF || c == csvCR { break }
+                        }
+                        i += 1
+                    }
+                    if i > start { append(b + start, i - start, rawEnd: base + i) }
+                    if i == n { break loop }
+                    let c = b[i]
+                    if c == csvComma {
+                        endField(sep: base + i); i += 1
+                        // An empty or unquoted next field is handled right here.
+                        if i < n && b[i] != csvQuote { continue }
+                        state = .fieldStart
+                        continue loop
+                    } else if c == csvLF {
+                        endField(sep: base + i); endRecord(terminator: base + i)
+                        pos = i + 1; return true
+                    } else if c == csvCR {
+                        crAfterQuote = false; state = .pendingCR; i += 1
+                        continue loop
+                    } else {   // quote inside an unquoted field: keep it as data
+                        markStray(); appendByte(csvQuote, rawEnd: base + i + 1); i += 1
+                    }
+                }
+
+            case .quoted:
+                let start = i
+                var lines = 0
+                while i < n {
+                    let c = b[i]
+                    if c == csvQuote { break }
+                    if c == csvLF { lines += 1 }
+                    i += 1
+                }
+                line += lines
+                if i > start { append(b + start, i - start, rawEnd: base + i) }
+                if i == n { break loop }
+                state = .quoteInQuoted; i += 1
+
+            case .quoteInQuoted:
+                let c = b[i]
+                if c == csvQuote {
+                    appendByte(csvQuote, rawEnd: base + i + 1); state = .quoted; i += 1
+                } else if c == csvComma {
+                    endField(sep: base + i); state = .fieldStart; i += 1
+                } else if c == csvLF {
+                    endField(sep: base + i); endRecord(terminator: base + i)
+                    pos = i + 1; return true
+                } else if c == csvCR {
+                    crAfterQuote = true; state = .pendingCR; i += 1
+                } else {   // data after the closing quote: keep it, flag it
+                    markStray(); state = .unquoted
+                }
+
+            case .pendingCR:
+                if b[i] == csvLF {
+                    endField(sep: base + i - 1); endRecord(terminator: base + i - 1)
+                    pos = i + 1; return true
+                }
+                if crAfterQuote { markStray() }
+                appendByte(csvCR, rawEnd: base + i)
+                state = .unquoted
+
+            case .done:
+                break loop
+            }
+        }
+        pos = i
+        return false
+    }
+
+    /// Finishes the record whose terminator (LF, CR of CRLF, or EOF) is at `terminator`.
+    mutating func endRecord(terminator: Int) {
+        if !overflow && terminator - recStart > maxRecordBytes { enterOverflow() }
+        line += 1
+        state = .recordStart
+    }
+
+    mutating func finishAtEOF() throws(CSVError) -> CSVRecord? {
+        let eofOffset = base + end
+        switch state {
+        case .recordStart, .crAtStart, .done:
+            state = .done
+            return nil
+        case .quoted:
+            state = .done
+            throw .unterminatedQuotedField(path: path, line: recLine)
+        case .pendingCR:   // trailing CR at EOF ends the record
+            endField(sep: eofOffset - 1)
+            endRecord(terminator: eofOffset - 1)
+        case .fieldStart, .unquoted, .quoteInQuoted:
+            endField(sep: eofOffset)
+            endRecord(terminator: eofOffset)
+        }
+        state = .done
+        return makeRecord()
+    }
+
+    // MARK: Decoding
+
+    func makeRecord() -> CSVRecord {
+        if overflow {
+            return CSVRecord(line: recLine, fields: [],
+                             problem: "record exceeds \(maxRecordBytes) bytes")
+        }
+        var fields: [String] = []
+        fields.reserveCapacity(ends.count)
+        let ascii = csvIsASCII(rec, recLen)
+        var badField = 0
+        var start = 0
+        for (k, e) in ends.enumerated() {
+            let bytes = UnsafeBufferPointer(start: rec + start, count: e - start)
+            if ascii || csvIsValidUTF8(bytes) {
+                fields.append(String(decoding: bytes, as: UTF8.self))
+            } else {
+                if badField == 0 { badField = k + 1 }
+                fields.append("")
+            }
+            start = e
+        }
+        var problem: String?
+        if strayField > 0 {
+            problem = "stray quote in field \(strayField)"
+        } else if badField > 0 {
+            problem = "invalid UTF-8 in field \(badField)"
+        }
+        return CSVRecord(line: recLine, fields: fields, problem: problem)
+    }
+}
+
+/// Skips 8-byte words containing none of `,` `"` CR LF; returns the index
+/// of the first word that may contain one (the byte loop finishes from there).
+@inline(__always)
+private func csvSkipPlain(_ p: UnsafePointer<UInt8>, _ from: Int, _ n: Int) -> Int {
+    #if _endian(little)
+    let raw = UnsafeRawPointer(p)
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    var i = from
+    while i + 8 <= n {
+        let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+        let a = x ^ (ones &* UInt64(csvComma))
+        let q = x ^ (ones &* UInt64(csvQuote))
+        let r = x ^ (ones &* UInt64(csvCR))
+        let l = x ^ (ones &* UInt64(csvLF))
+        let hit = ((a &- ones) & ~a) | ((q &- ones) & ~q) | ((r &- ones) & ~r) | ((l &- ones) & ~l)
+        if hit & highs != 0 { return i }
+        i += 8
+    }
+    return i
+    #else
+    return from
+    #endif
+}
+
+/// True when all `count` bytes are ASCII; checks 8 bytes at a time.
+@inline(__always)
+private func csvIsASCII(_ p: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+    var i = 0
+    var acc: UInt64 = 0
+    let raw = UnsafeRawPointer(p)
+    while i + 8 <= count {
+        acc |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+        i += 8
+    }
+    while i < count {
+        acc |= UInt64(p[i])
+        i += 1
+    }
+    return acc & 0x8080_8080_8080_8080 == 0
+}
+
+/// Strict UTF-8 validation: rejects overlongs, surrogates, > U+10FFFF and truncation.
+func csvIsValidUTF8(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard let p = s.baseAddress else { return true }
+    let n = s.count
+    var i = 0
+    let raw = UnsafeRawPointer(p)
+    while i < n {
+        if i + 8 <= n && raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+            i += 8
+            continue
+        }
+        let c = p[i]
+        if c < 0x80 { i += 1; continue }
+        @inline(__always) func cont(_ j: Int) -> Bool { j < n && p[j] & 0xC0 == 0x80 }
+        if c >= 0xC2 && c <= 0xDF {
+            guard cont(i + 1) else { return false }
+            i += 2
+        } else if c >= 0xE0 && c <= 0xEF {
+            guard i + 1 < n else { return false }
+            let c1 = p[i + 1]
+            let lo: UInt8 = c == 0xE0 ? 0xA0 : 0x80
+            let hi: UInt8 = c == 0xED ? 0x9F : 0xBF
+            guard c1 >= lo && c1 <= hi && cont(i + 2) else { return false }
+            i += 3
+        } else if c >= 0xF0 && c <= 0xF4 {
+            guard i + 1 < n else { return false }
+            let c1 = p[i + 1]
+            let lo: UInt8 = c == 0xF0 ? 0x90 : 0x80
+            let hi: UInt8 = c == 0xF4 ? 0x8F : 0xBF
+            guard c1 >= lo && c1 <= hi && cont(i + 2) && cont(i + 3) else { return false }
+            i += 4
+        } else {
+            return false
+        }
+    }
+    return true
+}
+
+// MARK: - Writer
+
+/// Buffered CSV writer. Rows end with LF; fields are quoted only when needed.
+public final class CSVWriter {
+    /// Output of an in-memory writer (`init()`); empty for file writers.
+    public private(set) var bytes: [UInt8] = []
+    public let path: String
+    private let fd: Int32            // -1 for in-memory
+    private var buffer: [UInt8] = []
+    private var closed = false
+    private static let flushThreshold = 1 << 16
+
+    /// Creates or truncates `path` with mode 0600.
+    public init(path: String) throws(CSVError) {
+        let fd = path.withCString {
+            csvOpen($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        }
+        if fd < 0 { throw .cannotOpen(path: path, reason: csvErrno()) }
+        // O_CREAT keeps the mode of an existing file; force 0600 anyway.
+        if fchmod(fd, 0o600) != 0 {
+            let reason = csvErrno()
+            _ = csvClose(fd)
+            throw .cannotOpen(path: path, reason: reason)
+        }
+        self.fd = fd
+        self.path = path
+        buffer.reserveCapacity(Self.flushThreshold + 4096)
+    }
+
+    /// In-memory writer; read the result from `bytes`.
+    public init() {
+        fd = -1
+        path = "<memory>"
+    }
+
+    deinit {
+        try? close()
+    }
+
+    /// Appends one row. A single empty field is written as `""` so the row is
+    /// not an empty line (which readers skip). An empty array writes an empty line.
+    public func write(_ fields: [String]) throws(CSVError) {
+        if closed { throw .writeFailed(path: path, reason: "writer is closed") }
+        if fd < 0 {
+            Self.appendRow(fields, to: &bytes)
+        } else {
+            Self.appendRow(fields, to: &buffer)
+            if buffer.count >= Self.flushThreshold { try flush() }
+        }
+    }
+
+    /// Flushes and closes the file. Safe to call more than once.
+    public func close() throws(CSVError) {
+        if closed { return }
+        closed = true
+        if fd < 0 { return }
+        var failure: CSVError?
+        do { try flush() } catch { failure = error }
+        if csvClose(fd) != 0 && failure == nil {
+            failure = .writeFailed(path: path, reason: csvErrno())
+        }
+        if let failure { throw failure }
+    }
+
+    /// The field as it would appear in a row (quoted and escaped if needed).
+    public static func escape(_ field: String) -> String {
+        var out: [UInt8] = []
+        appendField(field, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private func flush() throws(CSVError) {
+        var failure: CSVError?
+        buffer.withUnsafeBytes { raw in
+            guard var p = raw.baseAddress else { return }
+            var left = raw.count
+            while left > 0 {
+                let r = csvWrite(fd, p, left)
+                if r < 0 {
+                    if errno == EINTR { continue }
+                    failure = .writeFailed(path: path, reason: csvErrno())
+                    return
+                }
+                p += r
+                left -= r
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+        if let failure { throw failure }
+    }
+
+    private static func appendRow(_ fields: [String], to out: inout [UInt8]) {
+        if fields.count == 1 && fields[0].isEmpty {
+            out.append(csvQuote); out.append(csvQuote)
+        } else {
+            for (k, field) in fields.enumerated() {
+                if k > 0 { out.append(csvComma) }
+                appendField(field, to: &out)
+            }
+        }
+        out.append(csvLF)
+    }
+
+    /// Quotes iff the field has `,` `"` CR LF, leading/trailing space or tab,
+    /// or starts with a BOM (which a reader would strip at file start).
+    private static func appendField(_ field: String, to out: inout [UInt8]) {
+        var field = field
+        field.withUTF8 { u in
+            guard let p = u.baseAddress, u.count > 0 else { return }
+            let n = u.count
+            var quote = p[0] == 0x20 || p[0] == 0x09 || p[n - 1] == 0x20 || p[n - 1] == 0x09
+                || (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
+            var quotes = 0
+            for i in 0..<n {
+                let c = p[i]
+                if c == csvQuote { quotes += 1; quote = true }
+                else if c == csvComma || c == csvLF || c == csvCR { quote = true }
+            }
+            if !quote {
+                out.append(contentsOf: u)
+                return
+            }
+            out.reserveCapacity(out.count + n + quotes + 2)
+            out.append(csvQuote)
+            if quotes == 0 {
+                out.append(contentsOf: u)
+            } else {
+                var start = 0
+                for i in 0..<n where p[i] == csvQuote {
+                    out.append(contentsOf: UnsafeBufferPointer(start: p + start, count: i + 1 - start))
+                    out.append(csvQuote)
+                    start = i + 1
+                }
+                out.append(contentsOf: UnsafeBufferPointer(start: p + start, count: n - start))
+            }
+            out.append(csvQuote)
+        }
+    }
+}
+
+// MARK: - libc shims
+
+@inline(__always)
+private func csvErrno() -> String { String(cString: strerror(errno)) }
+
+@inline(__always)
+private func csvOpen(_ path: UnsafePointer<CChar>, _ flags: Int32, _ mode: mode_t = 0) -> Int32 {
+    open(path, flags, mode)
+}
+
+@inline(__always)
+private func csvClose(_ fd: Int32) -> Int32 {
+    #if canImport(Darwin)
+    Darwin.close(fd)
+    #elseif canImport(Glibc)
+    Glibc.close(fd)
+    #else
+    Musl.close(fd)
+    #endif
+}
+
+@inline(__always)
+private func csvRead(_ fd: Int32, _ dst: UnsafeMutablePointer<UInt8>, _ count: Int) -> Int {
+    #if canImport(Darwin)
+    Darwin.read(fd, dst, count)
+    #elseif canImport(Glibc)
+    Glibc.read(fd, dst, count)
+    #else
+    Musl.read(fd, dst, count)
+    #endif
+}
+
+@inline(__always)
+private func csvWrite(_ fd: Int32, _ src: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Darwin)
+    Darwin.write(fd, src, count)
+    #elseif canImport(Glibc)
+    Glibc.write(fd, src, count)
+    #else
+    Musl.write(fd, src, count)
+    #endif
+}
