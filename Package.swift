@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
     ],
     targets: [
         // Only what Swift cannot import from libcrypto directly.
@@ -39,6 +40,20 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // Measures sealing throughput for scripts/bench-seal (side by side with `openssl speed`).
+        .executableTarget(name: "coffer-speed", dependencies: ["Coffer", "CofferCrypto"], path: "Tools/coffer-speed"),
+        .executableTarget(
+            name: "CryptoBenchmarks",
+            dependencies: ["CofferCrypto", "Coffer", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/CryptoBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "VaultBenchmarks",
+            dependencies: ["Coffer", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/VaultBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .testTarget(
             name: "CofferCryptoTests",

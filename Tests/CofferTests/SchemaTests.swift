@@ -139,10 +139,10 @@ import Testing
         for days in stride(from: -800_000, through: 800_000, by: 997) {
             let date = CivilDate(daysSinceEpoch: days)
             #expect(date.daysSinceEpoch == days)
-            #expect(CivilDate(iso: date.description) == date || date.year < 1)
+            #expect(CivilDate(iso8601: date.description) == date || date.year < 1)
         }
-        #expect(CivilDate(iso: "2024-02-29") != nil)
-        #expect(CivilDate(iso: "2023-02-29") == nil)
-        #expect(CivilDate(iso: "1970-01-01")?.daysSinceEpoch == 0)
+        #expect(CivilDate(iso8601: "2024-02-29") != nil)
+        #expect(CivilDate(iso8601: "2023-02-29") == nil)
+        #expect(CivilDate(iso8601: "1970-01-01")?.daysSinceEpoch == 0)
     }
 }

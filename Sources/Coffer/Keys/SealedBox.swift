@@ -45,19 +45,28 @@ public enum SealedBox {
         cipher: AES256GCM, nonces: NonceSource
     ) throws(CryptoError) -> [UInt8] {
         let total = overhead + plaintext.count
-        var out = [UInt8](repeating: 0, count: total)
-        try out.withMutableBytes { (buffer) throws(CryptoError) in
-            buffer[0] = format
-            storeBigEndian(keyVersion, into: buffer, at: 1)
-            let nonce = UnsafeMutableRawBufferPointer(rebasing: buffer[5..<headerByteCount])
-            try nonces.next(into: nonce)
-            try withAAD(keyVersion: keyVersion, context: context) { (aad) throws(CryptoError) in
-                try cipher.seal(
-                    plaintext, nonce: UnsafeRawBufferPointer(nonce), authenticating: aad,
-                    ciphertext: UnsafeMutableRawBufferPointer(rebasing: buffer[headerByteCount..<(total - AES256GCM.tagByteCount)]),
-                    tag: UnsafeMutableRawBufferPointer(rebasing: buffer[(total - AES256GCM.tagByteCount)...]))
+        var failure: CryptoError?
+        // Every byte is written below (header, nonce, ciphertext, tag): no zero-fill needed.
+        let out = [UInt8](unsafeUninitializedCapacity: total) { raw, initialized in
+            let buffer = UnsafeMutableRawBufferPointer(raw)
+            do throws(CryptoError) {
+                buffer[0] = format
+                storeBigEndian(keyVersion, into: buffer, at: 1)
+                let nonce = UnsafeMutableRawBufferPointer(rebasing: buffer[5..<headerByteCount])
+                try nonces.next(into: nonce)
+                try withAAD(keyVersion: keyVersion, context: context) { (aad) throws(CryptoError) in
+                    try cipher.seal(
+                        plaintext, nonce: UnsafeRawBufferPointer(nonce), authenticating: aad,
+                        ciphertext: UnsafeMutableRawBufferPointer(rebasing: buffer[headerByteCount..<(total - AES256GCM.tagByteCount)]),
+                        tag: UnsafeMutableRawBufferPointer(rebasing: buffer[(total - AES256GCM.tagByteCount)...]))
+                }
+                initialized = total
+            } catch {
+                failure = error
+                initialized = 0
             }
         }
+        if let failure { throw failure }
         return out
     }
 
@@ -110,20 +119,27 @@ public enum SealedBox {
     private static func withAAD<R>(
         keyVersion: UInt32, context: SealContext, _ body: (UnsafeRawBufferPointer) throws(CryptoError) -> R
     ) throws(CryptoError) -> R {
-        // "coffer" | format | kind | version(4) | record(8) | nameLen(2) | name
-        var aad = [UInt8]()
-        aad.reserveCapacity(22 + context.name.utf8.count)
-        aad.append(contentsOf: [0x63, 0x6f, 0x66, 0x66, 0x65, 0x72])
-        aad.append(format)
-        aad.append(context.kind.rawValue)
-        for shift in stride(from: 24, through: 0, by: -8) { aad.append(UInt8(truncatingIfNeeded: keyVersion >> UInt32(shift))) }
-        let record = UInt64(bitPattern: context.recordID)
-        for shift in stride(from: 56, through: 0, by: -8) { aad.append(UInt8(truncatingIfNeeded: record >> UInt64(shift))) }
-        let nameCount = UInt16(clamping: context.name.utf8.count)
-        aad.append(UInt8(nameCount >> 8))
-        aad.append(UInt8(nameCount & 0xff))
-        aad.append(contentsOf: context.name.utf8.prefix(Int(nameCount)))
-        return try aad.withUnsafeBytes { (p) throws(CryptoError) in try body(p) }
+        // "coffer" | format | kind | version(4) | record(8) | nameLen(2) | name — built on the stack.
+        let nameCount = min(context.name.utf8.count, Int(UInt16.max))
+        let count = 22 + nameCount
+        let result = withUnsafeTemporaryAllocation(byteCount: count, alignment: 8) { aad in
+            let magic: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0x63, 0x6f, 0x66, 0x66, 0x65, 0x72)
+            withUnsafeBytes(of: magic) { aad.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: 6) }
+            aad[6] = format
+            aad[7] = context.kind.rawValue
+            storeBigEndian(keyVersion, into: aad, at: 8)
+            let record = UInt64(bitPattern: context.recordID)
+            storeBigEndian(UInt32(truncatingIfNeeded: record >> 32), into: aad, at: 12)
+            storeBigEndian(UInt32(truncatingIfNeeded: record), into: aad, at: 16)
+            aad[20] = UInt8(nameCount >> 8)
+            aad[21] = UInt8(nameCount & 0xff)
+            var name = context.name
+            name.withUTF8 { utf8 in
+                if nameCount > 0 { aad.baseAddress!.advanced(by: 22).copyMemory(from: utf8.baseAddress!, byteCount: nameCount) }
+            }
+            return Result { () throws(CryptoError) in try body(UnsafeRawBufferPointer(aad)) }
+        }
+        return try result.get()
     }
 }
 

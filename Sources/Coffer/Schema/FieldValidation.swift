@@ -36,7 +36,7 @@ extension FieldSpec {
             }
             return trimmed
         case .date:
-            guard CivilDate(iso: trimmed) != nil else { throw reject("not a valid date (use YYYY-MM-DD)") }
+            guard CivilDate(iso8601: trimmed) != nil else { throw reject("not a valid date (use YYYY-MM-DD)") }
             return trimmed
         case .integer:
             guard let value = Int64(trimmed) else { throw reject("not an integer") }
@@ -137,74 +137,5 @@ extension FieldSpec {
             }
         }
         return sawDigit && (!sawDot || digitsAfterDot > 0)
-    }
-}
-
-/// A calendar date without time zone (ISO 8601 `YYYY-MM-DD`), with day arithmetic.
-public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public var year: Int, month: Int, day: Int
-
-    public init?(year: Int, month: Int, day: Int) {
-        guard (1...9999).contains(year), (1...12).contains(month), (1...Self.daysIn(month: month, year: year)).contains(day) else { return nil }
-        self.year = year
-        self.month = month
-        self.day = day
-    }
-
-    /// Parses exactly `YYYY-MM-DD`.
-    public init?(iso text: String) {
-        let b = Array(text.utf8)
-        guard b.count == 10, b[4] == 0x2d, b[7] == 0x2d else { return nil }
-        func num(_ r: Range<Int>) -> Int? {
-            var v = 0
-            for i in r {
-                guard (0x30...0x39).contains(b[i]) else { return nil }
-                v = v * 10 + Int(b[i] - 0x30)
-            }
-            return v
-        }
-        guard let y = num(0..<4), let m = num(5..<7), let d = num(8..<10) else { return nil }
-        self.init(year: y, month: m, day: d)
-    }
-
-    public var description: String {
-        func pad(_ v: Int, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
-    }
-
-    /// Days since 1970-01-01 (Howard Hinnant's days_from_civil).
-    public var daysSinceEpoch: Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    public init(daysSinceEpoch z0: Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        day = doy - (153 * mp + 2) / 5 + 1
-        month = mp < 10 ? mp + 3 : mp - 9
-        year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-    }
-
-    public static func < (a: CivilDate, b: CivilDate) -> Bool { a.daysSinceEpoch < b.daysSinceEpoch }
-
-    static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
     }
 }

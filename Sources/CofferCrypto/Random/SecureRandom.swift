@@ -49,6 +49,7 @@ public final class NonceSource {
     }
 
     /// Copies the next fresh nonce into `out` (exactly 12 bytes).
+    /// Each nonce is handed out once: the offset only moves forward until the next refill.
     public func next(into out: UnsafeMutableRawBufferPointer) throws(CryptoError) {
         precondition(out.count == Self.nonceByteCount, "nonce buffer must be 12 bytes")
         if offset == buffer.count {
@@ -57,10 +58,6 @@ public final class NonceSource {
         }
         buffer.withUnsafeBytes { b in
             out.copyMemory(from: UnsafeRawBufferPointer(rebasing: b[offset..<offset + Self.nonceByteCount]))
-        }
-        // A nonce is handed out once: overwrite it so it can never be handed out twice.
-        buffer.withUnsafeMutableBytes { b in
-            secureWipe(UnsafeMutableRawBufferPointer(rebasing: b[offset..<offset + Self.nonceByteCount]))
         }
         offset += Self.nonceByteCount
     }

@@ -1,0 +1,85 @@
+import Foundation
+
+/// Runs the built `coffer` executable in a scratch directory, as a user would.
+final class CLI {
+    let directory: String
+    var environment: [String: String]
+
+    static let executable: String = {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("coffer").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        var root = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { root.deleteLastPathComponent() }
+        return root.appendingPathComponent(".build/debug/coffer").path
+    }()
+
+    static let repositoryRoot: String = {
+        var root = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { root.deleteLastPathComponent() }
+        return root.path
+    }()
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "coffer-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var env = ProcessInfo.processInfo.environment
+        env["COFFER_VAULT"] = directory + "/vault"
+        env["COFFER_KEY_FILE"] = directory + "/vault.key"
+        env.removeValue(forKey: "COFFER_PASSPHRASE")
+        env["CI"] = "true"
+        environment = env
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs `coffer ARGS` to completion.
+    @discardableResult
+    func run(_ arguments: [String], stdin: String? = nil) throws -> Result {
+        let process = try start(arguments, stdin: stdin)
+        let out = process.standardOutput as! Pipe, err = process.standardError as! Pipe
+        // Drain both pipes concurrently to avoid a full-pipe deadlock.
+        let group = DispatchGroup()
+        nonisolated(unsafe) var outData = Data(), errData = Data()
+        group.enter()
+        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Starts `coffer ARGS` without waiting (for kill -9 tests).
+    func start(_ arguments: [String], stdin: String? = nil) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = arguments
+        process.environment = environment
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.standardOutput = Pipe()
+        process.standardError = Pipe()
+        let input = Pipe()
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        return process
+    }
+
+    func initVault() throws {
+        let result = try run(["init", "--schema", Self.repositoryRoot + "/policies/schema.yaml"])
+        precondition(result.status == 0, result.stderr)
+    }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        let path = directory + "/" + name
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}

@@ -1,0 +1,42 @@
+import Coffer
+import CofferCrypto
+import Foundation
+
+// Usage: coffer-speed [seconds] [bytes] [threads]
+// Seals `bytes`-byte values in the vault's stored format (fresh random nonce, AAD binding
+// record and field, 16-byte tag) for `seconds` on `threads` threads; prints ops/s as JSON.
+let arguments = CommandLine.arguments
+let seconds = arguments.count > 1 ? Double(arguments[1]) ?? 3 : 3
+let bytes = arguments.count > 2 ? Int(arguments[2]) ?? 64 : 64
+let threads = arguments.count > 3 ? Int(arguments[3]) ?? 1 : 1
+
+final class Counter: @unchecked Sendable {
+    let lock = NSLock()
+    var total = 0
+    func add(_ n: Int) { lock.lock(); total += n; lock.unlock() }
+}
+
+let key = try SymmetricKey.random()
+let counter = Counter()
+let start = Date()
+DispatchQueue.concurrentPerform(iterations: threads) { thread in
+    let cipher = try! AES256GCM(key: key)
+    let nonces = NonceSource()
+    let plaintext = [UInt8](repeating: 0x61, count: bytes)
+    let context = SealContext(kind: .field, recordID: Int64(thread), name: "notes")
+    var done = 0
+    let deadline = Date().addingTimeInterval(seconds)
+    plaintext.withUnsafeBytes { p in
+        while true {
+            for _ in 0..<4096 {
+                let sealed = try! SealedBox.seal(p, keyVersion: 1, context: context, cipher: cipher, nonces: nonces)
+                precondition(sealed.count == bytes + SealedBox.overhead)
+            }
+            done += 4096
+            if Date() >= deadline { break }
+        }
+    }
+    counter.add(done)
+}
+let elapsed = Date().timeIntervalSince(start)
+print(#"{"bytes": \#(bytes), "threads": \#(threads), "seconds": \#(String(format: "%.2f", elapsed)), "ops_per_second": \#(Int(Double(counter.total) / elapsed))}"#)
