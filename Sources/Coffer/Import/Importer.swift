@@ -30,35 +30,79 @@ extension Vault {
         let columns = try resolveColumns(header, kind: kind, file: path)
         let workers = makeWorkers()
         let batcher = try BatchCommitter(kind: kind, vault: self, columns: columns, workers: workers)
-        var batch: [CSVRecord] = []
-        batch.reserveCapacity(Self.importBatchSize)
-        func flush() throws(VaultError) {
-            guard !batch.isEmpty else { return }
-            try batcher.commit(batch, report: &report)
-            batch.removeAll(keepingCapacity: true)
-            progress?(WorkProgress(completed: reader.bytesRead, total: reader.fileSize, unit: "bytes"))
-        }
-        while true {
-            let record: CSVRecord?
-            do { record = try reader.next() } catch { throw .importFile(error.description) }
-            guard let record else { break }
-            report.rows += 1
-            if let problem = record.problem {
-                report.reject(line: record.line, reason: problem)
-                continue
+
+        // Two stages overlap: a reader thread parses and validates the next batch while this
+        // thread seals and commits the current one (in parallel across cores).
+        let pipe = BatchPipe<Result<ParsedBatch, VaultError>>(capacity: 2)
+        let producer = DispatchGroup()
+        let shared = UncheckedSendable(value: (reader, columns, kind))
+        producer.enter()
+        Thread.detachNewThread {
+            defer { producer.leave() }
+            let (reader, columns, kind) = shared.value
+            var batch = ParsedBatch()
+            do throws(CSVError) {
+                while let record = try reader.next() {
+                    batch.rows += 1
+                    if let problem = record.problem {
+                        batch.rejections.append(.init(line: record.line, reason: problem))
+                    } else if record.fields.count != columns.count {
+                        batch.rejections.append(.init(line: record.line, reason: "has \(record.fields.count) fields, the header has \(columns.count)"))
+                    } else {
+                        switch Self.validate(record, columns: columns, kind: kind) {
+                        case let .success(values): batch.valid.append((record.line, values))
+                        case let .failure(rejection): batch.rejections.append(.init(line: record.line, reason: rejection.description))
+                        }
+                    }
+                    if batch.valid.count == Self.importBatchSize {
+                        batch.bytesRead = reader.bytesRead
+                        guard pipe.put(.success(batch)) else { return }
+                        batch = ParsedBatch()
+                    }
+                }
+                batch.bytesRead = reader.bytesRead
+                _ = pipe.put(.success(batch))
+                pipe.close()
+            } catch {
+                _ = pipe.put(.failure(.importFile(error.description)))
+                pipe.close()
             }
-            guard record.fields.count == columns.count else {
-                report.reject(line: record.line, reason: "has \(record.fields.count) fields, the header has \(columns.count)")
-                continue
-            }
-            batch.append(record)
-            if batch.count == Self.importBatchSize { try flush() }
         }
-        try flush()
+        defer {
+            pipe.cancel()
+            producer.wait()
+        }
+        let fileSize = reader.fileSize
+        while let item = pipe.take() {
+            let batch = try item.get()
+            report.rows += batch.rows
+            for rejection in batch.rejections { report.reject(line: rejection.line, reason: rejection.reason) }
+            if !batch.valid.isEmpty { try batcher.commit(batch.valid, report: &report) }
+            progress?(WorkProgress(completed: batch.bytesRead, total: fileSize, unit: "bytes"))
+        }
         try checkpoint()
-        // Batches report validation and lookup rejections in separate passes: restore file order.
+        // Rejections come from two stages (validation, then lookups): restore file order.
         report.rejections.sort { $0.line < $1.line }
         return report
+    }
+
+    /// Normalized values of one record, or the first rejection.
+    static func validate(_ record: CSVRecord, columns: [FieldSpec], kind: ImportKind) -> Result<[String?], ValueRejection> {
+        var values: [String?] = []
+        values.reserveCapacity(columns.count)
+        do throws(ValueRejection) {
+            for (c, spec) in columns.enumerated() {
+                let value = try spec.normalize(record.fields[c])
+                // Customers may omit required fields on update; the upsert checks them on insert.
+                if value == nil, spec.required, spec.name == Schema.referenceField || kind != .customers {
+                    throw ValueRejection(field: spec.name, reason: "required")
+                }
+                values.append(value)
+            }
+            return .success(values)
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// Maps header names to field specs; unknown, duplicate or missing key columns refuse the file.
@@ -107,7 +151,63 @@ enum ImportColumns {
     ]
 }
 
-/// Validates a batch of CSV records in parallel and commits it in one transaction.
+/// One batch parsed and validated by the reader thread.
+struct ParsedBatch {
+    var rows = 0
+    var valid: [(line: Int, values: [String?])] = []
+    var rejections: [ImportReport.Rejection] = []
+    var bytesRead = 0
+}
+
+/// A bounded hand-off between the reader thread and the committing thread.
+final class BatchPipe<T>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [T] = []
+    private var closed = false
+    private var cancelled = false
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Blocks while full; false once the consumer has cancelled.
+    func put(_ item: T) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.count >= capacity, !cancelled { condition.wait() }
+        guard !cancelled else { return false }
+        items.append(item)
+        condition.broadcast()
+        return true
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next item; nil once closed and drained.
+    func take() -> T? {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty, !closed, !cancelled { condition.wait() }
+        guard !items.isEmpty, !cancelled else { return nil }
+        condition.broadcast()
+        return items.removeFirst()
+    }
+
+    /// Stops the producer (it sees `put` return false) and drops what is queued.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        items.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+/// Commits a validated batch in one transaction (sealing in parallel across cores).
 private final class BatchCommitter {
     let kind: ImportKind
     let vault: Vault
@@ -129,41 +229,8 @@ private final class BatchCommitter {
         }
     }
 
-    /// Normalized values per record, or the first rejection reason.
-    private func validate(_ records: [CSVRecord]) throws -> [Result<[String?], ValueRejection>] {
-        let slots = ParallelSlots<Result<[String?], ValueRejection>>(count: records.count)
-        let columns = self.columns
-        try parallelChunks(count: records.count, workers: workers) { range, _ in
-            for i in range {
-                var values: [String?] = []
-                values.reserveCapacity(columns.count)
-                do {
-                    for (c, spec) in columns.enumerated() {
-                        let value = try spec.normalize(records[i].fields[c])
-                        if value == nil, spec.required, spec.name == Schema.referenceField || self.kind != .customers {
-                            throw ValueRejection(field: spec.name, reason: "required")
-                        }
-                        values.append(value)
-                    }
-                    slots[i] = .success(values)
-                } catch let rejection as ValueRejection {
-                    slots[i] = .failure(rejection)
-                }
-            }
-        }
-        return (0..<records.count).map { slots[$0]! }
-    }
-
-    func commit(_ records: [CSVRecord], report: inout ImportReport) throws(VaultError) {
+    func commit(_ valid: [(line: Int, values: [String?])], report: inout ImportReport) throws(VaultError) {
         do {
-            let validated = try validate(records)
-            var valid: [(line: Int, values: [String?])] = []
-            for (i, result) in validated.enumerated() {
-                switch result {
-                case let .success(values): valid.append((records[i].line, values))
-                case let .failure(rejection): report.reject(line: records[i].line, reason: rejection.description)
-                }
-            }
             var batchReport = report
             try vault.database.write { db in
                 switch kind {

@@ -28,6 +28,11 @@ final class VaultDatabase: Sendable {
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA secure_delete = ON")
+            // 64 MiB of page cache keeps the random-key index pages of a large import resident.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+            // Checkpoint every 64 MiB of WAL rather than every 4 MiB: bulk imports write each page
+            // to the WAL and then to the database; fewer, larger checkpoints mean fewer fsyncs.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
         }
         do {
             if create {
@@ -79,9 +84,9 @@ final class VaultDatabase: Sendable {
                 );
                 CREATE INDEX customers_kek_version ON customers(kek_version);
 
-                -- Exact-match lookups: keyed hashes of normalized values, per field.
+                -- Exact-match lookups: keyed hashes of normalized values, per field (schema position).
                 CREATE TABLE blind_index (
-                    field TEXT NOT NULL,
+                    field INTEGER NOT NULL,
                     digest BLOB NOT NULL,
                     customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
                     PRIMARY KEY (field, digest, customer_id)

@@ -24,8 +24,8 @@ private struct PreparedCustomer {
     var kekVersion: UInt32
     var wrappedDataKey: [UInt8]?
     var fields: [UInt8]
-    var indexEntries: [(field: String, digest: [UInt8])]
-    var clearedIndexFields: [String]
+    var indexEntries: [(field: Int, digest: [UInt8])]
+    var clearedIndexFields: [Int]
 }
 
 extension Vault {
@@ -94,7 +94,14 @@ extension Vault {
             }
         }
 
-        let indexed = columns.filter { $0.blindIndex && $0.name != Schema.referenceField }
+        let fieldCount = schema.fields.count
+        let positions = try columns.map { spec throws(VaultError) in
+            guard let p = schema.index(of: spec.name) else { throw .invalidInput("unknown field '\(spec.name)'") }
+            return p
+        }
+        let names = columns.map(\.name)
+        let indexed = columns.enumerated().filter { $0.element.blindIndex && $0.element.name != Schema.referenceField }
+            .map { (column: $0.offset, spec: $0.element) }
         let prepared = ParallelSlots<PreparedCustomer>(count: plan.count)
         try parallelChunks(count: plan.count, workers: workers) { range, worker in
             for p in range {
@@ -102,35 +109,31 @@ extension Vault {
                 let row = rows[rowIndex]
                 let dataKey: SymmetricKey
                 var wrapped: [UInt8]?
-                var container = FieldContainer()
+                var container = FieldContainer(fieldCount: fieldCount)
                 if let current {
                     dataKey = try worker.unwrap(current.wrapped, customerID: id)
-                    container = try FieldContainer(decoding: current.fields)
+                    container = try FieldContainer(decoding: current.fields, fieldCount: fieldCount)
                 } else {
                     dataKey = try SymmetricKey.random()
                     wrapped = try worker.wrap(dataKey: dataKey, customerID: id, version: active)
                 }
                 let cipher = try AES256GCM(key: dataKey)
-                for (c, spec) in columns.enumerated() {
-                    let sealed = try row.values[c].map { value throws(CryptoError) in
+                for c in 0..<columns.count {
+                    container[positions[c]] = try row.values[c].map { value throws(CryptoError) in
                         try SealedBox.seal(value, keyVersion: Self.fieldKeyVersion,
-                                           context: SealContext(kind: .field, recordID: id, name: spec.name),
+                                           context: SealContext(kind: .field, recordID: id, name: names[c]),
                                            cipher: cipher, nonces: worker.nonces)
                     }
-                    container.set(spec.name, sealed)
                 }
-                var entries: [(field: String, digest: [UInt8])] = []
-                var cleared: [String] = []
-                for spec in indexed {
-                    let c = columns.firstIndex(of: spec)!
-                    cleared.append(spec.name)
+                var entries: [(field: Int, digest: [UInt8])] = []
+                for (c, spec) in indexed {
                     if let value = row.values[c] {
-                        entries.append((spec.name, try worker.indexDigest(field: spec.name, value: spec.blindIndexForm(ofNormalized: value))))
+                        entries.append((positions[c], try worker.indexDigest(field: spec.name, value: spec.blindIndexForm(ofNormalized: value))))
                     }
                 }
                 prepared[p] = PreparedCustomer(id: id, isNew: current == nil, kekVersion: current?.kekVersion ?? active,
                                                wrappedDataKey: wrapped, fields: container.encoded(),
-                                               indexEntries: entries, clearedIndexFields: current == nil ? [] : cleared)
+                                               indexEntries: entries, clearedIndexFields: current == nil ? [] : indexed.map { positions[$0.column] })
             }
         }
 

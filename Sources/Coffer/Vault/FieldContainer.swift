@@ -1,57 +1,63 @@
-/// The `customers.fields` blob: each field's sealed value under its name.
+/// The `customers.fields` blob: each present field's sealed value, keyed by its position in
+/// the vault's schema (stored in the vault, so positions never shift under existing data).
 ///
 /// ```
-/// version (1) | repeated: name length (1) | name | sealed length (4, big-endian) | sealed
+/// version (1) | repeated: field position (1) | sealed length (LEB128) | sealed
 /// ```
-/// Names are schema field names (not PII). Each sealed value is bound to its customer and field
-/// through the AAD, so entries cannot be swapped between fields or customers.
+/// Each sealed value is bound to its customer and field *name* through the AAD, so entries
+/// cannot be swapped between fields or customers.
 struct FieldContainer {
     static let version: UInt8 = 1
-    var entries: [(name: String, sealed: [UInt8])] = []
+    private(set) var slots: [[UInt8]?]
 
-    init() {}
+    init(fieldCount: Int) {
+        slots = Array(repeating: nil, count: fieldCount)
+    }
 
-    init(decoding bytes: [UInt8]) throws(VaultError) {
+    init(decoding bytes: [UInt8], fieldCount: Int) throws(VaultError) {
+        slots = Array(repeating: nil, count: fieldCount)
         guard let first = bytes.first, first == Self.version else { throw .corruptVault("unknown field container version") }
         var i = 1
         while i < bytes.count {
-            let nameCount = Int(bytes[i])
+            let position = Int(bytes[i])
             i += 1
-            guard i + nameCount + 4 <= bytes.count else { throw .corruptVault("truncated field container") }
-            let name = String(decoding: bytes[i..<i + nameCount], as: UTF8.self)
-            i += nameCount
-            let length = Int(bytes[i]) << 24 | Int(bytes[i + 1]) << 16 | Int(bytes[i + 2]) << 8 | Int(bytes[i + 3])
-            i += 4
+            var length = 0, shift = 0
+            while true {
+                guard i < bytes.count, shift <= 28 else { throw .corruptVault("truncated field container") }
+                let byte = bytes[i]
+                i += 1
+                length |= Int(byte & 0x7f) << shift
+                if byte & 0x80 == 0 { break }
+                shift += 7
+            }
+            guard position < fieldCount, slots[position] == nil else { throw .corruptVault("field container names an unknown or repeated field") }
             guard i + length <= bytes.count else { throw .corruptVault("truncated field container") }
-            entries.append((name, Array(bytes[i..<i + length])))
+            slots[position] = Array(bytes[i..<i + length])
             i += length
         }
     }
 
+    subscript(position: Int) -> [UInt8]? {
+        get { slots[position] }
+        set { slots[position] = newValue }
+    }
+
+    var presentCount: Int { slots.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
+
     func encoded() -> [UInt8] {
         var out: [UInt8] = [Self.version]
-        out.reserveCapacity(1 + entries.reduce(0) { $0 + 5 + $1.name.utf8.count + $1.sealed.count })
-        for entry in entries {
-            let name = Array(entry.name.utf8)
-            out.append(UInt8(name.count))
-            out.append(contentsOf: name)
-            let n = entry.sealed.count
-            out.append(contentsOf: [UInt8(truncatingIfNeeded: n >> 24), UInt8(truncatingIfNeeded: n >> 16),
-                                    UInt8(truncatingIfNeeded: n >> 8), UInt8(truncatingIfNeeded: n)])
-            out.append(contentsOf: entry.sealed)
+        out.reserveCapacity(1 + slots.reduce(0) { $0 + ($1.map { $0.count + 4 } ?? 0) })
+        for (position, sealed) in slots.enumerated() {
+            guard let sealed else { continue }
+            out.append(UInt8(position))
+            var n = sealed.count
+            repeat {
+                let low = UInt8(n & 0x7f)
+                n >>= 7
+                out.append(n > 0 ? low | 0x80 : low)
+            } while n > 0
+            out.append(contentsOf: sealed)
         }
         return out
-    }
-
-    func sealed(_ name: String) -> [UInt8]? {
-        entries.first { $0.name == name }?.sealed
-    }
-
-    mutating func set(_ name: String, _ sealed: [UInt8]?) {
-        if let index = entries.firstIndex(where: { $0.name == name }) {
-            if let sealed { entries[index].sealed = sealed } else { entries.remove(at: index) }
-        } else if let sealed {
-            entries.append((name, sealed))
-        }
     }
 }

@@ -51,7 +51,7 @@ extension Vault {
             let rows = try Row.fetchAll(db, sql: """
                 SELECT c.id, c.wrapped_dek, c.fields FROM blind_index b JOIN customers c ON c.id = b.customer_id
                 WHERE b.field = ? AND b.digest = ? ORDER BY c.id
-                """, arguments: [fieldName, Data(digest)])
+                """, arguments: [schema.index(of: fieldName)!, Data(digest)])
             for row in rows {
                 let view = try self.view(of: row, db: db, worker: worker)
                 // A truncated keyed hash could in theory collide: confirm on the decrypted value.
@@ -143,10 +143,10 @@ extension Vault {
         let id: Int64 = row["id"]
         let dataKey = try worker.unwrap([UInt8](row["wrapped_dek"] as Data), customerID: id)
         let cipher = try AES256GCM(key: dataKey)
-        let container = try FieldContainer(decoding: [UInt8](row["fields"] as Data))
+        let container = try FieldContainer(decoding: [UInt8](row["fields"] as Data), fieldCount: schema.fields.count)
         var fields: [FieldValue] = []
-        for spec in schema.fields {
-            guard let sealed = container.sealed(spec.name) else { continue }
+        for (position, spec) in schema.fields.enumerated() {
+            guard let sealed = container[position] else { continue }
             do {
                 let value = try SealedBox.openString(sealed, context: SealContext(kind: .field, recordID: id, name: spec.name), cipher: cipher)
                 fields.append(FieldValue(name: spec.name, value: value))
