@@ -1,5 +1,6 @@
 import ArgumentParser
 import Coffer
+import Logging
 
 @main
 struct CofferCommand: ParsableCommand {
@@ -17,4 +18,25 @@ struct CofferCommand: ParsableCommand {
             KeysCommand.self,
         ]
     )
+
+    /// Log lines (counts, ids and versions only — never values) go to stderr at the level in
+    /// COFFER_LOG_LEVEL (default: warning).
+    static func bootstrapLogging() {
+        let level = environment("COFFER_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+
+    static func main() {
+        bootstrapLogging()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -39,6 +39,10 @@ struct ImportOptions: ParsableArguments {
     @Option(help: "Rejected rows to list (all are counted).")
     var showRejected = 20
 
+    func validate() throws {
+        guard showRejected >= 0 else { throw ValidationError("--show-rejected must be 0 or more") }
+    }
+
     func run(_ kind: ImportKind) throws {
         try reportingErrors {
             let opened = try vault.open()

@@ -12,12 +12,12 @@ struct VaultOptions: ParsableArguments {
     var keyFile: String?
 
     var vaultPath: String {
-        vault ?? ProcessInfo.processInfo.environment["COFFER_VAULT"] ?? "coffer-vault"
+        vault ?? environment("COFFER_VAULT") ?? "coffer-vault"
     }
 
     var keyFilePath: String {
         if let keyFile { return keyFile }
-        if let env = ProcessInfo.processInfo.environment["COFFER_KEY_FILE"], !env.isEmpty { return env }
+        if let env = environment("COFFER_KEY_FILE") { return env }
         let trimmed = vaultPath.hasSuffix("/") ? String(vaultPath.dropLast()) : vaultPath
         return trimmed + ".key"
     }
@@ -25,10 +25,13 @@ struct VaultOptions: ParsableArguments {
     /// Opens the vault with whichever credential it was created with.
     func open() throws(VaultError) -> Vault {
         let mode = try Vault.rootMode(at: vaultPath)
+        let passphrase = Self.takePassphrase()
         if mode == "passphrase" {
-            guard let passphrase = Self.takePassphrase() else { throw .passphraseMissing }
+            guard let passphrase else { throw .passphraseMissing }
             return try Vault.open(at: vaultPath, credentials: RootCredentials(passphrase: passphrase))
         }
+        // Fail closed on ambiguity: a passphrase meant for this vault would be silently unused.
+        guard passphrase == nil else { throw .passphraseNotUsed }
         return try Vault.open(at: vaultPath, credentials: RootCredentials(keyFile: keyFilePath))
     }
 
@@ -43,6 +46,17 @@ struct VaultOptions: ParsableArguments {
         unsetenv("COFFER_PASSPHRASE")
         return bytes
     }
+
+    /// Shortest passphrase `init --passphrase` accepts.
+    static let minimumPassphraseLength = 12
+}
+
+/// One environment variable, read with getenv: `ProcessInfo.environment` would copy every
+/// variable, the passphrase included, into strings that are never wiped.
+func environment(_ name: String) -> String? {
+    guard let value = getenv(name) else { return nil }
+    let text = String(cString: value)
+    return text.isEmpty ? nil : text
 }
 
 struct OutputOptions: ParsableArguments {
@@ -50,7 +64,7 @@ struct OutputOptions: ParsableArguments {
     var json = false
 }
 
-/// Runs a command body, turning vault errors into one line on stderr and a non-zero exit.
+/// Runs a command body, turning every error into one line on stderr and a non-zero exit.
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
@@ -59,6 +73,14 @@ func reportingErrors(_ body: () throws -> Void) throws {
         throw ExitCode(error.exitCode)
     } catch let error as PolicyFileError {
         Terminal.error(error.description)
+        throw ExitCode(1)
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        // Unknown errors may carry anything: name the type, never the contents.
+        Terminal.error("unexpected \(type(of: error)); nothing more is shown in case it holds data")
         throw ExitCode(1)
     }
 }

@@ -103,12 +103,13 @@ enum CustomerPrinter {
             let width = view.fields.map(\.name.count).max() ?? 0
             for field in view.fields {
                 let name = field.name.padding(toLength: width, withPad: " ", startingAt: 0)
-                Terminal.out("  \(name)  \(field.value.replacingOccurrences(of: "\n", with: "\n  " + String(repeating: " ", count: width + 2)))")
+                let value = Terminal.printable(field.value).replacingOccurrences(of: "\n", with: "\n  " + String(repeating: " ", count: width + 2))
+                Terminal.out("  \(name)  \(value)")
             }
             if let outcome = view.outcome { Terminal.out("  outcome: \(outcome.outcome) on \(outcome.closedAt)") }
             if !view.orders.isEmpty {
                 Terminal.out("  orders (\(view.orders.count)):")
-                for order in view.orders { Terminal.out("    \(order.date)  \(order.amount)  \(order.category)") }
+                for order in view.orders { Terminal.out("    \(order.date)  \(order.amount)  \(Terminal.printable(order.category))") }
             }
         }
     }

@@ -3,6 +3,21 @@ import Foundation
 
 /// Standard output, standard error and the progress bar.
 enum Terminal {
+    /// Makes a stored value safe to print on a terminal: control characters (C0 other than
+    /// newline and tab, DEL, C1) and bidirectional overrides are shown as `\u{…}` escapes, so a
+    /// value cannot move the cursor, rewrite earlier lines or reorder what is displayed.
+    static func printable(_ value: String) -> String {
+        var out = ""
+        out.reserveCapacity(value.utf8.count)
+        for scalar in value.unicodeScalars {
+            let v = scalar.value
+            let unsafe = (v < 0x20 && v != 0x0a && v != 0x09) || (0x7f...0x9f).contains(v)
+                || (0x202a...0x202e).contains(v) || (0x2066...0x2069).contains(v) || v == 0x200e || v == 0x200f
+            if unsafe { out += "\\u{\(String(v, radix: 16))}" } else { out.unicodeScalars.append(scalar) }
+        }
+        return out
+    }
+
     static func out(_ line: String) {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
@@ -17,7 +32,7 @@ enum Terminal {
 
     /// A progress bar on stderr when it is a terminal; silent in pipes, files and CI.
     static var showsProgress: Bool {
-        isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["CI"] == nil
+        isatty(STDERR_FILENO) == 1 && environment("CI") == nil
     }
 }
 

@@ -88,6 +88,32 @@ import Testing
         #expect(wrong.stderr == "coffer: error: wrong root key or passphrase for this vault; nothing was changed\n")
         cli.environment.removeValue(forKey: "COFFER_PASSPHRASE")
         #expect(try cli.run(["get", "C1"]).stderr == "coffer: error: this vault is protected by a passphrase; set COFFER_PASSPHRASE\n")
+
+        let short = try CLI()
+        short.environment["COFFER_PASSPHRASE"] = "short"
+        let refused = try short.run(["init", "--passphrase", "--schema", CLI.repositoryRoot + "/policies/schema.yaml"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr == "coffer: error: COFFER_PASSPHRASE is shorter than 12 characters; choose a longer passphrase\n")
+        #expect(!FileManager.default.fileExists(atPath: short.directory + "/vault"))
+    }
+
+    @Test func aPassphraseGivenToAKeyFileVaultIsRefused() throws {
+        let cli = try CLI()
+        try cli.initVault()
+        cli.environment["COFFER_PASSPHRASE"] = "a long and careful passphrase"
+        let result = try cli.run(["keys", "status"])
+        #expect(result.status == 3)
+        #expect(result.stderr == "coffer: error: this vault uses a root key file, not a passphrase; unset COFFER_PASSPHRASE and pass --key-file\n")
+    }
+
+    @Test func storedControlCharactersAreEscapedOnTheTerminal() throws {
+        let cli = try CLI()
+        try cli.initVault()
+        #expect(try cli.run(["put"], stdin: #"{"customer_ref":"C1","full_name":"Mallory","notes":"ok\u009b2Jred\u202egnp"}"#).status == 0)
+        let shown = try cli.run(["get", "C1"]).stdout
+        #expect(shown.contains(#"ok\u{9b}2J"#))
+        #expect(shown.contains(#"\u{202e}gnp"#))
+        #expect(!shown.unicodeScalars.contains { $0.value == 0x9b || $0.value == 0x1b || $0.value == 0x202e })
     }
 
     /// kill -9 in the middle of an import leaves whole batches; a re-run converges.

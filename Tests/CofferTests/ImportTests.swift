@@ -86,6 +86,8 @@ import Testing
         let path = try fixture.file("dup.csv", "customer_ref,full_name\nCUS-1,First\nCUS-1,Second\n")
         let report = try fixture.vault.importCSV(.customers, path: path)
         #expect(report.rejected == 0)
+        #expect(report.inserted == 1)
+        #expect(report.updated == 1)
         #expect(try fixture.vault.customerCount() == 1)
         #expect(try fixture.vault.customer(reference: "CUS-1")["full_name"] == "Second")
     }
@@ -95,10 +97,10 @@ import Testing
         let before = try fixture.vault.customerCount()
         let cases: [(String, String)] = [
             ("customer_ref,full_name,favourite_colour\nCUS-1,Ada,red\n", "bad.csv:1: column 3 'favourite_colour' is not a customers field"),
+            ("Ada Lovelace,ada@example.com\n", "bad.csv:1: column 1 is not a customers field (is the header row missing?)"),
             ("full_name,email\nAda,a@example.com\n", "bad.csv:1: missing column 'customer_ref'; add it to the header"),
             ("customer_ref,full_name,full_name\nCUS-1,Ada,Ada\n", "bad.csv:1: column 'full_name' appears twice"),
             ("", "bad.csv:1: the file is empty; expected a header row"),
-            ("customer_ref,full_name\nCUS-1,\"unterminated\n", "bad.csv:2:"),
         ]
         for (text, message) in cases {
             let path = try fixture.file("bad.csv", text)
@@ -108,6 +110,29 @@ import Testing
         }
         #expect(try fixture.vault.customerCount() == before)
         #expect(throws: VaultError.self) { _ = try fixture.vault.importCSV(.customers, path: fixture.directory + "/absent.csv") }
+    }
+
+    @Test func anUnterminatedQuoteRejectsTheRestButKeepsTheRowsBefore() throws {
+        let fixture = try TestVault()
+        var text = "customer_ref,full_name\n"
+        for i in 1...4_500 { text += "CUS-\(i),Person \(i)\n" }
+        text += "CUS-X,\"never closed\nCUS-Y,Lost\n"
+        let report = try fixture.vault.importCSV(.customers, path: fixture.file("q.csv", text))
+        #expect(report.inserted == 4_500)
+        #expect(report.rejections == [.init(line: 4_502, reason: "unterminated quoted field; the file from this line on was not imported")])
+        #expect(try fixture.vault.customerCount() == 4_500)
+    }
+
+    @Test func aFileOfInvalidRowsIsReportedWithBoundedListing() throws {
+        let fixture = try TestVault()
+        var text = "customer_ref,full_name,email\n"
+        for i in 1...5_000 { text += "CUS-\(i),P,not-an-email-\(i)\n" }
+        let report = try fixture.vault.importCSV(.customers, path: fixture.file("bad.csv", text))
+        #expect(report.rows == 5_000)
+        #expect(report.rejected == 5_000)
+        #expect(report.rejections.count == ImportReport.maximumListedRejections)
+        #expect(report.rejections.first == .init(line: 2, reason: "email: not a valid email address"))
+        #expect(try fixture.vault.customerCount() == 0)
     }
 
     @Test func ordersAndOutcomesAttachToCustomersAndReimportsConverge() throws {
@@ -216,6 +241,19 @@ import Testing
         // The reference can be used again for a new customer with a new id.
         try fixture.vault.put(sampleCustomer)
         #expect(try fixture.vault.customer(reference: "CUS-0001").id == 3)
+    }
+
+    @Test func eraseRefusesToClaimSuccessWhileAReaderPinsTheWAL() throws {
+        let fixture = try TestVault()
+        try fixture.vault.put(sampleCustomer)
+        let reader = try DatabaseQueue(path: fixture.vault.databasePath)
+        try reader.read { db in
+            _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM customers")
+            #expect(throws: VaultError.checkpointBlocked) { try fixture.vault.erase(reference: "CUS-0001") }
+        }
+        // Once the reader is gone the checkpoint completes.
+        try fixture.vault.checkpoint()
+        #expect(throws: VaultError.customerNotFound) { _ = try fixture.vault.customer(reference: "CUS-0001") }
     }
 
     @Test func putValidatesEverythingBeforeWriting() throws {

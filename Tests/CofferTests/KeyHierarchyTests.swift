@@ -160,6 +160,28 @@ import Testing
         _ = oldWrapped
     }
 
+    @Test func aRotationByAnotherProcessStopsWritesUnderTheOldVersion() throws {
+        let fixture = try TestVault()
+        try fixture.vault.put(sampleCustomer)
+        // Another process rotates while this vault object still believes v1 is active.
+        let other = try fixture.reopen()
+        try other.rotateKEK()
+        var second = sampleCustomer
+        second["customer_ref"] = "CUS-0002"
+        #expect(throws: VaultError.keysChanged) { try fixture.vault.put(second) }
+        #expect(throws: VaultError.keysChanged) {
+            _ = try fixture.vault.importCSV(.customers, path: try fixture.file("c.csv", "customer_ref,full_name\nCUS-9,Nine\n"))
+        }
+        #expect(try other.customerCount() == 1)
+        // The stale vault cannot move customers back onto v1 either.
+        _ = try other.rewrapDataKeys()
+        try other.rotateKEK()
+        let third = try fixture.reopen()
+        #expect(throws: VaultError.keysChanged) { _ = try fixture.vault.rewrapDataKeys() }
+        #expect(try third.rewrapDataKeys() == 1)
+        #expect(try third.keyStatus().map(\.customers) == [0, 0, 1])
+    }
+
     @Test func aKEKRefusesToWrapBeyondItsUseBound() throws {
         let fixture = try TestVault(maximumKEKUses: 3)
         for i in 1...3 {

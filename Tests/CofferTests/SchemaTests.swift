@@ -65,6 +65,14 @@ import Testing
         }
     }
 
+    @Test func aSchemaWithTooManyFieldsIsRefused() throws {
+        var text = Self.base
+        for i in 0..<255 { text += "  f\(i):\n    type: integer\n    classification: attribute\n" }
+        let error = #expect(throws: PolicyFileError.self) { _ = try Schema.load(yaml: text, file: "s.yaml") }
+        #expect(error?.message == "a schema has at most 255 fields")
+        #expect(error?.line == 8 + 254 * 3)
+    }
+
     @Test func duplicateKeysAndBadYAMLAreRefusedWithALine() throws {
         let duplicate = Self.base + "  city:\n    type: string\n    classification: quasi_identifier\n  city:\n    type: string\n    classification: attribute\n"
         let error = #expect(throws: PolicyFileError.self) { _ = try Schema.load(yaml: duplicate, file: "s.yaml") }

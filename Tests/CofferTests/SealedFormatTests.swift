@@ -116,6 +116,19 @@ import Testing
         #expect(try fixture.vault.customer(reference: "CUS-0002")["email"] == "grace@example.com")
     }
 
+    @Test func anIndexRowPointingAtAnotherCustomerIsDetected() throws {
+        try fixture.vault.database.write { db in
+            let a = try Data.fetchOne(db, sql: "SELECT ref_index FROM customers WHERE id = 1")!
+            let b = try Data.fetchOne(db, sql: "SELECT ref_index FROM customers WHERE id = 2")!
+            try db.execute(sql: "UPDATE customers SET ref_index = x'00' WHERE id = 1")
+            try db.execute(sql: "UPDATE customers SET ref_index = ? WHERE id = 2", arguments: [a])
+            try db.execute(sql: "UPDATE customers SET ref_index = ? WHERE id = 1", arguments: [b])
+        }
+        #expect(throws: VaultError.corruptVault("customer 2: its reference does not match the index")) {
+            _ = try fixture.vault.customer(reference: "CUS-0001")
+        }
+    }
+
     @Test func aCorruptFieldContainerIsRejectedNotCrashed() throws {
         let encoded = try row(1).fields.encoded()
         for length in 1..<encoded.count {

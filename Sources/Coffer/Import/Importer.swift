@@ -35,6 +35,7 @@ extension Vault {
         // thread seals and commits the current one (in parallel across cores).
         let pipe = BatchPipe<Result<ParsedBatch, VaultError>>(capacity: 2)
         let producer = DispatchGroup()
+        let fileSize = reader.fileSize
         let shared = UncheckedSendable(value: (reader, columns, kind))
         producer.enter()
         Thread.detachNewThread {
@@ -54,7 +55,8 @@ extension Vault {
                         case let .failure(rejection): batch.rejections.append(.init(line: record.line, reason: rejection.description))
                         }
                     }
-                    if batch.valid.count == Self.importBatchSize {
+                    // Hand over by rows read, not rows valid, so a file of bad rows stays bounded too.
+                    if batch.rows == Self.importBatchSize {
                         batch.bytesRead = reader.bytesRead
                         guard pipe.put(.success(batch)) else { return }
                         batch = ParsedBatch()
@@ -64,7 +66,17 @@ extension Vault {
                 _ = pipe.put(.success(batch))
                 pipe.close()
             } catch {
-                _ = pipe.put(.failure(.importFile(error.description)))
+                // An unterminated quote swallows the rest of the file into one record: reject that
+                // record and keep the rows before it. Other read failures stop the import.
+                if case let .unterminatedQuotedField(_, line) = error {
+                    batch.rows += 1
+                    batch.rejections.append(.init(line: line, reason: "unterminated quoted field; the file from this line on was not imported"))
+                    batch.bytesRead = reader.bytesRead
+                    _ = pipe.put(.success(batch))
+                } else {
+                    _ = pipe.put(.success(batch))
+                    _ = pipe.put(.failure(.importFile(error.description)))
+                }
                 pipe.close()
             }
         }
@@ -72,7 +84,6 @@ extension Vault {
             pipe.cancel()
             producer.wait()
         }
-        let fileSize = reader.fileSize
         while let item = pipe.take() {
             let batch = try item.get()
             report.rows += batch.rows
@@ -83,6 +94,10 @@ extension Vault {
         try checkpoint()
         // Rejections come from two stages (validation, then lookups): restore file order.
         report.rejections.sort { $0.line < $1.line }
+        logger.info("import finished", metadata: [
+            "kind": "\(kind.rawValue)", "rows": "\(report.rows)", "inserted": "\(report.inserted)",
+            "updated": "\(report.updated)", "unchanged": "\(report.unchanged)", "rejected": "\(report.rejected)",
+        ])
         return report
     }
 
@@ -124,7 +139,12 @@ extension Vault {
         var columns: [FieldSpec] = []
         for (i, name) in header.enumerated() {
             guard let spec = known.first(where: { $0.name == name }) else {
-                throw .importFile("\(file):1: column \(i + 1) '\(name)' is not a \(kind.rawValue) field; expected some of: \(known.map(\.name).joined(separator: ", "))")
+                // Echo the name only if it looks like a field name: a file without a header row
+                // would otherwise put its first customer's data in the message.
+                let looksLikeName = name.utf8.count <= 64 && !name.isEmpty
+                    && name.utf8.allSatisfy { (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5f }
+                let shown = looksLikeName ? " '\(name)'" : ""
+                throw .importFile("\(file):1: column \(i + 1)\(shown) is not a \(kind.rawValue) field (is the header row missing?); expected some of: \(known.map(\.name).joined(separator: ", "))")
             }
             guard seen.insert(name).inserted else { throw .importFile("\(file):1: column '\(name)' appears twice") }
             columns.append(spec)

@@ -72,6 +72,14 @@ final class KeyRing: Sendable {
         do { return try HKDF.deriveKey(from: blindIndexKey, info: "coffer/blind-index/v1/\(field)") } catch { throw .crypto(error) }
     }
 
+    /// Fails unless `activeVersion` is still the active KEK in the database. Called inside every
+    /// write transaction that wraps a data key, so a concurrent rotate/retire cannot leave
+    /// customers wrapped under a version that is about to be destroyed.
+    func assertStillActive(in db: Database) throws {
+        let current = try Int64.fetchOne(db, sql: "SELECT version FROM keyring WHERE kind = 'kek' AND state = 'active'")
+        guard current == Int64(activeVersion) else { throw VaultError.keysChanged }
+    }
+
     static func sealContext(vaultID: String, kind: Kind, version: UInt32) -> SealContext {
         SealContext(kind: .keyring, recordID: Int64(version), name: "\(vaultID)/\(kind.rawValue)")
     }

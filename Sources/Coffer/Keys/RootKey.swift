@@ -39,19 +39,21 @@ public struct RootKey: Sendable {
 
     /// Loads a key file, refusing one that anybody but its owner can read or write.
     public static func loadKeyFile(at path: String) throws(VaultError) -> RootKey {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
+        // Open first, then check the opened file (no swap between check and use; no symlinks).
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else {
             if errno == ENOENT { throw .keyFileMissing(path: path) }
+            if errno == ELOOP { throw .keyFileInvalid(path: path, reason: "is a symbolic link") }
             throw .keyFileInvalid(path: path, reason: String(cString: strerror(errno)))
         }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .keyFileInvalid(path: path, reason: String(cString: strerror(errno))) }
         guard info.st_mode & S_IFMT == S_IFREG else { throw .keyFileInvalid(path: path, reason: "not a regular file") }
         let mode = info.st_mode & 0o777
         guard mode & 0o077 == 0 else { throw .keyFileTooOpen(path: path, mode: String(mode, radix: 8)) }
         let expected = fileMagic.count + SymmetricKey.byteCount
         guard Int(info.st_size) == expected else { throw .keyFileInvalid(path: path, reason: "wrong size") }
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .keyFileInvalid(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
         let raw = try SecureBytes(count: expected) { (buffer) throws(VaultError) in
             var offset = 0
             while offset < expected {

@@ -15,6 +15,8 @@ import CofferCrypto
 public struct Schema: Sendable, Equatable {
     /// The field that identifies a customer in the source CRM; always blind-indexed and required.
     public static let referenceField = "customer_ref"
+    /// Field positions are stored in one byte.
+    public static let maximumFieldCount = 255
 
     public private(set) var fields: [FieldSpec]
     private var positions: [String: Int]
@@ -52,6 +54,9 @@ public struct Schema: Sendable, Equatable {
             fields.append(try parseField(name: entry.key, line: entry.keyLine, node: entry.value, file: file))
         }
         guard !fields.isEmpty else { throw fieldsNode.error("'fields' is empty") }
+        guard fields.count <= maximumFieldCount else {
+            throw PolicyFileError(file: file, line: fields[maximumFieldCount].line, message: "a schema has at most \(maximumFieldCount) fields")
+        }
         guard let reference = fields.first(where: { $0.name == referenceField }) else {
             throw fieldsNode.error("the schema must define '\(referenceField)' (the customer's id in the source CRM)")
         }

@@ -40,7 +40,11 @@ final class VaultDatabase: Sendable {
                                                         attributes: [.posixPermissions: 0o700])
             }
             queue = try DatabaseQueue(path: path, configuration: config)
-            try Self.migrator.migrate(queue)
+            // Opening an up-to-date vault writes nothing (not even before the key is checked).
+            let migrator = Self.migrator
+            if try create || !queue.read({ try migrator.hasCompletedMigrations($0) }) {
+                try migrator.migrate(queue)
+            }
         } catch let error as VaultError {
             throw error
         } catch {

@@ -86,6 +86,7 @@ extension Vault {
         }
 
         let active = keyRing.activeVersion
+        try keyRing.assertStillActive(in: db)
         let newCount = Int64(plan.filter { $0.existing == nil }.count)
         if newCount > 0 {
             let uses = try Int64.fetchOne(db, sql: "SELECT uses FROM keyring WHERE kind = 'kek' AND version = ?", arguments: [Int64(active)]) ?? 0
@@ -159,12 +160,13 @@ extension Vault {
         if newCount > 0 {
             try db.execute(sql: "UPDATE keyring SET uses = uses + ? WHERE kind = 'kek' AND version = ?", arguments: [newCount, Int64(active)])
         }
-        // Rows superseded by a later row for the same reference in this batch.
+        // A row superseded by a later row for the same reference in this batch was applied and
+        // then overwritten: it counts as an update of that customer.
         for i in 0..<rows.count where outcomes[i] == nil {
-            if let winner = lastIndex[digests[i]], case let .inserted(id)? = outcomes[winner] {
-                outcomes[i] = .inserted(id)
-            } else if let winner = lastIndex[digests[i]], let outcome = outcomes[winner] {
-                outcomes[i] = outcome
+            switch lastIndex[digests[i]].flatMap({ outcomes[$0] }) {
+            case let .inserted(id)?, let .updated(id)?: outcomes[i] = .updated(id)
+            case let .rejected(reason)?: outcomes[i] = .rejected(reason)
+            case nil: break
             }
         }
         return outcomes.map { $0 ?? .rejected("internal: no outcome") }

@@ -26,7 +26,13 @@ extension Vault {
             guard let row = try Row.fetchOne(db, sql: "SELECT id, wrapped_dek, fields FROM customers WHERE ref_index = ?", arguments: [Data(digest)]) else {
                 throw VaultError.customerNotFound
             }
-            return try self.view(of: row, db: db, worker: worker)
+            let view = try self.view(of: row, db: db, worker: worker)
+            // The index row could have been moved to another customer: trust only the sealed reference.
+            let wanted = try? self.schema[Schema.referenceField]?.normalize(reference)
+            guard let wanted, view[Schema.referenceField] == wanted else {
+                throw VaultError.corruptVault("customer \(view.id): its reference does not match the index")
+            }
+            return view
         }
     }
 
@@ -111,6 +117,7 @@ extension Vault {
             return id
         }
         try checkpoint()
+        logger.notice("customer erased", metadata: ["id": "\(id)"])
         return id
     }
 
@@ -119,14 +126,25 @@ extension Vault {
         try database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM customers") ?? 0 }
     }
 
-    /// Copies the WAL into the database file and truncates it.
-    func checkpoint() throws(VaultError) {
-        do {
-            try database.queue.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+    /// Copies the WAL into the database file and truncates it, so pages that held erased data
+    /// or destroyed keys survive in neither. Waits up to `patience` for readers in other
+    /// processes; fails with `checkpointBlocked` if they never let go.
+    func checkpoint(patience: TimeInterval = 5) throws(VaultError) {
+        let deadline = Date().addingTimeInterval(patience)
+        while true {
+            let complete: Bool
+            do {
+                complete = try database.queue.writeWithoutTransaction { db in
+                    guard let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") else { return false }
+                    let busy: Int = row[0], log: Int = row[1], done: Int = row[2]
+                    return busy == 0 && log == done
+                }
+            } catch {
+                throw .storage(VaultDatabase.describe(error))
             }
-        } catch {
-            throw .storage(VaultDatabase.describe(error))
+            if complete { return }
+            guard Date() < deadline else { throw .checkpointBlocked }
+            Thread.sleep(forTimeInterval: 0.05)
         }
     }
 

@@ -26,7 +26,7 @@ extension Vault {
     @discardableResult
     public func rotateKEK() throws(VaultError) -> UInt32 {
         let root = rootKey
-        return try database.write { db in
+        let version = try database.write { db in
             let current = try Int64.fetchOne(db, sql: "SELECT max(version) FROM keyring WHERE kind = 'kek'") ?? 0
             let version = UInt32(current + 1)
             let key = try SymmetricKey.random()
@@ -40,6 +40,9 @@ extension Vault {
                            arguments: [Int64(version), Int64(Date().timeIntervalSince1970), Data(sealed)])
             return version
         }
+        try reloadKeyRing()
+        logger.notice("key-encryption key rotated", metadata: ["active": "\(version)"])
+        return version
     }
 
     /// Re-wraps every data key not under the active KEK, in batches of `batchSize`.
@@ -65,6 +68,7 @@ extension Vault {
                 let rows = try Row.fetchAll(db, sql: "SELECT id, wrapped_dek FROM customers WHERE kek_version != ? ORDER BY id LIMIT ?",
                                             arguments: [Int64(active), batchSize])
                 if rows.isEmpty { return 0 }
+                try keyRing.assertStillActive(in: db)
                 let uses = try Int64.fetchOne(db, sql: "SELECT uses FROM keyring WHERE kind = 'kek' AND version = ?", arguments: [Int64(active)]) ?? 0
                 guard uses + Int64(rows.count) <= keyRing.maximumUses else {
                     throw VaultError.keyUsageExhausted(version: active, limit: keyRing.maximumUses)
@@ -89,6 +93,7 @@ extension Vault {
             progress?(WorkProgress(completed: done, total: total, unit: "customers"))
         }
         try checkpoint()
+        logger.info("data keys re-wrapped", metadata: ["count": "\(done)", "active": "\(active)"])
         return done
     }
 
@@ -108,6 +113,9 @@ extension Vault {
             try db.execute(sql: "UPDATE keyring SET state = 'retired', sealed_key = NULL, retired_at = ? WHERE kind = 'kek' AND version = ?",
                            arguments: [Int64(Date().timeIntervalSince1970), Int64(version)])
         }
+        try reloadKeyRing()
         try checkpoint()
+        logger.notice("key-encryption key retired", metadata: ["version": "\(version)"])
     }
 }
+

@@ -31,7 +31,14 @@ public final class Vault: Sendable {
     /// The customer schema stored in the vault at creation.
     public let schema: Schema
     let database: VaultDatabase
-    let keyRing: KeyRing
+    /// The unsealed keys. Replaced (not mutated) after this vault rotates or retires a KEK.
+    var keyRing: KeyRing {
+        keyRingLock.lock()
+        defer { keyRingLock.unlock() }
+        return currentKeyRing
+    }
+    private let keyRingLock = NSLock()
+    nonisolated(unsafe) private var currentKeyRing: KeyRing
     /// Kept for key management (rotation seals new KEKs under it); wiped when the vault is released.
     let rootKey: RootKey
     let logger: Logger
@@ -41,7 +48,7 @@ public final class Vault: Sendable {
         self.directory = directory
         self.schema = schema
         self.database = database
-        self.keyRing = keyRing
+        self.currentKeyRing = keyRing
         var logger = Logger(label: "coffer.vault")
         logger[metadataKey: "vault"] = "\(keyRing.vaultID.prefix(8))"
         self.logger = logger
@@ -176,6 +183,18 @@ public final class Vault: Sendable {
         } catch {
             throw .crypto(error)
         }
+    }
+
+    /// Re-reads the keyring after a key operation, so this object does not keep acting on a
+    /// version it has just rotated away from or retired.
+    func reloadKeyRing() throws(VaultError) {
+        let current = keyRing
+        let reloaded = try database.read { db in
+            try KeyRing.load(from: db, vaultID: current.vaultID, root: rootKey, maximumUses: current.maximumUses)
+        }
+        keyRingLock.lock()
+        currentKeyRing = reloaded
+        keyRingLock.unlock()
     }
 
     /// Path of the SQLite file (for tests and backups).

@@ -25,6 +25,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case keyVersionActive(UInt32)
     case keyVersionRetired(UInt32)
     case keyUsageExhausted(version: UInt32, limit: Int64)
+    case keysChanged
+    case checkpointBlocked
     case importFile(String)
     case storage(String)
     case crypto(CryptoError)
@@ -71,6 +73,10 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
             "key version \(version) is retired and can no longer be used"
         case let .keyUsageExhausted(version, limit):
             "key version \(version) has wrapped its limit of \(limit) data keys; run `coffer keys rotate`"
+        case .keysChanged:
+            "the active key version changed while this command ran (another `coffer keys` command); nothing from this batch was written, run the command again"
+        case .checkpointBlocked:
+            "the change is committed, but another process is reading the vault, so superseded pages (which may hold destroyed keys) are still in the write-ahead log; stop other coffer processes and run the command again"
         case let .importFile(message):
             message
         case let .storage(message):
