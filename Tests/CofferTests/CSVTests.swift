@@ -42,16 +42,6 @@ private func csvParseFile(_ input: [UInt8], chunkSize: Int, maxRecordBytes: Int 
 /// Byte-exact view of a record's fields (String == uses canonical equivalence).
 private func csvUTF8(_ fields: [String]) -> [[UInt8]] { fields.map { Array($0.utf8) } }
 
-private struct CSVTestRNG: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 // MARK: - Reader: valid input
 
@@ -214,7 +204,7 @@ struct CSVReaderProblemTests {
     }
 
     @Test func validatorMatchesStandardLibrary() {
-        var rng = CSVTestRNG(state: 7)
+        var rng = DemoDataGenerator.RNG(seed: 7, stream: 0)
         let pool: [UInt8] = [0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF,
                              0xE0, 0xE1, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF4, 0xF5, 0xFF]
         for _ in 0..<20_000 {
@@ -475,7 +465,7 @@ struct CSVWriterTests {
     }
 
     @Test func randomRowsRoundTrip() throws {
-        var rng = CSVTestRNG(state: 0xC0FFEE)
+        var rng = DemoDataGenerator.RNG(seed: 0xC0FFEE, stream: 0)
         let atoms = ["a", "Z", "0", " ", "\t", ",", "\"", "\r", "\n", "\r\n", "é", "e\u{301}",
                      "张", "伟", "Оле", "👩‍👩‍👧‍👦", "\u{FEFF}", "''", "x y", "=1+2"]
         var rows: [[String]] = []

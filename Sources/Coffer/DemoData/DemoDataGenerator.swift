@@ -363,7 +363,7 @@ extension DemoDataGenerator {
 
 extension DemoDataGenerator {
     /// SplitMix64; one independent stream per (seed, customer index).
-    struct RNG {
+    struct RNG: RandomNumberGenerator {
         private var state: UInt64
         private var spareNormal: Double?
 
@@ -379,11 +379,9 @@ extension DemoDataGenerator {
         }
 
         mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
+            // mix(x) scrambles x + golden ratio: the SplitMix64 step, then the state advances.
+            defer { state &+= 0x9E37_79B9_7F4A_7C15 }
+            return Self.mix(state)
         }
 
         /// Uniform in [0, 1).
