@@ -113,6 +113,43 @@ final class VaultDatabase: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v2: users and audit log") { db in
+            try db.execute(sql: """
+                -- Staff accounts. Only a SHA-256 of each token is stored; tokens are shown once.
+                CREATE TABLE users (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL UNIQUE,
+                    role TEXT NOT NULL,
+                    token_hash BLOB NOT NULL UNIQUE,
+                    created_at INTEGER NOT NULL,
+                    revoked_at INTEGER
+                );
+
+                -- Append-only, hash-chained audit log: mac = HMAC(audit key, previous mac | entry).
+                CREATE TABLE audit_log (
+                    seq INTEGER PRIMARY KEY,
+                    time_ms INTEGER NOT NULL,
+                    actor TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    purpose TEXT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    fields TEXT NOT NULL,
+                    customer_count INTEGER NOT NULL,
+                    customers BLOB NOT NULL,
+                    detail TEXT NOT NULL,
+                    mac BLOB NOT NULL
+                );
+
+                -- Which entries touched which customer, for reads of up to a few customers; bulk
+                -- reads keep their compact id set in the entry itself (see AuditEntry.bulkThreshold).
+                CREATE TABLE audit_customers (
+                    customer_id INTEGER NOT NULL,
+                    seq INTEGER NOT NULL,
+                    PRIMARY KEY (customer_id, seq)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 

@@ -26,6 +26,10 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case keyVersionRetired(UInt32)
     case keyUsageExhausted(version: UInt32, limit: Int64)
     case keysChanged
+    case auditUnavailable(String)
+    case notAuthenticated
+    case notPermitted(String)
+    case purposeRequired([String])
     case checkpointBlocked
     case importFile(String)
     case storage(String)
@@ -73,6 +77,14 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
             "key version \(version) is retired and can no longer be used"
         case let .keyUsageExhausted(version, limit):
             "key version \(version) has wrapped its limit of \(limit) data keys; run `coffer keys rotate`"
+        case let .auditUnavailable(reason):
+            "the audit log cannot be written (\(reason)); nothing was read or changed"
+        case .notAuthenticated:
+            "not authenticated: set COFFER_TOKEN (or pass --token) to a valid, unrevoked user token"
+        case let .notPermitted(what):
+            "not permitted: \(what)"
+        case let .purposeRequired(purposes):
+            "this role must state a purpose: pass --purpose with one of \(purposes.joined(separator: ", "))"
         case .keysChanged:
             "the active key version changed while this command ran (another `coffer keys` command); nothing from this batch was written, run the command again"
         case .checkpointBlocked:

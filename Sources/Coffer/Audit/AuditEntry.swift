@@ -1,0 +1,68 @@
+import CofferCrypto
+import Foundation
+
+/// One audit log entry. Holds ids, names and counts only — never a customer value, key or token.
+public struct AuditEntry: Sendable, Equatable, Codable {
+    public enum Outcome: String, Sendable, Codable { case ok, denied, failed }
+
+    public var seq: Int64
+    /// Milliseconds since 1970-01-01 UTC.
+    public var timeMilliseconds: Int64
+    public var actor: String
+    public var role: String
+    /// What was attempted: read, find, write, import, erase, export, reidentify, authenticate,
+    /// user_add, key_rotate, policy_apply, audit_read ...
+    public var action: String
+    public var purpose: String
+    public var outcome: Outcome
+    /// Field names read or written (schema names, not values).
+    public var fields: [String]
+    /// Internal ids of the customers touched.
+    public var customers: CustomerIDSet
+    /// Non-PII detail: counts, key versions, policy digests, reasons for a denial.
+    public var detail: String
+    public var mac: [UInt8]
+
+    public var time: Date { Date(timeIntervalSince1970: Double(timeMilliseconds) / 1000) }
+    public var customerCount: Int64 { customers.count }
+
+    /// Entries touching at most this many customers are also indexed per customer; bulk
+    /// entries keep only their compact id set (who-accessed queries decode it).
+    public static let indexedCustomerLimit: Int64 = 64
+
+    /// The bytes the chain MAC covers: every field, length-prefixed, in a fixed order.
+    func canonicalBytes() -> [UInt8] {
+        var out: [UInt8] = Array("coffer-audit-v1".utf8)
+        func int(_ v: Int64) { withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) } }
+        func bytes(_ b: [UInt8]) { int(Int64(b.count)); out.append(contentsOf: b) }
+        func text(_ s: String) { bytes(Array(s.utf8)) }
+        int(seq)
+        int(timeMilliseconds)
+        text(actor)
+        text(role)
+        text(action)
+        text(purpose)
+        text(outcome.rawValue)
+        text(fields.joined(separator: ","))
+        int(customers.count)
+        bytes(customers.encoded())
+        text(detail)
+        return out
+    }
+}
+
+/// Computes chain MACs: `mac(n) = HMAC(chain key, mac(n-1) | canonical(entry n))`, with
+/// `mac(0) = HMAC(chain key, "genesis" | vault id)` so a chain cannot be moved to another vault.
+final class AuditChain {
+    private let mac: HMACSHA256
+    let genesis: [UInt8]
+
+    init(auditKey: SymmetricKey, vaultID: String) throws(CryptoError) {
+        mac = try HMACSHA256(key: HKDF.deriveKey(from: auditKey, info: "coffer/audit-chain/v1"))
+        genesis = try mac.authenticate(Array("genesis|\(vaultID)".utf8))
+    }
+
+    func mac(for entry: AuditEntry, previous: [UInt8]) throws(CryptoError) -> [UInt8] {
+        try mac.authenticate(previous + entry.canonicalBytes())
+    }
+}

@@ -1,0 +1,135 @@
+import CofferCrypto
+import Foundation
+import GRDB
+import Testing
+@testable import Coffer
+
+@Suite struct AuditChainTests {
+    let fixture: TestVault
+
+    init() throws {
+        fixture = try TestVault()
+        for i in 1...20 {
+            try fixture.vault.audit(actor: "alice", role: "analyst", action: i % 2 == 0 ? "read" : "find", purpose: "qualification",
+                                    fields: ["email", "city"], customers: CustomerIDSet([Int64(i), Int64(i + 1)]), detail: "n=\(i)")
+        }
+    }
+
+    private func execute(_ sql: String, _ arguments: StatementArguments = []) throws {
+        try fixture.vault.database.write { db in try db.execute(sql: sql, arguments: arguments) }
+    }
+
+    @Test func anUntouchedChainVerifies() throws {
+        let result = try fixture.vault.verifyAudit()
+        #expect(result.isIntact)
+        #expect(result.entries == 20)
+        #expect(result.lastSeq == 20)
+    }
+
+    @Test func editingOneByteIsDetectedAtThatEntry() throws {
+        try execute("UPDATE audit_log SET detail = 'n=8' WHERE seq = 7")
+        let result = try fixture.vault.verifyAudit()
+        #expect(result.firstBadSeq == 7)
+        // Every column is covered, not only the text ones.
+        try execute("UPDATE audit_log SET detail = 'n=7' WHERE seq = 7")
+        #expect(try fixture.vault.verifyAudit().isIntact)
+        for (column, value) in [("time_ms", "time_ms + 1"), ("actor", "'mallory'"), ("outcome", "'denied'"), ("customer_count", "customer_count + 1"),
+                                ("customers", "x'0105'"), ("fields", "'email'"), ("purpose", "''"), ("role", "'admin'"), ("action", "'erase'")] {
+            let original = try fixture.vault.database.read { db in try Row.fetchOne(db, sql: "SELECT \(column) FROM audit_log WHERE seq = 12")![0] as DatabaseValue }
+            try execute("UPDATE audit_log SET \(column) = \(value) WHERE seq = 12")
+            let result = try fixture.vault.verifyAudit()
+            #expect(result.firstBadSeq == 12, "\(column): \(result)")
+            try execute("UPDATE audit_log SET \(column) = ? WHERE seq = 12", [original])
+        }
+        #expect(try fixture.vault.verifyAudit().isIntact)
+    }
+
+    @Test func deletingAnEntryIsDetected() throws {
+        try execute("DELETE FROM audit_log WHERE seq = 5")
+        let result = try fixture.vault.verifyAudit()
+        #expect(result.firstBadSeq == 6)
+        #expect(result.problem == "entry 5 is missing (deleted)")
+    }
+
+    @Test func deletingAndRenumberingIsDetected() throws {
+        try execute("DELETE FROM audit_log WHERE seq = 5")
+        try execute("UPDATE audit_log SET seq = seq - 1 WHERE seq > 5")
+        #expect(try fixture.vault.verifyAudit().firstBadSeq == 5)
+    }
+
+    @Test func swappingTwoEntriesIsDetected() throws {
+        try execute("UPDATE audit_log SET seq = -1 WHERE seq = 9")
+        try execute("UPDATE audit_log SET seq = 9 WHERE seq = 10")
+        try execute("UPDATE audit_log SET seq = 10 WHERE seq = -1")
+        #expect(try fixture.vault.verifyAudit().firstBadSeq == 9)
+    }
+
+    @Test func aForgedEntryIsDetected() throws {
+        // Insert a plausible entry (copying another's MAC) in the middle.
+        try execute("UPDATE audit_log SET seq = -seq WHERE seq >= 15")
+        try execute("UPDATE audit_log SET seq = 1 - seq WHERE seq < 0")
+        try execute("""
+            INSERT INTO audit_log (seq, time_ms, actor, role, action, purpose, outcome, fields, customer_count, customers, detail, mac)
+            SELECT 15, time_ms, 'alice', role, action, purpose, outcome, fields, customer_count, customers, detail, mac FROM audit_log WHERE seq = 14
+            """)
+        #expect(try fixture.vault.verifyAudit().firstBadSeq == 15)
+    }
+
+    @Test func aChainRecomputedWithoutTheKeyIsDetected() throws {
+        // Rewrite every MAC with a key of the attacker's choosing: the first entry fails.
+        let forgedKey = try SymmetricKey.random()
+        let chain = try AuditChain(auditKey: forgedKey, vaultID: fixture.vault.keyRing.vaultID)
+        try fixture.vault.database.write { db in
+            var previous = chain.genesis
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM audit_log ORDER BY seq") {
+                var entry = try Vault.entry(from: row)
+                entry.actor = "mallory"
+                let mac = try chain.mac(for: entry, previous: previous)
+                try db.execute(sql: "UPDATE audit_log SET actor = ?, mac = ? WHERE seq = ?", arguments: [entry.actor, Data(mac), entry.seq])
+                previous = mac
+            }
+        }
+        #expect(try fixture.vault.verifyAudit().firstBadSeq == 1)
+    }
+
+    @Test func truncatingTheTailIsOnlyVisibleAgainstACheckpoint() throws {
+        try execute("DELETE FROM audit_log WHERE seq > 17")
+        // Without a checkpoint a shorter chain is still a valid chain.
+        #expect(try fixture.vault.verifyAudit().isIntact)
+    }
+
+    @Test func queriesFilterByActorActionAndCustomer() throws {
+        try fixture.vault.audit(actor: "bob", role: "admin", action: "export", customers: CustomerIDSet(1...1_000_000), detail: "bulk")
+        #expect(try fixture.vault.auditEntries(AuditQuery(actor: "bob")).count == 1)
+        #expect(try fixture.vault.auditEntries(AuditQuery(action: "read")).count == 10)
+        let touching3 = try fixture.vault.auditEntries(AuditQuery(customerID: 3))
+        #expect(touching3.map(\.seq) == [2, 3, 21])
+        // A million-customer read is one entry with a few bytes of ids, not a million rows.
+        let bulk = try #require(touching3.last)
+        #expect(bulk.customerCount == 1_000_000)
+        #expect(bulk.customers.encoded().count < 8)
+        let indexRows = try fixture.vault.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_customers") }
+        #expect(indexRows == 40)
+        #expect(try fixture.vault.verifyAudit().isIntact)
+    }
+
+    @Test func customerIDSetsRoundTrip() throws {
+        let ids: [Int64] = [1, 2, 3, 10, 11, 500, 501, 502, 503, 1_000_000]
+        let set = CustomerIDSet(ids)
+        #expect(set.ids == ids)
+        #expect(set.runs.count == 4)
+        #expect(CustomerIDSet(encoded: set.encoded()) == set)
+        for id in ids { #expect(set.contains(id)) }
+        for id: Int64 in [0, 4, 9, 12, 499, 504, 999_999, 1_000_001] { #expect(!set.contains(id)) }
+        #expect(CustomerIDSet(encoded: [0x80]) == nil)
+        #expect(CustomerIDSet(encoded: [1, 0]) == nil)
+    }
+
+    @Test func theAuditLogHoldsNoCustomerValues() throws {
+        try fixture.vault.put(sampleCustomer)
+        let text = try fixture.vault.database.read { db in
+            try Row.fetchAll(db, sql: "SELECT actor, role, action, purpose, fields, detail FROM audit_log").map { "\($0)" }.joined()
+        }
+        for value in sampleCustomer.values.compactMap({ $0 }) { #expect(!text.contains(value)) }
+    }
+}
