@@ -8,6 +8,8 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 /* Only what Swift cannot import directly: OSSL_PARAM arrays (built on the C stack). */
 

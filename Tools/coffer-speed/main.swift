@@ -3,9 +3,26 @@ import CofferCrypto
 import Foundation
 
 // Usage: coffer-speed [seconds] [bytes] [threads]
+//        coffer-speed audit-verify ENTRIES SCHEMA.yaml
 // Seals `bytes`-byte values in the vault's stored format (fresh random nonce, AAD binding
 // record and field, 16-byte tag) for `seconds` on `threads` threads; prints ops/s as JSON.
 let arguments = CommandLine.arguments
+if arguments.count > 3, arguments[1] == "audit-verify", let entries = Int(arguments[2]) {
+    let directory = NSTemporaryDirectory() + "coffer-speed-" + UUID().uuidString
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let schema = try Schema.load(yaml: String(contentsOfFile: arguments[3], encoding: .utf8), file: arguments[3])
+    let vault = try Vault.create(at: directory + "/vault", schema: schema, protection: .keyFile(path: directory + "/vault.key"))
+    try vault.appendSyntheticAuditEntries(entries)
+    FileHandle.standardError.write("appended\n".data(using: .utf8)!)
+    _ = try vault.verifyAudit()
+    let start = Date()
+    let result = try vault.verifyAudit()
+    let elapsed = Date().timeIntervalSince(start)
+    precondition(result.isIntact)
+    print(#"{"entries": \#(result.entries), "seconds": \#(String(format: "%.3f", elapsed)), "entries_per_second": \#(Int(Double(result.entries) / elapsed))}"#)
+    exit(0)
+}
 let seconds = arguments.count > 1 ? Double(arguments[1]) ?? 3 : 3
 let bytes = arguments.count > 2 ? Int(arguments[2]) ?? 64 : 64
 let threads = arguments.count > 3 ? Int(arguments[3]) ?? 1 : 1

@@ -32,22 +32,42 @@ public struct AuditEntry: Sendable, Equatable, Codable {
 
     /// The bytes the chain MAC covers: every field, length-prefixed, in a fixed order.
     func canonicalBytes() -> [UInt8] {
-        var out: [UInt8] = Array("coffer-audit-v1".utf8)
-        func int(_ v: Int64) { withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) } }
-        func bytes(_ b: [UInt8]) { int(Int64(b.count)); out.append(contentsOf: b) }
-        func text(_ s: String) { bytes(Array(s.utf8)) }
+        var writer = CanonicalWriter()
+        writer.begin(seq: seq, timeMilliseconds: timeMilliseconds)
+        for text in [actor, role, action, purpose, outcome.rawValue, fields.joined(separator: ",")] {
+            var text = text
+            text.withUTF8 { writer.bytes(UnsafeRawBufferPointer($0)) }
+        }
+        writer.int(customers.count)
+        customers.encoded().withUnsafeBytes { writer.bytes($0) }
+        var detail = detail
+        detail.withUTF8 { writer.bytes(UnsafeRawBufferPointer($0)) }
+        return writer.buffer
+    }
+}
+
+/// Builds an entry's canonical bytes into a reusable buffer. `AuditEntry.canonicalBytes()`
+/// and the verifier (which reads raw column bytes) both go through it, so they cannot differ.
+struct CanonicalWriter {
+    static let magic: [UInt8] = Array("coffer-audit-v1".utf8)
+    var buffer: [UInt8] = []
+
+    /// Starts an entry; `prefix` (the previous MAC, for verification) goes first if given.
+    mutating func begin(seq: Int64, timeMilliseconds: Int64, prefix: [UInt8] = []) {
+        buffer.removeAll(keepingCapacity: true)
+        buffer.append(contentsOf: prefix)
+        buffer.append(contentsOf: Self.magic)
         int(seq)
         int(timeMilliseconds)
-        text(actor)
-        text(role)
-        text(action)
-        text(purpose)
-        text(outcome.rawValue)
-        text(fields.joined(separator: ","))
-        int(customers.count)
-        bytes(customers.encoded())
-        text(detail)
-        return out
+    }
+
+    mutating func int(_ value: Int64) {
+        withUnsafeBytes(of: value.bigEndian) { buffer.append(contentsOf: $0) }
+    }
+
+    mutating func bytes(_ raw: UnsafeRawBufferPointer) {
+        int(Int64(raw.count))
+        buffer.append(contentsOf: raw)
     }
 }
 
@@ -64,5 +84,10 @@ final class AuditChain {
 
     func mac(for entry: AuditEntry, previous: [UInt8]) throws(CryptoError) -> [UInt8] {
         try mac.authenticate(previous + entry.canonicalBytes())
+    }
+
+    /// MAC of bytes already laid out as previous MAC | canonical entry.
+    func mac(of message: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) throws(CryptoError) {
+        try mac.authenticate(message, into: out)
     }
 }

@@ -3,6 +3,8 @@
 /// Encoded as LEB128 varints of (gap from the previous run's end, run length) pairs, so a bulk
 /// read of a million consecutive customers costs a few bytes, and a scattered set about two
 /// bytes per id — never a row per customer.
+import Foundation
+
 public struct CustomerIDSet: Sendable, Equatable, Codable {
     /// Runs of consecutive ids: (first, count).
     public private(set) var runs: [(first: Int64, count: Int64)] = []
@@ -56,6 +58,31 @@ public struct CustomerIDSet: Sendable, Equatable, Codable {
             let first = previousEnd + Int64(gap)
             runs.append((first, Int64(count)))
             previousEnd = first + Int64(count)
+        }
+    }
+
+    /// The number of ids an encoding holds, or nil if it is malformed; allocates nothing.
+    static func count(ofEncoded raw: UnsafeRawBufferPointer) -> Int64? {
+        do {
+            var i = 0, total: Int64 = 0, isCount = false
+            while i < raw.count {
+                var value: UInt64 = 0, shift: UInt64 = 0
+                while true {
+                    guard i < raw.count, shift < 64 else { return nil }
+                    let byte = raw[i]
+                    i += 1
+                    value |= UInt64(byte & 0x7f) << shift
+                    if byte & 0x80 == 0 { break }
+                    shift += 7
+                }
+                guard value < UInt64(Int64.max / 2) else { return nil }
+                if isCount {
+                    guard value > 0 else { return nil }
+                    total += Int64(value)
+                }
+                isCount.toggle()
+            }
+            return isCount ? nil : total
         }
     }
 

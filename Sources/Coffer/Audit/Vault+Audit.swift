@@ -1,6 +1,11 @@
 import CofferCrypto
 import Foundation
 import GRDB
+#if canImport(GRDBSQLite)
+import GRDBSQLite
+#elseif canImport(SQLite3)
+import SQLite3
+#endif
 
 /// The result of checking the whole audit chain.
 public struct AuditVerification: Sendable, Equatable, Codable {
@@ -75,38 +80,76 @@ extension Vault {
     /// Each entry's MAC covers the previous entry's stored MAC, so an edited, deleted, inserted
     /// or reordered entry breaks the chain exactly there; rewriting the chain needs the audit key.
     public func verifyAudit(progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> AuditVerification {
-        let chain: AuditChain
-        do { chain = try AuditChain(auditKey: keyRing.auditKey, vaultID: keyRing.vaultID) } catch { throw .crypto(error) }
+        let readerChain: AuditChain, checkerChain: AuditChain
+        do {
+            readerChain = try AuditChain(auditKey: keyRing.auditKey, vaultID: keyRing.vaultID)
+            checkerChain = try AuditChain(auditKey: keyRing.auditKey, vaultID: keyRing.vaultID)
+        } catch {
+            throw .crypto(error)
+        }
         return try database.read { db in
             let total = try Int64.fetchOne(db, sql: "SELECT count(*) FROM audit_log") ?? 0
             var result = AuditVerification(entries: 0, lastSeq: 0)
-            var previous = chain.genesis
-            var expectedSeq: Int64 = 1
-            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM audit_log ORDER BY seq")
-            while let row = try cursor.next() {
-                result.entries += 1
-                guard let entry = try? Self.entry(from: row) else {
-                    result.firstBadSeq = row["seq"]
-                    result.problem = "entry \(row["seq"] as Int64) is malformed"
-                    return result
-                }
-                result.lastSeq = entry.seq
-                if entry.seq != expectedSeq {
-                    result.firstBadSeq = entry.seq
-                    result.problem = entry.seq > expectedSeq
-                        ? "entry \(expectedSeq)\(entry.seq - expectedSeq > 1 ? "-\(entry.seq - 1)" : "") is missing (deleted)"
-                        : "entry \(entry.seq) is out of order"
-                    return result
-                }
-                guard constantTimeEquals(try chain.mac(for: entry, previous: previous), entry.mac) else {
-                    result.firstBadSeq = entry.seq
-                    result.problem = "entry \(entry.seq) does not match its MAC (edited, forged, reordered, or the entry before it changed)"
-                    return result
-                }
-                previous = entry.mac
-                expectedSeq += 1
-                if result.entries % 100_000 == 0 { progress?(WorkProgress(completed: Int(result.entries), total: Int(total), unit: "entries")) }
+            func fail(_ seq: Int64, _ problem: String) -> AuditVerification {
+                result.entries = seq
+                result.firstBadSeq = seq
+                result.problem = problem
+                return result
             }
+            // Each entry is checked against the *stored* MAC of the one before it, so this thread
+            // can lay out batch N+1 while another computes the MACs of batch N; a bad stored MAC
+            // fails its own entry first, so the first failure is still the first bad entry.
+            var previous = readerChain.genesis
+            var expectedSeq: Int64 = 1
+            var batch = AuditBatch()
+            let checker = BatchChecker(chain: checkerChain)
+            let statement = try db.makeStatement(sql: """
+                SELECT seq, time_ms, actor, role, action, purpose, outcome, fields, customer_count, customers, detail, mac
+                FROM audit_log ORDER BY seq
+                """)
+            let handle = statement.sqliteStatement
+            func column(_ index: Int32) -> UnsafeRawBufferPointer {
+                let count = Int(sqlite3_column_bytes(handle, index))
+                guard count > 0, let base = sqlite3_column_blob(handle, index) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+                return UnsafeRawBufferPointer(start: base, count: count)
+            }
+            let macProblem = "does not match its MAC (edited, forged, reordered, or the entry before it changed)"
+            while true {
+                let status = sqlite3_step(handle)
+                if status == SQLITE_DONE { break }
+                guard status == SQLITE_ROW else { throw VaultError.storage("reading the audit log failed (\(status))") }
+                let seq = sqlite3_column_int64(handle, 0)
+                result.entries += 1
+                result.lastSeq = seq
+                if seq != expectedSeq {
+                    if let bad = checker.finish(), bad < seq { return fail(bad, "entry \(bad) \(macProblem)") }
+                    if let bad = try batch.firstFailure(chain: readerChain) { return fail(bad, "entry \(bad) \(macProblem)") }
+                    return fail(seq, seq > expectedSeq
+                        ? "entry \(expectedSeq)\(seq - expectedSeq > 1 ? "-\(seq - 1)" : "") is missing (deleted)"
+                        : "entry \(seq) is out of order")
+                }
+                let mac = column(11)
+                batch.add(seq: seq, mac: mac) { writer in
+                    writer.begin(seq: seq, timeMilliseconds: sqlite3_column_int64(handle, 1), prefix: previous)
+                    for index: Int32 in 2...7 { writer.bytes(column(index)) }
+                    let count = sqlite3_column_int64(handle, 8)
+                    writer.int(count)
+                    let customers = column(9)
+                    writer.bytes(customers)
+                    writer.bytes(column(10))
+                    return CustomerIDSet.count(ofEncoded: customers) == count
+                }
+                previous.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: mac.prefix(32))) }
+                expectedSeq += 1
+                if batch.seqs.count == AuditBatch.capacity {
+                    if let bad = checker.finish() { return fail(bad, "entry \(bad) \(macProblem)") }
+                    checker.start(batch)
+                    batch = AuditBatch()
+                    progress?(WorkProgress(completed: Int(result.entries), total: Int(total), unit: "entries"))
+                }
+            }
+            if let bad = checker.finish() { return fail(bad, "entry \(bad) \(macProblem)") }
+            if let bad = try batch.firstFailure(chain: readerChain) { return fail(bad, "entry \(bad) \(macProblem)") }
             return result
         }
     }
@@ -150,5 +193,99 @@ extension Vault {
                           action: row["action"], purpose: row["purpose"], outcome: outcome,
                           fields: fields.isEmpty ? [] : fields.split(separator: ",").map(String.init),
                           customers: customers, detail: row["detail"], mac: [UInt8](row["mac"] as Data))
+    }
+}
+
+extension Vault {
+    /// Appends `count` synthetic read entries in one transaction (benchmarks and tests of scale).
+    public func appendSyntheticAuditEntries(_ count: Int) throws(VaultError) {
+        try database.write { db in
+            for i in 0..<count {
+                let draft = AuditEntry(seq: 0, timeMilliseconds: Int64(Date().timeIntervalSince1970 * 1000), actor: "analyst\(i % 7)",
+                                       role: "analyst", action: "read", purpose: "qualification", outcome: .ok,
+                                       fields: ["customer_ref", "city", "birth_date"], customers: CustomerIDSet([Int64(i % 50_000 + 1)]),
+                                       detail: "", mac: [])
+                try self.appendAudit(draft, db: db)
+            }
+        }
+    }
+}
+
+/// Canonical messages of consecutive entries, checked in parallel.
+private struct AuditBatch {
+    static let capacity = 8_192
+    var messages: [UInt8] = []
+    var offsets: [Int] = [0]
+    var macs: [UInt8] = []
+    var seqs: [Int64] = []
+    var wellFormed: [Bool] = []
+    private var writer = CanonicalWriter()
+
+    mutating func add(seq: Int64, mac: UnsafeRawBufferPointer, _ build: (inout CanonicalWriter) -> Bool) {
+        let ok = build(&writer) && mac.count == HMACSHA256.byteCount
+        messages.append(contentsOf: writer.buffer)
+        offsets.append(messages.count)
+        if mac.count == HMACSHA256.byteCount {
+            macs.append(contentsOf: mac)
+        } else {
+            macs.append(contentsOf: repeatElement(0, count: HMACSHA256.byteCount))
+        }
+        seqs.append(seq)
+        wellFormed.append(ok)
+    }
+
+    mutating func removeAll() {
+        messages.removeAll(keepingCapacity: true)
+        offsets.removeAll(keepingCapacity: true)
+        offsets.append(0)
+        macs.removeAll(keepingCapacity: true)
+        seqs.removeAll(keepingCapacity: true)
+        wellFormed.removeAll(keepingCapacity: true)
+    }
+
+    /// The seq of the first entry whose MAC does not verify, if any.
+    func firstFailure(chain: AuditChain) throws -> Int64? {
+        var computed = [UInt8](repeating: 0, count: HMACSHA256.byteCount)
+        return try messages.withUnsafeBytes { all in
+            try macs.withUnsafeBytes { stored in
+                for i in seqs.indices {
+                    let message = UnsafeRawBufferPointer(rebasing: all[offsets[i]..<offsets[i + 1]])
+                    try computed.withMutableBytes { out in try chain.mac(of: message, into: out) }
+                    let expected = UnsafeRawBufferPointer(rebasing: stored[(i * 32)..<(i * 32 + 32)])
+                    if !wellFormed[i] || !constantTimeEquals(computed, expected) { return seqs[i] }
+                }
+                return nil
+            }
+        }
+    }
+}
+
+/// Checks one batch at a time on another thread while the caller reads the next.
+private final class BatchChecker: @unchecked Sendable {
+    private let chain: AuditChain
+    private let group = DispatchGroup()
+    private var running = false
+    // Written by the checking thread, read after `group.wait()`.
+    private var failure: Int64?
+
+    init(chain: AuditChain) { self.chain = chain }
+
+    func start(_ batch: AuditBatch) {
+        running = true
+        group.enter()
+        let work = UncheckedSendable(value: batch)
+        DispatchQueue.global().async {
+            // An HMAC failure inside OpenSSL counts as a failed entry: fail closed.
+            self.failure = (try? work.value.firstFailure(chain: self.chain)) ?? (work.value.seqs.first.flatMap { _ in nil })
+            self.group.leave()
+        }
+    }
+
+    /// Waits for the batch in flight; the seq of its first bad entry, if any.
+    func finish() -> Int64? {
+        guard running else { return nil }
+        group.wait()
+        running = false
+        return failure
     }
 }

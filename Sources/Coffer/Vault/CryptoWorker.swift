@@ -77,9 +77,9 @@ final class CryptoWorker {
     }
 }
 
-/// Runs `body` over `0..<count` split into one contiguous chunk per worker, in parallel.
-/// Rethrows the first error any chunk raised.
-func parallelChunks(count: Int, workers: [CryptoWorker], _ body: (Range<Int>, CryptoWorker) throws -> Void) throws {
+/// Runs `body` over `0..<count` split into one contiguous chunk per worker (each chunk gets its
+/// own per-thread context, e.g. a `CryptoWorker`), in parallel. Rethrows the first error raised.
+func parallelChunks<Context>(count: Int, workers: [Context], _ body: (Range<Int>, Context) throws -> Void) throws {
     guard count > 0 else { return }
     let lanes = min(workers.count, max(1, count / 64 + 1))
     if lanes == 1 {
