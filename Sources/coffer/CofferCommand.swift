@@ -15,7 +15,7 @@ struct CofferCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, DemoDataCommand.self, ImportCommand.self,
             GetCommand.self, FindCommand.self, PutCommand.self, EraseCommand.self,
-            KeysCommand.self,
+            KeysCommand.self, UsersCommand.self, PolicyCommand.self, AuditCommand.self,
         ]
     )
 

@@ -31,6 +31,7 @@ struct ImportCommand: ParsableCommand {
 
 struct ImportOptions: ParsableArguments {
     @OptionGroup var vault: VaultOptions
+    @OptionGroup var auth: AuthOptions
     @OptionGroup var output: OutputOptions
 
     @Argument(help: ArgumentHelp("The CSV file.", valueName: "file.csv"))
@@ -45,9 +46,9 @@ struct ImportOptions: ParsableArguments {
 
     func run(_ kind: ImportKind) throws {
         try reportingErrors {
-            let opened = try vault.open()
+            let (opened, session) = try auth.session(vault)
             let bar = ProgressBar("import \(kind.rawValue)")
-            let report = try opened.importCSV(kind, path: file) { bar.update($0) }
+            let report = try opened.importCSV(kind, path: file, session: session) { bar.update($0) }
             bar.finish()
             if output.json {
                 try printJSON(report)

@@ -15,6 +15,12 @@ struct InitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Customer schema to store in the vault.", valueName: "path"))
     var schema = "policies/schema.yaml"
 
+    @Option(help: ArgumentHelp("Role policy to store in the vault.", valueName: "path"))
+    var policy = "policies/roles.yaml"
+
+    @Option(help: ArgumentHelp("Name of the first user (role admin).", valueName: "name"))
+    var admin = "admin"
+
     @Flag(help: "Derive the root key from COFFER_PASSPHRASE with scrypt instead of writing a key file.")
     var passphrase = false
 
@@ -28,6 +34,12 @@ struct InitCommand: ParsableCommand {
             }
             let loaded: Schema
             do throws(PolicyFileError) { loaded = try Schema.load(yaml: text, file: schema) } catch { throw VaultError.schema(error) }
+            let policyText: String
+            do {
+                policyText = try String(contentsOfFile: policy, encoding: .utf8)
+            } catch {
+                throw VaultError.invalidInput("cannot read policy file \(policy); pass --policy with the path to roles.yaml")
+            }
             let protection: RootProtection
             if passphrase {
                 guard let secret = VaultOptions.takePassphrase() else { throw VaultError.passphraseMissing }
@@ -38,9 +50,11 @@ struct InitCommand: ParsableCommand {
             } else {
                 protection = .keyFile(path: vault.keyFilePath)
             }
-            let created = try Vault.create(at: vault.vaultPath, schema: loaded, protection: protection)
-            struct Summary: Encodable { var vault: String; var keyFile: String?; var fields: Int }
-            let summary = Summary(vault: created.directory, keyFile: passphrase ? nil : vault.keyFilePath, fields: loaded.fields.count)
+            let (created, token) = try Vault.create(at: vault.vaultPath, schema: loaded, policyYAML: policyText, policyFile: policy,
+                                                    protection: protection, adminName: admin)
+            struct Summary: Encodable { var vault: String; var keyFile: String?; var fields: Int; var admin: String; var token: String }
+            let summary = Summary(vault: created.directory, keyFile: passphrase ? nil : vault.keyFilePath, fields: loaded.fields.count,
+                                  admin: admin, token: token)
             if output.json {
                 try printJSON(summary)
             } else {
@@ -48,6 +62,8 @@ struct InitCommand: ParsableCommand {
                 if let keyFile = summary.keyFile {
                     Terminal.out("root key written to \(keyFile) (mode 0600): back it up apart from the vault")
                 }
+                Terminal.out("user \(admin) (admin) token, shown only this once:")
+                Terminal.out(token)
             }
         }
     }

@@ -12,11 +12,13 @@ struct KeysCommand: ParsableCommand {
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show KEK versions: state, age, uses and customers covered.")
         @OptionGroup var vault: VaultOptions
+        @OptionGroup var auth: AuthOptions
         @OptionGroup var output: OutputOptions
 
         func run() throws {
             try reportingErrors {
-                let status = try vault.open().keyStatus()
+                let (opened, session) = try auth.session(vault)
+                let status = try opened.keyStatus(session: session)
                 if output.json { return try printJSON(status) }
                 Terminal.out("version  state         age      uses       customers")
                 for key in status {
@@ -36,11 +38,13 @@ struct KeysCommand: ParsableCommand {
     struct Rotate: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a new active KEK version; the old one becomes decrypt-only.")
         @OptionGroup var vault: VaultOptions
+        @OptionGroup var auth: AuthOptions
         @OptionGroup var output: OutputOptions
 
         func run() throws {
             try reportingErrors {
-                let version = try vault.open().rotateKEK()
+                let (opened, session) = try auth.session(vault)
+                let version = try opened.rotateKEK(session: session)
                 if output.json {
                     struct Result: Encodable { var active: UInt32 }
                     return try printJSON(Result(active: version))
@@ -53,6 +57,7 @@ struct KeysCommand: ParsableCommand {
     struct Rewrap: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Re-wrap every data key under the active KEK (batched, resumable).")
         @OptionGroup var vault: VaultOptions
+        @OptionGroup var auth: AuthOptions
         @OptionGroup var output: OutputOptions
         @Option(help: "Customers per transaction.") var batchSize = 1_000
         @Option(help: "Stop after this many batches (a later run carries on).") var maxBatches: Int?
@@ -61,7 +66,8 @@ struct KeysCommand: ParsableCommand {
             try reportingErrors {
                 guard batchSize > 0 else { throw VaultError.invalidInput("--batch-size must be positive") }
                 let bar = ProgressBar("rewrap")
-                let count = try vault.open().rewrapDataKeys(batchSize: batchSize, maximumBatches: maxBatches) { bar.update($0) }
+                let (opened, session) = try auth.session(vault)
+                let count = try opened.rewrapDataKeys(batchSize: batchSize, maximumBatches: maxBatches, session: session) { bar.update($0) }
                 bar.finish()
                 if output.json {
                     struct Result: Encodable { var rewrapped: Int }
@@ -75,11 +81,13 @@ struct KeysCommand: ParsableCommand {
     struct Retire: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Destroy a KEK version that no customer depends on.")
         @OptionGroup var vault: VaultOptions
+        @OptionGroup var auth: AuthOptions
         @Argument(help: "The version to retire.") var version: UInt32
 
         func run() throws {
             try reportingErrors {
-                try vault.open().retireKEK(version: version)
+                let (opened, session) = try auth.session(vault)
+                try opened.retireKEK(version: version, session: session)
                 Terminal.out("key version \(version) retired: its key material is destroyed")
             }
         }

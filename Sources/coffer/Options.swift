@@ -59,6 +59,23 @@ func environment(_ name: String) -> String? {
     return text.isEmpty ? nil : text
 }
 
+/// Who is acting, and why. Every command but `init` and `demo-data` authenticates.
+struct AuthOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("User token (default: $COFFER_TOKEN). Prefer the variable: arguments are visible to other local users.", valueName: "token"))
+    var token: String?
+
+    @Option(name: .long, help: ArgumentHelp("Why you are reading (required by roles that list purposes).", valueName: "purpose"))
+    var purpose: String?
+
+    /// Opens the vault and authenticates; a missing or wrong token is one line and exit 3.
+    func session(_ options: VaultOptions) throws(VaultError) -> (Vault, Session) {
+        let vault = try options.open()
+        let presented = token ?? environment("COFFER_TOKEN")
+        unsetenv("COFFER_TOKEN")
+        return (vault, try vault.authenticate(token: presented))
+    }
+}
+
 struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Machine-readable JSON on standard output.")
     var json = false
@@ -90,7 +107,9 @@ extension VaultError {
     var exitCode: Int32 {
         switch self {
         case .customerNotFound, .vaultNotFound: 4
-        case .wrongRootKey, .keyFileMissing, .keyFileTooOpen, .keyFileInvalid, .passphraseMissing, .passphraseNotUsed, .keyFileNotUsed: 3
+        case .wrongRootKey, .keyFileMissing, .keyFileTooOpen, .keyFileInvalid, .passphraseMissing, .passphraseNotUsed, .keyFileNotUsed,
+             .notAuthenticated: 3
+        case .notPermitted, .purposeRequired: 5
         default: 1
         }
     }

@@ -5,13 +5,15 @@ import Foundation
 struct GetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "get", abstract: "Show one customer by customer_ref.")
     @OptionGroup var vault: VaultOptions
+    @OptionGroup var auth: AuthOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp("The customer's reference in the source CRM.", valueName: "customer-ref"))
     var reference: String
 
     func run() throws {
         try reportingErrors {
-            let view = try vault.open().customer(reference: reference)
+            let (opened, session) = try auth.session(vault)
+            let view = try opened.customer(reference: reference, session: session, purpose: auth.purpose)
             try CustomerPrinter.print([view], json: output.json)
         }
     }
@@ -23,6 +25,7 @@ struct FindCommand: ParsableCommand {
         abstract: "Find customers by exact email or phone (normalized: case, spaces and punctuation do not matter)."
     )
     @OptionGroup var vault: VaultOptions
+    @OptionGroup var auth: AuthOptions
     @OptionGroup var output: OutputOptions
     @Option(help: "Email address to look up.") var email: String?
     @Option(help: "Phone number to look up.") var phone: String?
@@ -34,7 +37,8 @@ struct FindCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let lookup: Vault.Lookup = email.map { .email($0) } ?? .phone(phone!)
-            let views = try vault.open().find(lookup)
+            let (opened, session) = try auth.session(vault)
+            let views = try opened.find(lookup, session: session, purpose: auth.purpose)
             if views.isEmpty, !output.json { throw VaultError.customerNotFound }
             try CustomerPrinter.print(views, json: output.json)
         }
@@ -48,6 +52,7 @@ struct PutCommand: ParsableCommand {
         discussion: #"Example: echo '{"customer_ref":"CUS-1","full_name":"Ada Lovelace","email":"ada@example.com"}' | coffer put. A null value clears a field; fields not named are left as they are."#
     )
     @OptionGroup var vault: VaultOptions
+    @OptionGroup var auth: AuthOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
@@ -57,7 +62,8 @@ struct PutCommand: ParsableCommand {
                 throw VaultError.invalidInput("standard input is not a flat JSON object; send {\"customer_ref\": \"...\", \"field\": \"value\", ...}")
             }
             let values = object.mapValues(\.text)
-            let result = try vault.open().put(values)
+            let (opened, session) = try auth.session(vault)
+            let result = try opened.put(values, session: session)
             if output.json {
                 struct Result: Encodable { var id: Int64; var created: Bool }
                 try printJSON(Result(id: result.id, created: result.created))
@@ -74,13 +80,15 @@ struct EraseCommand: ParsableCommand {
         abstract: "Erase a customer for good (crypto-shredding): its data key, fields, orders, outcome and index entries."
     )
     @OptionGroup var vault: VaultOptions
+    @OptionGroup var auth: AuthOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp("The customer's reference.", valueName: "customer-ref"))
     var reference: String
 
     func run() throws {
         try reportingErrors {
-            let id = try vault.open().erase(reference: reference)
+            let (opened, session) = try auth.session(vault)
+            let id = try opened.erase(reference: reference, session: session)
             if output.json {
                 struct Result: Encodable { var erased: Int64 }
                 try printJSON(Result(erased: id))
@@ -99,7 +107,7 @@ enum CustomerPrinter {
         }
         for (n, view) in views.enumerated() {
             if n > 0 { Terminal.out("") }
-            Terminal.out("customer \(view.id)")
+            Terminal.out(view.id.map { "customer \($0)" } ?? "customer")
             let width = view.fields.map(\.name.count).max() ?? 0
             for field in view.fields {
                 let name = field.name.padding(toLength: width, withPad: " ", startingAt: 0)
@@ -116,7 +124,7 @@ enum CustomerPrinter {
 
     /// Fields as a JSON object in schema order (keys sorted by the encoder).
     struct JSONView: Encodable {
-        var id: Int64
+        var id: Int64?
         var fields: [String: String]
         var orders: [OrderView]
         var outcome: OutcomeView?

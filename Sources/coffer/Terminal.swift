@@ -18,8 +18,8 @@ enum Terminal {
         return out
     }
 
-    static func out(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    static func out(_ line: String, terminator: String = "\n") {
+        FileHandle.standardOutput.write(Data((line + terminator).utf8))
     }
 
     static func error(_ message: String) {

@@ -72,9 +72,16 @@ final class CLI {
         return process
     }
 
-    func initVault() throws {
-        let result = try run(["init", "--schema", Self.repositoryRoot + "/policies/schema.yaml"])
+    /// `coffer init` with the shipped schema and policy; the admin token goes into COFFER_TOKEN.
+    func initVault(_ extra: [String] = []) throws {
+        let result = try run(["init", "--json"] + Self.initArguments + extra)
         precondition(result.status == 0, result.stderr)
+        let summary = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        environment["COFFER_TOKEN"] = summary["token"] as? String
+    }
+
+    static var initArguments: [String] {
+        ["--schema", repositoryRoot + "/policies/schema.yaml", "--policy", repositoryRoot + "/policies/roles.yaml"]
     }
 
     func write(_ name: String, _ text: String) throws -> String {

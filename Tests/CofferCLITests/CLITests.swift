@@ -16,7 +16,7 @@ import Testing
 
         let put = try cli.run(["put"], stdin: #"{"customer_ref":"CUS-X1","full_name":"Ada Lovelace","email":"ada@example.com","homeowner":true,"company_size":12}"#)
         #expect(put.status == 0, "\(put.stderr)")
-        let found = try cli.run(["find", "--email", " Ada@Example.COM ", "--json"])
+        let found = try cli.run(["find", "--email", " Ada@Example.COM ", "--json", "--purpose", "operations"])
         #expect(found.status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(found.stdout.utf8)) as? [String: Any])
         let fields = try #require(json["fields"] as? [String: String])
@@ -31,9 +31,9 @@ import Testing
         #expect(versions[0]["state"] as? String == "active")
 
         #expect(try cli.run(["erase", "CUS-X1"]).status == 0)
-        let gone = try cli.run(["get", "CUS-X1"])
+        let gone = try cli.run(["get", "CUS-X1", "--purpose", "operations"])
         #expect(gone.status == 4)
-        #expect(gone.stderr == "coffer: error: customer not found\n")
+        #expect(gone.stderr == "coffer: error: customer not found or not permitted\n")
     }
 
     @Test func errorsAreOneLineNonZeroAndNeverEchoValues() throws {
@@ -56,7 +56,7 @@ import Testing
         #expect(try cli.run(["put"], stdin: "not json").status == 1)
 
         chmod(cli.directory + "/vault.key", 0o644)
-        let open = try cli.run(["get", "CUS-2"])
+        let open = try cli.run(["get", "CUS-2", "--purpose", "operations"])
         #expect(open.status == 3)
         #expect(open.stderr.contains("has mode 644"))
         chmod(cli.directory + "/vault.key", 0o600)
@@ -65,12 +65,12 @@ import Testing
         other["COFFER_KEY_FILE"] = cli.directory + "/other.key"
         let otherCLI = cli
         otherCLI.environment = other
-        #expect(try otherCLI.run(["init", "--vault", cli.directory + "/v2", "--schema", CLI.repositoryRoot + "/policies/schema.yaml"]).status == 0)
-        let wrong = try otherCLI.run(["get", "CUS-2"])
+        #expect(try otherCLI.run(["init", "--vault", cli.directory + "/v2"] + CLI.initArguments).status == 0)
+        let wrong = try otherCLI.run(["get", "CUS-2", "--purpose", "operations"])
         #expect(wrong.status == 3)
         #expect(wrong.stderr == "coffer: error: wrong root key or passphrase for this vault; nothing was changed\n")
 
-        let missing = try cli.run(["get", "CUS-2", "--vault", cli.directory + "/nowhere"])
+        let missing = try cli.run(["get", "CUS-2", "--vault", cli.directory + "/nowhere", "--purpose", "operations"])
         #expect(missing.status == 4)
         #expect(missing.stderr.contains("no vault at"))
     }
@@ -78,20 +78,20 @@ import Testing
     @Test func passphraseVaultsUseTheEnvironment() throws {
         let cli = try CLI()
         cli.environment["COFFER_PASSPHRASE"] = "a long and careful passphrase"
-        #expect(try cli.run(["init", "--passphrase", "--schema", CLI.repositoryRoot + "/policies/schema.yaml"]).status == 0)
+        try cli.initVault(["--passphrase"])
         #expect(!FileManager.default.fileExists(atPath: cli.directory + "/vault.key"))
         #expect(try cli.run(["put"], stdin: #"{"customer_ref":"C1","full_name":"Pat"}"#).status == 0)
-        #expect(try cli.run(["get", "C1"]).stdout.contains("Pat"))
+        #expect(try cli.run(["get", "C1", "--purpose", "operations"]).stdout.contains("Pat"))
         cli.environment["COFFER_PASSPHRASE"] = "the wrong passphrase"
-        let wrong = try cli.run(["get", "C1"])
+        let wrong = try cli.run(["get", "C1", "--purpose", "operations"])
         #expect(wrong.status == 3)
         #expect(wrong.stderr == "coffer: error: wrong root key or passphrase for this vault; nothing was changed\n")
         cli.environment.removeValue(forKey: "COFFER_PASSPHRASE")
-        #expect(try cli.run(["get", "C1"]).stderr == "coffer: error: this vault is protected by a passphrase; set COFFER_PASSPHRASE\n")
+        #expect(try cli.run(["get", "C1", "--purpose", "operations"]).stderr == "coffer: error: this vault is protected by a passphrase; set COFFER_PASSPHRASE\n")
 
         let short = try CLI()
         short.environment["COFFER_PASSPHRASE"] = "short"
-        let refused = try short.run(["init", "--passphrase", "--schema", CLI.repositoryRoot + "/policies/schema.yaml"])
+        let refused = try short.run(["init", "--passphrase"] + CLI.initArguments)
         #expect(refused.status == 1)
         #expect(refused.stderr == "coffer: error: COFFER_PASSPHRASE is shorter than 12 characters; choose a longer passphrase\n")
         #expect(!FileManager.default.fileExists(atPath: short.directory + "/vault"))
@@ -110,7 +110,7 @@ import Testing
         let cli = try CLI()
         try cli.initVault()
         #expect(try cli.run(["put"], stdin: #"{"customer_ref":"C1","full_name":"Mallory","notes":"ok\u009b2Jred\u202egnp"}"#).status == 0)
-        let shown = try cli.run(["get", "C1"]).stdout
+        let shown = try cli.run(["get", "C1", "--purpose", "operations"]).stdout
         #expect(shown.contains(#"ok\u{9b}2J"#))
         #expect(shown.contains(#"\u{202e}gnp"#))
         #expect(!shown.unicodeScalars.contains { $0.value == 0x9b || $0.value == 0x1b || $0.value == 0x202e })
@@ -144,7 +144,7 @@ import Testing
         #expect(rerun.status == 0, "\(rerun.stderr)")
         #expect(try countCustomers(cli) == customers)
         #expect(rerun.stdout.contains("\(customers - afterKill) inserted, \(afterKill) updated"))
-        #expect(try cli.run(["get", "CUS-0040000"]).status == 0 || true)
+        #expect(try cli.run(["get", "CUS-0040000", "--purpose", "operations"]).status == 0 || true)
     }
 
     /// kill -9 during rewrap: a re-run finishes the job and every customer still decrypts.

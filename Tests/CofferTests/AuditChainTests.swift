@@ -22,16 +22,17 @@ import Testing
     @Test func anUntouchedChainVerifies() throws {
         let result = try fixture.vault.verifyAudit()
         #expect(result.isIntact)
-        #expect(result.entries == 20)
-        #expect(result.lastSeq == 20)
+        // Entry 1 records the vault's creation; the 20 reads follow.
+        #expect(result.entries == 21)
+        #expect(result.lastSeq == 21)
     }
 
     @Test func editingOneByteIsDetectedAtThatEntry() throws {
-        try execute("UPDATE audit_log SET detail = 'n=8' WHERE seq = 7")
+        try execute("UPDATE audit_log SET detail = 'n=9' WHERE seq = 7")
         let result = try fixture.vault.verifyAudit()
         #expect(result.firstBadSeq == 7)
         // Every column is covered, not only the text ones.
-        try execute("UPDATE audit_log SET detail = 'n=7' WHERE seq = 7")
+        try execute("UPDATE audit_log SET detail = 'n=6' WHERE seq = 7")
         #expect(try fixture.vault.verifyAudit().isIntact)
         for (column, value) in [("time_ms", "time_ms + 1"), ("actor", "'mallory'"), ("outcome", "'denied'"), ("customer_count", "customer_count + 1"),
                                 ("customers", "x'0105'"), ("fields", "'email'"), ("purpose", "''"), ("role", "'admin'"), ("action", "'erase'")] {
@@ -103,7 +104,7 @@ import Testing
         #expect(try fixture.vault.auditEntries(AuditQuery(actor: "bob")).count == 1)
         #expect(try fixture.vault.auditEntries(AuditQuery(action: "read")).count == 10)
         let touching3 = try fixture.vault.auditEntries(AuditQuery(customerID: 3))
-        #expect(touching3.map(\.seq) == [2, 3, 21])
+        #expect(touching3.map(\.seq) == [3, 4, 22])
         // A million-customer read is one entry with a few bytes of ids, not a million rows.
         let bulk = try #require(touching3.last)
         #expect(bulk.customerCount == 1_000_000)
@@ -126,7 +127,7 @@ import Testing
     }
 
     @Test func theAuditLogHoldsNoCustomerValues() throws {
-        try fixture.vault.put(sampleCustomer)
+        try fixture.vault.put(sampleCustomer, session: fixture.admin)
         let text = try fixture.vault.database.read { db in
             try Row.fetchAll(db, sql: "SELECT actor, role, action, purpose, fields, detail FROM audit_log").map { "\($0)" }.joined()
         }

@@ -28,7 +28,7 @@ import Testing
 
     @Test func aWrongRootKeyFailsWithOneErrorAndChangesNothing() throws {
         let fixture = try TestVault()
-        try fixture.vault.put(sampleCustomer)
+        try fixture.vault.put(sampleCustomer, session: fixture.admin)
         func dataFiles() -> [Data?] {
             ["", "-wal"].map { FileManager.default.contents(atPath: fixture.vault.databasePath + $0) }
         }
@@ -66,11 +66,12 @@ import Testing
         let directory = NSTemporaryDirectory() + "coffer-pass-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let fast = Scrypt.Parameters(n: 1 << 10, r: 8, p: 1)
-        let vault = try Vault.create(at: directory, schema: TestVault.schema(),
-                                     protection: .passphrase(SecureBytes(copying: Array("correct horse".utf8)), parameters: fast))
-        try vault.put(sampleCustomer)
+        let (vault, token) = try Vault.create(at: directory, schema: TestVault.schema(), policyYAML: TestVault.policyYAML(),
+                                              protection: .passphrase(SecureBytes(copying: Array("correct horse".utf8)), parameters: fast))
+        let admin = try vault.authenticate(token: token)
+        try vault.put(sampleCustomer, session: admin)
         let reopened = try Vault.open(at: directory, credentials: RootCredentials(passphrase: SecureBytes(copying: Array("correct horse".utf8))))
-        #expect(try reopened.customer(reference: "CUS-0001")["full_name"] == "Ada Lovelace")
+        #expect(try reopened.customer(reference: "CUS-0001", session: admin, purpose: "operations")["full_name"] == "Ada Lovelace")
         #expect(throws: VaultError.wrongRootKey) {
             _ = try Vault.open(at: directory, credentials: RootCredentials(passphrase: SecureBytes(copying: Array("correct horsf".utf8))))
         }
@@ -104,7 +105,8 @@ import Testing
         }
         let fixture = try TestVault()
         #expect(throws: VaultError.vaultAlreadyExists(path: fixture.vaultPath)) {
-            _ = try Vault.create(at: fixture.vaultPath, schema: TestVault.schema(), protection: .keyFile(path: fixture.directory + "/k2"))
+            _ = try Vault.create(at: fixture.vaultPath, schema: TestVault.schema(), policyYAML: TestVault.policyYAML(),
+                                 protection: .keyFile(path: fixture.directory + "/k2"))
         }
         // A refused create leaves no key file behind.
         #expect(!FileManager.default.fileExists(atPath: fixture.directory + "/k2"))
@@ -118,36 +120,36 @@ import Testing
             var c = sampleCustomer
             c["customer_ref"] = "CUS-\(i)"
             c["email"] = "person\(i)@example.com"
-            try fixture.vault.put(c)
+            try fixture.vault.put(c, session: fixture.admin)
         }
-        let v2 = try fixture.vault.rotateKEK()
+        let v2 = try fixture.vault.rotateKEK(session: fixture.admin)
         #expect(v2 == 2)
         let vault = try fixture.reopen()
         #expect(vault.keyRing.activeVersion == 2)
         // Old customers still read under the decrypt-only version.
-        #expect(try vault.customer(reference: "CUS-7")["email"] == "person7@example.com")
-        #expect(throws: VaultError.keyVersionInUse(version: 1, customers: 30)) { try vault.retireKEK(version: 1) }
-        #expect(throws: VaultError.keyVersionActive(2)) { try vault.retireKEK(version: 2) }
-        #expect(throws: VaultError.keyVersionUnknown(9)) { try vault.retireKEK(version: 9) }
+        #expect(try vault.customer(reference: "CUS-7", session: fixture.admin, purpose: "operations")["email"] == "person7@example.com")
+        #expect(throws: VaultError.keyVersionInUse(version: 1, customers: 30)) { try vault.retireKEK(version: 1, session: fixture.admin) }
+        #expect(throws: VaultError.keyVersionActive(2)) { try vault.retireKEK(version: 2, session: fixture.admin) }
+        #expect(throws: VaultError.keyVersionUnknown(9)) { try vault.retireKEK(version: 9, session: fixture.admin) }
 
         // An interrupted rewrap (two batches of 7, then a "crash") resumes and converges.
-        #expect(try vault.rewrapDataKeys(batchSize: 7, maximumBatches: 2) == 14)
-        var status = try vault.keyStatus()
+        #expect(try vault.rewrapDataKeys(batchSize: 7, maximumBatches: 2, session: fixture.admin) == 14)
+        var status = try vault.keyStatus(session: fixture.admin)
         #expect(status.map(\.customers) == [16, 14])
-        #expect(try vault.rewrapDataKeys(batchSize: 7) == 16)
-        #expect(try vault.rewrapDataKeys(batchSize: 7) == 0) // idempotent
-        status = try vault.keyStatus()
+        #expect(try vault.rewrapDataKeys(batchSize: 7, session: fixture.admin) == 16)
+        #expect(try vault.rewrapDataKeys(batchSize: 7, session: fixture.admin) == 0) // idempotent
+        status = try vault.keyStatus(session: fixture.admin)
         #expect(status.map(\.customers) == [0, 30])
         #expect(status.map(\.state) == [.decryptOnly, .active])
 
         let oldWrapped = try vault.database.read { db in
             try Data.fetchOne(db, sql: "SELECT wrapped_dek FROM customers WHERE id = 1")
         }
-        try vault.retireKEK(version: 1)
-        #expect(throws: VaultError.keyVersionRetired(1)) { try vault.retireKEK(version: 1) }
+        try vault.retireKEK(version: 1, session: fixture.admin)
+        #expect(throws: VaultError.keyVersionRetired(1)) { try vault.retireKEK(version: 1, session: fixture.admin) }
         let after = try fixture.reopen()
-        #expect(try after.keyStatus().map(\.state) == [.retired, .active])
-        for i in 1...30 { #expect(try after.customer(reference: "CUS-\(i)")["email"] == "person\(i)@example.com") }
+        #expect(try after.keyStatus(session: fixture.admin).map(\.state) == [.retired, .active])
+        for i in 1...30 { #expect(try after.customer(reference: "CUS-\(i)", session: fixture.admin, purpose: "operations")["email"] == "person\(i)@example.com") }
         // The retired version's key material is gone: a data key wrapped under it cannot be opened.
         let sealedKey = try after.database.read { db in
             try Row.fetchOne(db, sql: "SELECT sealed_key FROM keyring WHERE kind = 'kek' AND version = 1")
@@ -162,24 +164,24 @@ import Testing
 
     @Test func aRotationByAnotherProcessStopsWritesUnderTheOldVersion() throws {
         let fixture = try TestVault()
-        try fixture.vault.put(sampleCustomer)
+        try fixture.vault.put(sampleCustomer, session: fixture.admin)
         // Another process rotates while this vault object still believes v1 is active.
         let other = try fixture.reopen()
-        try other.rotateKEK()
+        try other.rotateKEK(session: fixture.admin)
         var second = sampleCustomer
         second["customer_ref"] = "CUS-0002"
-        #expect(throws: VaultError.keysChanged) { try fixture.vault.put(second) }
+        #expect(throws: VaultError.keysChanged) { try fixture.vault.put(second, session: fixture.admin) }
         #expect(throws: VaultError.keysChanged) {
-            _ = try fixture.vault.importCSV(.customers, path: try fixture.file("c.csv", "customer_ref,full_name\nCUS-9,Nine\n"))
+            _ = try fixture.vault.importCSV(.customers, path: try fixture.file("c.csv", "customer_ref,full_name\nCUS-9,Nine\n"), session: fixture.admin)
         }
         #expect(try other.customerCount() == 1)
         // The stale vault cannot move customers back onto v1 either.
-        _ = try other.rewrapDataKeys()
-        try other.rotateKEK()
+        _ = try other.rewrapDataKeys(session: fixture.admin)
+        try other.rotateKEK(session: fixture.admin)
         let third = try fixture.reopen()
-        #expect(throws: VaultError.keysChanged) { _ = try fixture.vault.rewrapDataKeys() }
-        #expect(try third.rewrapDataKeys() == 1)
-        #expect(try third.keyStatus().map(\.customers) == [0, 0, 1])
+        #expect(throws: VaultError.keysChanged) { _ = try fixture.vault.rewrapDataKeys(session: fixture.admin) }
+        #expect(try third.rewrapDataKeys(session: fixture.admin) == 1)
+        #expect(try third.keyStatus(session: fixture.admin).map(\.customers) == [0, 0, 1])
     }
 
     @Test func aKEKRefusesToWrapBeyondItsUseBound() throws {
@@ -187,20 +189,20 @@ import Testing
         for i in 1...3 {
             var c = sampleCustomer
             c["customer_ref"] = "CUS-\(i)"
-            try fixture.vault.put(c)
+            try fixture.vault.put(c, session: fixture.admin)
         }
         var fourth = sampleCustomer
         fourth["customer_ref"] = "CUS-4"
-        #expect(throws: VaultError.keyUsageExhausted(version: 1, limit: 3)) { try fixture.vault.put(fourth) }
+        #expect(throws: VaultError.keyUsageExhausted(version: 1, limit: 3)) { try fixture.vault.put(fourth, session: fixture.admin) }
         #expect(try fixture.vault.customerCount() == 3)
         // Updates do not wrap a new key, so they still work.
         var update = sampleCustomer
         update["customer_ref"] = "CUS-2"
         update["city"] = "Paris"
-        try fixture.vault.put(update)
-        try fixture.vault.rotateKEK()
+        try fixture.vault.put(update, session: fixture.admin)
+        try fixture.vault.rotateKEK(session: fixture.admin)
         let vault = try fixture.reopen()
-        try vault.put(fourth)
+        try vault.put(fourth, session: fixture.admin)
         #expect(try vault.customerCount() == 4)
     }
 }

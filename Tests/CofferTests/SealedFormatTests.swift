@@ -9,11 +9,11 @@ import Testing
     let fixture: TestVault
     init() throws {
         fixture = try TestVault()
-        try fixture.vault.put(sampleCustomer)
+        try fixture.vault.put(sampleCustomer, session: fixture.admin)
         var other = sampleCustomer
         other["customer_ref"] = "CUS-0002"
         other["email"] = "grace@example.com"
-        try fixture.vault.put(other)
+        try fixture.vault.put(other, session: fixture.admin)
     }
 
     private func row(_ id: Int64) throws -> (wrapped: [UInt8], fields: FieldContainer) {
@@ -91,7 +91,7 @@ import Testing
             try db.execute(sql: "UPDATE customers SET fields = ? WHERE id = 1", arguments: [Data(container.encoded())])
         }
         #expect(throws: VaultError.corruptVault("customer 1: field 'full_name' fails authentication")) {
-            _ = try fixture.vault.customer(reference: "CUS-0001")
+            _ = try fixture.vault.customer(reference: "CUS-0001", session: fixture.admin, purpose: "operations")
         }
     }
 
@@ -105,15 +105,15 @@ import Testing
         try fixture.vault.database.write { db in
             try db.execute(sql: "UPDATE customers SET fields = ? WHERE id = 1", arguments: [Data(mine.encoded())])
         }
-        #expect(throws: VaultError.self) { _ = try fixture.vault.customer(reference: "CUS-0001") }
+        #expect(throws: VaultError.self) { _ = try fixture.vault.customer(reference: "CUS-0001", session: fixture.admin, purpose: "operations") }
         try fixture.vault.database.write { db in
             try db.execute(sql: "UPDATE customers SET wrapped_dek = ? WHERE id = 1", arguments: [Data(other.wrapped)])
         }
         #expect(throws: VaultError.corruptVault("customer 1: wrapped data key fails authentication")) {
-            _ = try fixture.vault.customer(reference: "CUS-0001")
+            _ = try fixture.vault.customer(reference: "CUS-0001", session: fixture.admin, purpose: "operations")
         }
         // Customer 2 is untouched.
-        #expect(try fixture.vault.customer(reference: "CUS-0002")["email"] == "grace@example.com")
+        #expect(try fixture.vault.customer(reference: "CUS-0002", session: fixture.admin, purpose: "operations")["email"] == "grace@example.com")
     }
 
     @Test func anIndexRowPointingAtAnotherCustomerIsDetected() throws {
@@ -125,7 +125,7 @@ import Testing
             try db.execute(sql: "UPDATE customers SET ref_index = ? WHERE id = 1", arguments: [b])
         }
         #expect(throws: VaultError.corruptVault("customer 2: its reference does not match the index")) {
-            _ = try fixture.vault.customer(reference: "CUS-0001")
+            _ = try fixture.vault.customer(reference: "CUS-0001", session: fixture.admin, purpose: "operations")
         }
     }
 

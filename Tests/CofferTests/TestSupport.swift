@@ -8,12 +8,20 @@ final class TestVault {
     let vaultPath: String
     let keyPath: String
     let vault: Vault
+    /// The first admin, created with the vault.
+    let admin: Session
 
     static let repositoryRoot: String = {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }
         return url.path
     }()
+
+    let adminToken: String
+
+    static func policyYAML() throws -> String {
+        try String(contentsOfFile: repositoryRoot + "/policies/roles.yaml", encoding: .utf8)
+    }
 
     static func schema() throws -> Schema {
         let path = repositoryRoot + "/policies/schema.yaml"
@@ -25,7 +33,11 @@ final class TestVault {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         vaultPath = directory + "/vault"
         keyPath = directory + "/vault.key"
-        vault = try Vault.create(at: vaultPath, schema: Self.schema(), protection: .keyFile(path: keyPath), maximumKEKUses: maximumKEKUses)
+        let (vault, token) = try Vault.create(at: vaultPath, schema: Self.schema(), policyYAML: Self.policyYAML(), policyFile: "roles.yaml",
+                                              protection: .keyFile(path: keyPath), maximumKEKUses: maximumKEKUses)
+        self.vault = vault
+        admin = try vault.authenticate(token: token)
+        adminToken = token
     }
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }

@@ -12,7 +12,9 @@ if arguments.count > 3, arguments[1] == "audit-verify", let entries = Int(argume
     defer { try? FileManager.default.removeItem(atPath: directory) }
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let schema = try Schema.load(yaml: String(contentsOfFile: arguments[3], encoding: .utf8), file: arguments[3])
-    let vault = try Vault.create(at: directory + "/vault", schema: schema, protection: .keyFile(path: directory + "/vault.key"))
+    let policyPath = (arguments[3] as NSString).deletingLastPathComponent + "/roles.yaml"
+    let (vault, _) = try Vault.create(at: directory + "/vault", schema: schema, policyYAML: String(contentsOfFile: policyPath, encoding: .utf8),
+                                      protection: .keyFile(path: directory + "/vault.key"))
     try vault.appendSyntheticAuditEntries(entries)
     FileHandle.standardError.write("appended\n".data(using: .utf8)!)
     _ = try vault.verifyAudit()

@@ -13,7 +13,9 @@ extension Vault {
     /// outcomes upsert by `customer_ref`; orders are de-duplicated by a keyed digest).
     /// Invalid rows are skipped and reported by line; a bad header rejects the whole file
     /// before anything is written.
-    public func importCSV(_ kind: ImportKind, path: String, progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> ImportReport {
+    public func importCSV(_ kind: ImportKind, path: String, session: Session,
+                          progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> ImportReport {
+        try authorize(session, .import, action: "import", detail: kind.rawValue)
         let reader: CSVReader
         do { reader = try CSVReader(path: path) } catch { throw .importFile(error.description) }
         var report = ImportReport(file: path, kind: kind.rawValue)
@@ -29,7 +31,8 @@ extension Vault {
         }
         let columns = try resolveColumns(header, kind: kind, file: path)
         let workers = makeWorkers()
-        let batcher = try BatchCommitter(kind: kind, vault: self, columns: columns, workers: workers)
+        let batcher = try BatchCommitter(kind: kind, vault: self, columns: columns, workers: workers, session: session,
+                                         file: (path as NSString).lastPathComponent)
 
         // Two stages overlap: a reader thread parses and validates the next batch while this
         // thread seals and commits the current one (in parallel across cores).
@@ -234,8 +237,12 @@ private final class BatchCommitter {
     let columns: [FieldSpec]
     let workers: [CryptoWorker]
     let referenceColumn: Int
+    let session: Session
+    let file: String
 
-    init(kind: ImportKind, vault: Vault, columns: [FieldSpec], workers: [CryptoWorker]) throws(VaultError) {
+    init(kind: ImportKind, vault: Vault, columns: [FieldSpec], workers: [CryptoWorker], session: Session, file: String) throws(VaultError) {
+        self.session = session
+        self.file = file
         self.kind = kind
         self.vault = vault
         self.columns = columns
@@ -253,11 +260,17 @@ private final class BatchCommitter {
         do {
             var batchReport = report
             try vault.database.write { db in
+                var touched: [Int64] = []
                 switch kind {
-                case .customers: try commitCustomers(valid, db: db, report: &batchReport)
-                case .orders: try commitOrders(valid, db: db, report: &batchReport)
-                case .outcomes: try commitOutcomes(valid, db: db, report: &batchReport)
+                case .customers: try commitCustomers(valid, db: db, report: &batchReport, touched: &touched)
+                case .orders: try commitOrders(valid, db: db, report: &batchReport, touched: &touched)
+                case .outcomes: try commitOutcomes(valid, db: db, report: &batchReport, touched: &touched)
                 }
+                // One entry per committed batch, in the batch's transaction: what was written is
+                // always accounted for, even if the import is killed before it finishes.
+                try vault.appendAudit(vault.draft(session, action: "import", fields: columns.map(\.name),
+                                                  customers: CustomerIDSet(touched),
+                                                  detail: "\(kind.rawValue) from \(file): \(valid.count) rows in batch"), db: db)
             }
             report = batchReport
         } catch {
@@ -265,13 +278,13 @@ private final class BatchCommitter {
         }
     }
 
-    private func commitCustomers(_ rows: [(line: Int, values: [String?])], db: Database, report: inout ImportReport) throws {
+    private func commitCustomers(_ rows: [(line: Int, values: [String?])], db: Database, report: inout ImportReport, touched: inout [Int64]) throws {
         let upserts = rows.map { CustomerUpsert(line: $0.line, reference: $0.values[referenceColumn]!, values: $0.values) }
         let outcomes = try vault.upsertCustomers(upserts, columns: columns, workers: workers, db: db)
         for (i, outcome) in outcomes.enumerated() {
             switch outcome {
-            case .inserted: report.inserted += 1
-            case .updated: report.updated += 1
+            case let .inserted(id): report.inserted += 1; touched.append(id)
+            case let .updated(id): report.updated += 1; touched.append(id)
             case let .rejected(reason): report.reject(line: upserts[i].line, reason: reason)
             }
         }
@@ -300,7 +313,7 @@ private final class BatchCommitter {
         return (digests, keys)
     }
 
-    private func commitOrders(_ rows: [(line: Int, values: [String?])], db: Database, report: inout ImportReport) throws {
+    private func commitOrders(_ rows: [(line: Int, values: [String?])], db: Database, report: inout ImportReport, touched: inout [Int64]) throws {
         let (digests, keys) = try customers(for: rows, db: db)
         let dedupMAC = try HMACSHA256(key: vault.keyRing.indexKey(for: "order-dedup"))
         let occurrence = try db.cachedStatement(sql: """
@@ -329,11 +342,12 @@ private final class BatchCommitter {
             }
             let sealed = try OrderRecord(date: d, amount: a, category: c).seal(customerID: customer.id, dedupKey: dedupKey, cipher: cipher, nonces: nonces)
             try insert.execute(arguments: [customer.id, Data(dedupKey), Data(sealed)])
+            touched.append(customer.id)
             if db.changesCount > 0 { report.inserted += 1 } else { report.unchanged += 1 }
         }
     }
 
-    private func commitOutcomes(_ rows: [(line: Int, values: [String?])], db: Database, report: inout ImportReport) throws {
+    private func commitOutcomes(_ rows: [(line: Int, values: [String?])], db: Database, report: inout ImportReport, touched: inout [Int64]) throws {
         let (digests, keys) = try customers(for: rows, db: db)
         let names = columns.map(\.name)
         let outcomeColumn = names.firstIndex(of: "outcome")!, closedColumn = names.firstIndex(of: "closed_at")!
@@ -350,6 +364,7 @@ private final class BatchCommitter {
                 .seal(customerID: customer.id, cipher: cipher, nonces: nonces)
             let existed = try Bool.fetchOne(exists, arguments: [customer.id]) ?? false
             try upsert.execute(arguments: [customer.id, Data(sealed)])
+            touched.append(customer.id)
             if existed { report.updated += 1 } else { report.inserted += 1 }
         }
     }

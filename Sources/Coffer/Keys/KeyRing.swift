@@ -33,6 +33,8 @@ public struct KeyVersionStatus: Sendable, Equatable, Codable {
 final class KeyRing: Sendable {
     enum Kind: String, CaseIterable, Sendable {
         case kek, blindIndex = "blind_index", pseudonym, audit
+        /// Ed25519 seed that signs audit checkpoints and review packages.
+        case signing
     }
 
     let vaultID: String
@@ -44,12 +46,15 @@ final class KeyRing: Sendable {
     let blindIndexKey: SymmetricKey
     let pseudonymKey: SymmetricKey
     let auditKey: SymmetricKey
+    let signingKey: Ed25519.PrivateKey
     /// Most data keys one KEK version may wrap (NIST SP 800-38D random-nonce bound, with margin).
     let maximumUses: Int64
     static let defaultMaximumUses: Int64 = 1 << 31
 
     init(vaultID: String, activeVersion: UInt32, keks: [UInt32: SymmetricKey], retiredVersions: Set<UInt32>,
-         blindIndexKey: SymmetricKey, pseudonymKey: SymmetricKey, auditKey: SymmetricKey, maximumUses: Int64) {
+         blindIndexKey: SymmetricKey, pseudonymKey: SymmetricKey, auditKey: SymmetricKey, signingKey: Ed25519.PrivateKey,
+         maximumUses: Int64) {
+        self.signingKey = signingKey
         self.vaultID = vaultID
         self.activeVersion = activeVersion
         self.keks = keks
@@ -139,10 +144,12 @@ final class KeyRing: Sendable {
                 singles[kind] = key
             }
         }
-        guard let active, let blind = singles[.blindIndex], let pseudonym = singles[.pseudonym], let audit = singles[.audit] else {
+        guard let active, let blind = singles[.blindIndex], let pseudonym = singles[.pseudonym], let audit = singles[.audit],
+              let seed = singles[.signing] else {
             throw VaultError.corruptVault("incomplete keyring")
         }
         return KeyRing(vaultID: vaultID, activeVersion: active, keks: keks, retiredVersions: retired,
-                       blindIndexKey: blind, pseudonymKey: pseudonym, auditKey: audit, maximumUses: maximumUses)
+                       blindIndexKey: blind, pseudonymKey: pseudonym, auditKey: audit,
+                       signingKey: try Ed25519.PrivateKey(seed: seed), maximumUses: maximumUses)
     }
 }

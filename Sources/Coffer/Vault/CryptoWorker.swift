@@ -10,6 +10,7 @@ final class CryptoWorker {
     let nonces = NonceSource()
     private var kekCiphers: [UInt32: AES256GCM] = [:]
     private var indexMACs: [String: HMACSHA256] = [:]
+    private var cachedPseudonymizer: Pseudonymizer?
     /// Bytes of a blind-index digest kept (HMAC-SHA256 truncated to 128 bits).
     static let indexDigestByteCount = 16
 
@@ -44,6 +45,18 @@ final class CryptoWorker {
         }
         do {
             return Array(try mac.authenticate(Array(value.utf8)).prefix(Self.indexDigestByteCount))
+        } catch {
+            throw .crypto(error)
+        }
+    }
+
+    /// This thread's pseudonymizer (per-domain keys derived from the pseudonym key).
+    func pseudonymizer() throws(VaultError) -> Pseudonymizer {
+        if let cachedPseudonymizer { return cachedPseudonymizer }
+        do {
+            let made = try Pseudonymizer(key: keyRing.pseudonymKey)
+            cachedPseudonymizer = made
+            return made
         } catch {
             throw .crypto(error)
         }

@@ -22,11 +22,42 @@ public struct OutcomeView: Sendable, Equatable, Codable {
 /// Views are produced inside the vault only; there is no public way to build one from
 /// ciphertext, and nothing in `Coffer`'s public API hands out raw records.
 public struct CustomerView: Sendable, Equatable, Codable {
-    /// The vault's internal id (not PII; what audit entries will name).
-    public var id: Int64
+    /// The vault's internal id (what audit entries name), shown only to roles that see
+    /// `customer_ref` in clear: a stable id would link pseudonyms across domains.
+    public var id: Int64? { showsID ? internalID : nil }
+    let internalID: Int64
+    let showsID: Bool
     public var fields: [FieldValue]
     public var orders: [OrderView]
     public var outcome: OutcomeView?
+
+    init(internalID: Int64, showsID: Bool, fields: [FieldValue], orders: [OrderView], outcome: OutcomeView?) {
+        self.internalID = internalID
+        self.showsID = showsID
+        self.fields = fields
+        self.orders = orders
+        self.outcome = outcome
+    }
+
+    enum CodingKeys: String, CodingKey { case id, fields, orders, outcome }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(id, forKey: .id)
+        try container.encode(fields, forKey: .fields)
+        try container.encode(orders, forKey: .orders)
+        try container.encodeIfPresent(outcome, forKey: .outcome)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let id = try container.decodeIfPresent(Int64.self, forKey: .id)
+        internalID = id ?? 0
+        showsID = id != nil
+        fields = try container.decode([FieldValue].self, forKey: .fields)
+        orders = try container.decode([OrderView].self, forKey: .orders)
+        outcome = try container.decodeIfPresent(OutcomeView.self, forKey: .outcome)
+    }
 
     public subscript(field: String) -> String? {
         fields.first { $0.name == field }?.value

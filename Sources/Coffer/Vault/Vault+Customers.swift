@@ -18,29 +18,44 @@ extension Vault {
         }
     }
 
-    /// The customer whose `customer_ref` is `reference`, fully decrypted (admin read).
-    public func customer(reference: String) throws(VaultError) -> CustomerView {
+    /// The customer whose `customer_ref` is `reference`, as `session`'s role may see it.
+    ///
+    /// Only the fields the role sees are decrypted. The read is audited (who, why, which
+    /// customer, which fields) and the entry is durably committed before the view is returned;
+    /// if the audit write fails, nothing is returned. A customer that does not exist and one the
+    /// role may not read give the same answer.
+    public func customer(reference: String, session: Session, purpose: String? = nil) throws(VaultError) -> CustomerView {
+        let role = try authorizeRead(session, action: "read", purpose: purpose)
         let worker = CryptoWorker(keyRing: keyRing)
         let digest = try referenceDigest(reference, worker: worker)
-        return try database.read { db in
+        let view = try database.read { db -> CustomerView? in
             guard let row = try Row.fetchOne(db, sql: "SELECT id, wrapped_dek, fields FROM customers WHERE ref_index = ?", arguments: [Data(digest)]) else {
-                throw VaultError.customerNotFound
+                return nil
             }
-            let view = try self.view(of: row, db: db, worker: worker)
-            // The index row could have been moved to another customer: trust only the sealed reference.
-            let wanted = try? self.schema[Schema.referenceField]?.normalize(reference)
-            guard let wanted, view[Schema.referenceField] == wanted else {
-                throw VaultError.corruptVault("customer \(view.id): its reference does not match the index")
-            }
-            return view
+            return try self.view(of: row, db: db, worker: worker, role: role, confirmReference: reference)
         }
+        guard let view else {
+            try audit(actor: session.name, role: session.role, action: "read", purpose: purpose ?? "", outcome: .failed, detail: "no such customer")
+            throw .customerNotFound
+        }
+        try audit(actor: session.name, role: session.role, action: "read", purpose: purpose ?? "",
+                  fields: view.fields.map(\.name), customers: CustomerIDSet([view.internalID]))
+        return view
     }
 
-    /// Customers whose indexed field equals `lookup`'s value after normalization.
-    public func find(_ lookup: Lookup) throws(VaultError) -> [CustomerView] {
+    /// Customers whose indexed field equals `lookup`'s value after normalization, as the
+    /// session's role sees them. The role must see the looked-up field (not redacted): a lookup
+    /// by a value the role may not see would be an oracle for it.
+    public func find(_ lookup: Lookup, session: Session, purpose: String? = nil) throws(VaultError) -> [CustomerView] {
         let (fieldName, raw) = lookup.pair
+        let role = try authorizeRead(session, action: "find", purpose: purpose)
         guard let spec = schema[fieldName] else { throw .invalidInput("no field '\(fieldName)' in the schema") }
         guard spec.blindIndex else { throw .invalidInput("field '\(fieldName)' is not blind-indexed; exact lookups need blind_index: true in the schema") }
+        guard role.view(of: fieldName) != .redacted else {
+            try audit(actor: session.name, role: session.role, action: "find", purpose: purpose ?? "", outcome: .denied,
+                      fields: [fieldName], detail: "lookup by a field the role cannot see")
+            throw .notPermitted("role \(session.role) cannot look customers up by \(fieldName)")
+        }
         let normalized: String
         do {
             guard let value = try spec.normalize(raw) else { throw VaultError.invalidInput("\(fieldName): empty value") }
@@ -52,27 +67,43 @@ extension Vault {
         }
         let worker = CryptoWorker(keyRing: keyRing)
         let digest = try worker.indexDigest(field: fieldName, value: spec.blindIndexForm(ofNormalized: normalized))
-        return try database.read { db in
+        let views = try database.read { db in
             var views: [CustomerView] = []
             let rows = try Row.fetchAll(db, sql: """
                 SELECT c.id, c.wrapped_dek, c.fields FROM blind_index b JOIN customers c ON c.id = b.customer_id
                 WHERE b.field = ? AND b.digest = ? ORDER BY c.id
                 """, arguments: [schema.index(of: fieldName)!, Data(digest)])
             for row in rows {
-                let view = try self.view(of: row, db: db, worker: worker)
                 // A truncated keyed hash could in theory collide: confirm on the decrypted value.
-                if let value = view[fieldName], spec.blindIndexForm(ofNormalized: value) == spec.blindIndexForm(ofNormalized: normalized) {
-                    views.append(view)
-                }
+                guard try self.storedValue(of: spec, in: row, worker: worker).map({ spec.blindIndexForm(ofNormalized: $0) })
+                        == spec.blindIndexForm(ofNormalized: normalized) else { continue }
+                views.append(try self.view(of: row, db: db, worker: worker, role: role))
             }
             return views
+        }
+        var ids = CustomerIDSet()
+        for view in views { ids.appendAscending(view.internalID) }
+        try audit(actor: session.name, role: session.role, action: "find", purpose: purpose ?? "",
+                  fields: Array(Set(views.flatMap { $0.fields.map(\.name) } + [fieldName])).sorted(), customers: ids,
+                  detail: "by \(fieldName); \(views.count) found")
+        return views
+    }
+
+    /// `read` authorization that hides the reason from the caller when it is about a customer:
+    /// the denial is audited with its reason, the caller gets "not found or not permitted".
+    private func authorizeRead(_ session: Session, action: String, purpose: String?) throws(VaultError) -> RolePolicy {
+        do {
+            return try authorize(session, .read, action: action, purpose: purpose)
+        } catch .notPermitted {
+            throw .customerNotFound
         }
     }
 
     /// Creates or updates one customer from field values (nil clears a field).
     /// Values are validated against the schema; nothing is written if any is invalid.
     @discardableResult
-    public func put(_ values: [String: String?]) throws(VaultError) -> (id: Int64, created: Bool) {
+    public func put(_ values: [String: String?], session: Session) throws(VaultError) -> (id: Int64, created: Bool) {
+        try authorize(session, .write, action: "write")
         var columns: [FieldSpec] = []
         var normalized: [String?] = []
         for name in values.keys.sorted() {
@@ -89,8 +120,17 @@ extension Vault {
         }
         let row = CustomerUpsert(line: 0, reference: reference, values: normalized)
         let workers = [CryptoWorker(keyRing: keyRing)]
-        let outcome = try database.write { db in
-            try self.upsertCustomers([row], columns: columns, workers: workers, db: db)[0]
+        let names = columns.map(\.name)
+        let outcome = try database.write { db -> UpsertOutcome in
+            let outcome = try self.upsertCustomers([row], columns: columns, workers: workers, db: db)[0]
+            switch outcome {
+            case let .inserted(id), let .updated(id):
+                // The audit entry commits with the write, or neither does.
+                try self.appendAudit(self.draft(session, action: "write", fields: names, customers: CustomerIDSet([id]),
+                                                detail: outcome == .inserted(id) ? "created" : "updated"), db: db)
+            case .rejected: break
+            }
+            return outcome
         }
         switch outcome {
         case let .inserted(id): return (id, true)
@@ -103,7 +143,8 @@ extension Vault {
     /// entries are deleted (and zeroed on disk by `secure_delete`); the WAL is checkpointed so
     /// no copy of the wrapped key stays in it. Returns the erased internal id.
     @discardableResult
-    public func erase(reference: String) throws(VaultError) -> Int64 {
+    public func erase(reference: String, session: Session) throws(VaultError) -> Int64 {
+        try authorize(session, .erase, action: "erase")
         let worker = CryptoWorker(keyRing: keyRing)
         let digest = try referenceDigest(reference, worker: worker)
         let id = try database.write { db -> Int64 in
@@ -114,6 +155,7 @@ extension Vault {
             try db.execute(sql: "DELETE FROM orders WHERE customer_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM outcomes WHERE customer_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM customers WHERE id = ?", arguments: [id])
+            try self.appendAudit(self.draft(session, action: "erase", customers: CustomerIDSet([id]), detail: "data key destroyed"), db: db)
             return id
         }
         try checkpoint()
@@ -156,34 +198,69 @@ extension Vault {
         return try worker.indexDigest(field: Schema.referenceField, value: normalized)
     }
 
-    /// Decrypts one customers row (id, wrapped_dek, fields) with its orders and outcome.
-    private func view(of row: Row, db: Database, worker: CryptoWorker) throws -> CustomerView {
+    /// The decrypted, normalized value of one field of a row, for confirming lookups.
+    private func storedValue(of spec: FieldSpec, in row: Row, worker: CryptoWorker) throws -> String? {
+        let id: Int64 = row["id"]
+        let container = try FieldContainer(decoding: [UInt8](row["fields"] as Data), fieldCount: schema.fields.count)
+        guard let position = schema.index(of: spec.name), let sealed = container[position] else { return nil }
+        let cipher = try AES256GCM(key: worker.unwrap([UInt8](row["wrapped_dek"] as Data), customerID: id))
+        do {
+            return try SealedBox.openString(sealed, context: SealContext(kind: .field, recordID: id, name: spec.name), cipher: cipher)
+        } catch {
+            throw VaultError.corruptVault("customer \(id): field '\(spec.name)' fails authentication")
+        }
+    }
+
+    /// Decrypts the fields `role` may see of one customers row (id, wrapped_dek, fields) and
+    /// renders them through the role's views. Redacted fields are never decrypted. Orders and
+    /// the outcome come with views whose role sees `customer_ref` in clear.
+    func view(of row: Row, db: Database, worker: CryptoWorker, role: RolePolicy, confirmReference: String? = nil) throws -> CustomerView {
         let id: Int64 = row["id"]
         let dataKey = try worker.unwrap([UInt8](row["wrapped_dek"] as Data), customerID: id)
         let cipher = try AES256GCM(key: dataKey)
         let container = try FieldContainer(decoding: [UInt8](row["fields"] as Data), fieldCount: schema.fields.count)
-        var fields: [FieldValue] = []
-        for (position, spec) in schema.fields.enumerated() {
-            guard let sealed = container[position] else { continue }
+        func open(_ position: Int) throws -> String? {
+            let spec = schema.fields[position]
+            guard let sealed = container[position] else { return nil }
             do {
-                let value = try SealedBox.openString(sealed, context: SealContext(kind: .field, recordID: id, name: spec.name), cipher: cipher)
-                fields.append(FieldValue(name: spec.name, value: value))
+                return try SealedBox.openString(sealed, context: SealContext(kind: .field, recordID: id, name: spec.name), cipher: cipher)
             } catch {
                 throw VaultError.corruptVault("customer \(id): field '\(spec.name)' fails authentication")
             }
         }
+        // The index row could have been moved to another customer: trust only the sealed reference.
+        if let confirmReference {
+            let wanted = try? schema[Schema.referenceField]?.normalize(confirmReference)
+            let referencePosition = schema.index(of: Schema.referenceField)!
+            guard let wanted, try open(referencePosition) == wanted else {
+                throw VaultError.corruptVault("customer \(id): its reference does not match the index")
+            }
+        }
+        let pseudonymizer = try worker.pseudonymizer()
+        let today = CivilDate.today
+        var fields: [FieldValue] = []
+        for (position, spec) in schema.fields.enumerated() {
+            let fieldView = role.view(of: spec.name)
+            guard fieldView != .redacted, let value = try open(position) else { continue }
+            if let shown = try ViewRenderer.render(value, field: spec, view: fieldView, pseudonymizer: pseudonymizer, asOf: today) {
+                fields.append(FieldValue(name: spec.name, value: shown))
+            }
+        }
+        let identified = role.view(of: Schema.referenceField) == .plain
         var orders: [OrderView] = []
-        for order in try Row.fetchAll(db, sql: "SELECT dedup_key, sealed FROM orders WHERE customer_id = ? ORDER BY id", arguments: [id]) {
-            let dedup = [UInt8](order["dedup_key"] as Data)
-            let payload = try OrderRecord.open([UInt8](order["sealed"] as Data), customerID: id, dedupKey: dedup, cipher: cipher)
-            orders.append(OrderView(date: payload.date, amount: payload.amount, category: payload.category))
-        }
         var outcome: OutcomeView?
-        if let sealed = try Data.fetchOne(db, sql: "SELECT sealed FROM outcomes WHERE customer_id = ?", arguments: [id]) {
-            let record = try OutcomeRecord.open([UInt8](sealed), customerID: id, cipher: cipher)
-            outcome = OutcomeView(outcome: record.outcome, closedAt: record.closedAt)
+        if identified {
+            for order in try Row.fetchAll(db, sql: "SELECT dedup_key, sealed FROM orders WHERE customer_id = ? ORDER BY id", arguments: [id]) {
+                let dedup = [UInt8](order["dedup_key"] as Data)
+                let payload = try OrderRecord.open([UInt8](order["sealed"] as Data), customerID: id, dedupKey: dedup, cipher: cipher)
+                orders.append(OrderView(date: payload.date, amount: payload.amount, category: payload.category))
+            }
+            if let sealed = try Data.fetchOne(db, sql: "SELECT sealed FROM outcomes WHERE customer_id = ?", arguments: [id]) {
+                let record = try OutcomeRecord.open([UInt8](sealed), customerID: id, cipher: cipher)
+                outcome = OutcomeView(outcome: record.outcome, closedAt: record.closedAt)
+            }
+            orders.sort { $0.date < $1.date }
         }
-        orders.sort { $0.date < $1.date }
-        return CustomerView(id: id, fields: fields, orders: orders, outcome: outcome)
+        return CustomerView(internalID: id, showsID: identified, fields: fields, orders: orders, outcome: outcome)
     }
 }

@@ -4,8 +4,9 @@ import GRDB
 
 extension Vault {
     /// Every KEK version with its state, age, use count and how many customers it covers.
-    public func keyStatus() throws(VaultError) -> [KeyVersionStatus] {
-        try database.read { db in
+    public func keyStatus(session: Session) throws(VaultError) -> [KeyVersionStatus] {
+        try authorize(session, .manageKeys, action: "key_status")
+        return try database.read { db in
             var coverage: [Int64: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT kek_version, count(*) AS n FROM customers GROUP BY kek_version") {
                 coverage[row["kek_version"]] = row["n"]
@@ -24,7 +25,8 @@ extension Vault {
     /// Makes a new KEK version active; the previous one becomes decrypt-only.
     /// Returns the new version. Existing customers keep working; `rewrapDataKeys` moves them.
     @discardableResult
-    public func rotateKEK() throws(VaultError) -> UInt32 {
+    public func rotateKEK(session: Session) throws(VaultError) -> UInt32 {
+        try authorize(session, .manageKeys, action: "key_rotate")
         let root = rootKey
         let version = try database.write { db in
             let current = try Int64.fetchOne(db, sql: "SELECT max(version) FROM keyring WHERE kind = 'kek'") ?? 0
@@ -38,6 +40,7 @@ extension Vault {
             try db.execute(sql: "UPDATE keyring SET state = 'decrypt_only' WHERE kind = 'kek' AND state = 'active'")
             try db.execute(sql: "INSERT INTO keyring (kind, version, state, created_at, uses, sealed_key) VALUES ('kek', ?, 'active', ?, 0, ?)",
                            arguments: [Int64(version), Int64(Date().timeIntervalSince1970), Data(sealed)])
+            try self.appendAudit(self.draft(session, action: "key_rotate", detail: "KEK version \(version) active"), db: db)
             return version
         }
         try reloadKeyRing()
@@ -53,8 +56,9 @@ extension Vault {
     /// `maximumBatches` stops early (a maintenance window); the next run carries on.
     /// Returns how many customers were re-wrapped by this run.
     @discardableResult
-    public func rewrapDataKeys(batchSize: Int = 1_000, maximumBatches: Int? = nil,
+    public func rewrapDataKeys(batchSize: Int = 1_000, maximumBatches: Int? = nil, session: Session,
                                progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> Int {
+        try authorize(session, .manageKeys, action: "key_rewrap")
         let active = keyRing.activeVersion
         let total = try database.read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM customers WHERE kek_version != ?", arguments: [Int64(active)]) ?? 0
@@ -86,6 +90,8 @@ extension Vault {
                     try update.execute(arguments: [Data(rewrapped[i]!), Int64(active), item.id])
                 }
                 try db.execute(sql: "UPDATE keyring SET uses = uses + ? WHERE kind = 'kek' AND version = ?", arguments: [items.count, Int64(active)])
+                try self.appendAudit(self.draft(session, action: "key_rewrap", customers: CustomerIDSet(items.map(\.id)),
+                                                detail: "data keys re-wrapped under KEK version \(active)"), db: db)
                 return items.count
             }
             if moved == 0 { break }
@@ -98,7 +104,8 @@ extension Vault {
     }
 
     /// Destroys a decrypt-only KEK version that no customer depends on any more.
-    public func retireKEK(version: UInt32) throws(VaultError) {
+    public func retireKEK(version: UInt32, session: Session) throws(VaultError) {
+        try authorize(session, .manageKeys, action: "key_retire")
         try database.write { db in
             guard let state = try String.fetchOne(db, sql: "SELECT state FROM keyring WHERE kind = 'kek' AND version = ?", arguments: [Int64(version)]) else {
                 throw VaultError.keyVersionUnknown(version)
@@ -112,6 +119,7 @@ extension Vault {
             guard covered == 0 else { throw VaultError.keyVersionInUse(version: version, customers: covered) }
             try db.execute(sql: "UPDATE keyring SET state = 'retired', sealed_key = NULL, retired_at = ? WHERE kind = 'kek' AND version = ?",
                            arguments: [Int64(Date().timeIntervalSince1970), Int64(version)])
+            try self.appendAudit(self.draft(session, action: "key_retire", detail: "KEK version \(version) destroyed"), db: db)
         }
         try reloadKeyRing()
         try checkpoint()

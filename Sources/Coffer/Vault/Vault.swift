@@ -39,11 +39,14 @@ public final class Vault: Sendable {
     }
     private let keyRingLock = NSLock()
     nonisolated(unsafe) private var currentKeyRing: KeyRing
+    let policyLock = NSLock()
+    nonisolated(unsafe) var currentPolicy: Policy
     /// Kept for key management (rotation seals new KEKs under it); wiped when the vault is released.
     let rootKey: RootKey
     let logger: Logger
 
-    private init(directory: String, schema: Schema, database: VaultDatabase, keyRing: KeyRing, rootKey: RootKey) {
+    private init(directory: String, schema: Schema, policy: Policy, database: VaultDatabase, keyRing: KeyRing, rootKey: RootKey) {
+        self.currentPolicy = policy
         self.rootKey = rootKey
         self.directory = directory
         self.schema = schema
@@ -57,13 +60,23 @@ public final class Vault: Sendable {
     enum MetaKey: String {
         case vaultID = "vault_id", rootMode = "root_mode", scryptSalt = "scrypt_salt", scryptParameters = "scrypt_parameters"
         case rootCheck = "root_check", schema = "schema", createdAt = "created_at", maximumKEKUses = "max_kek_uses"
+        case policy = "policy"
     }
 
-    /// Creates a vault in `directory` (which must not hold one yet) with `schema`.
+    /// Creates a vault in `directory` (which must not hold one yet) with `schema` and the role
+    /// policy `policyYAML`, and its first user `adminName` (role `admin`), whose one-time token
+    /// is returned: the only time it is ever available.
     ///
     /// With `.keyFile`, the key file is created first and removed again if anything else fails.
-    public static func create(at directory: String, schema: Schema, protection: RootProtection,
-                              maximumKEKUses: Int64? = nil) throws(VaultError) -> Vault {
+    public static func create(at directory: String, schema: Schema, policyYAML: String, policyFile: String = "roles.yaml",
+                              protection: RootProtection, adminName: String = "admin",
+                              maximumKEKUses: Int64? = nil) throws(VaultError) -> (vault: Vault, adminToken: String) {
+        let policy: Policy
+        do { policy = try Policy.load(yaml: policyYAML, file: policyFile, schema: schema) } catch { throw .schema(error) }
+        guard policy["admin"]?.allows(.manageUsers) == true else {
+            throw .invalidInput("\(policyFile): the policy needs an 'admin' role with manage_users for the first user")
+        }
+        try validateUserName(adminName)
         let dbPath = (directory as NSString).appendingPathComponent(VaultDatabase.fileName)
         if FileManager.default.fileExists(atPath: dbPath) { throw .vaultAlreadyExists(path: directory) }
         let vaultID: String
@@ -89,6 +102,7 @@ public final class Vault: Sendable {
             let now = Date()
             let maxUses = maximumKEKUses ?? KeyRing.defaultMaximumUses
             meta.append((.schema, Array(schema.source.utf8)))
+            meta.append((.policy, Array(policyYAML.utf8)))
             meta.append((.createdAt, Array(String(Int64(now.timeIntervalSince1970)).utf8)))
             meta.append((.maximumKEKUses, Array(String(maxUses).utf8)))
             let check = try rootCheck(vaultID: vaultID, root: root)
@@ -102,7 +116,9 @@ public final class Vault: Sendable {
             let keyRing = try database.read { db in
                 try KeyRing.load(from: db, vaultID: vaultID, root: root, maximumUses: maxUses)
             }
-            return Vault(directory: directory, schema: schema, database: database, keyRing: keyRing, rootKey: root)
+            let vault = Vault(directory: directory, schema: schema, policy: policy, database: database, keyRing: keyRing, rootKey: root)
+            let token = try vault.bootstrapAdmin(name: adminName, policyDigest: policy.digest)
+            return (vault, token)
         } catch {
             if let keyFileToRemove { unlink(keyFileToRemove) }
             try? FileManager.default.removeItem(atPath: dbPath)
@@ -154,11 +170,14 @@ public final class Vault: Sendable {
         let schemaText = try text(.schema)
         let schema: Schema
         do { schema = try Schema.load(yaml: schemaText, file: "\(directory)/schema (stored)") } catch { throw .schema(error) }
+        let policy: Policy
+        let policyText = try text(.policy)
+        do { policy = try Policy.load(yaml: policyText, file: "\(directory)/policy (stored)", schema: schema) } catch { throw .schema(error) }
         let maxUses = Int64(try text(.maximumKEKUses)) ?? KeyRing.defaultMaximumUses
         let keyRing = try database.read { db in
             try KeyRing.load(from: db, vaultID: vaultID, root: root, maximumUses: maxUses)
         }
-        return Vault(directory: directory, schema: schema, database: database, keyRing: keyRing, rootKey: root)
+        return Vault(directory: directory, schema: schema, policy: policy, database: database, keyRing: keyRing, rootKey: root)
     }
 
     /// The kind of root protection a vault uses, read without any key (to prompt correctly).

@@ -66,7 +66,7 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .invalidInput(what):
             what
         case .customerNotFound:
-            "customer not found"
+            "customer not found or not permitted"
         case let .keyVersionUnknown(version):
             "no key version \(version); see `coffer keys status`"
         case let .keyVersionInUse(version, customers):

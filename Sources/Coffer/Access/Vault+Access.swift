@@ -1,0 +1,75 @@
+import CofferCrypto
+import Foundation
+import GRDB
+
+extension Vault {
+    /// The policy in force: the role policy stored in the vault (set at `init`, changed only
+    /// through `applyPolicy`, each change audited with its digest).
+    public var policy: Policy {
+        policyLock.lock()
+        defer { policyLock.unlock() }
+        return currentPolicy
+    }
+
+    /// Actions that read customer data; roles with `purposes` must state one for these.
+    static let purposeBoundActions: Set<Action> = [.read, .export, .score, .reidentify]
+
+    /// The role policy of `session`, or a denial (audited) if the role no longer exists.
+    func rolePolicy(_ session: Session) throws(VaultError) -> RolePolicy {
+        guard let role = policy[session.role] else {
+            try audit(actor: session.name, role: session.role, action: "authorize", outcome: .denied, detail: "role not in the policy")
+            throw .notPermitted("role \(session.role) is not in the policy in force")
+        }
+        return role
+    }
+
+    /// Checks that `session` may perform `action` for `purpose`; denials are audited and thrown.
+    @discardableResult
+    func authorize(_ session: Session, _ action: Action, action name: String, purpose: String? = nil,
+                   detail: String = "") throws(VaultError) -> RolePolicy {
+        let role = try rolePolicy(session)
+        guard role.allows(action) else {
+            try audit(actor: session.name, role: session.role, action: name, purpose: purpose ?? "", outcome: .denied,
+                      detail: ["action \(action.rawValue) not allowed", detail].filter { !$0.isEmpty }.joined(separator: "; "))
+            throw .notPermitted("role \(session.role) may not \(action.rawValue.replacingOccurrences(of: "_", with: " "))")
+        }
+        if Self.purposeBoundActions.contains(action), let purposes = role.purposes, !role.accepts(purpose: purpose) {
+            try audit(actor: session.name, role: session.role, action: name, purpose: purpose ?? "", outcome: .denied,
+                      detail: "purpose missing or not allowed")
+            throw .purposeRequired(purposes)
+        }
+        return role
+    }
+
+    func requireRole(_ role: String) throws(VaultError) {
+        guard policy[role] != nil else {
+            throw .invalidInput("no role \(role) in the policy; roles: \(policy.roleNames.joined(separator: ", "))")
+        }
+    }
+
+    /// Validates `yaml` against the vault's schema and makes it the policy in force.
+    /// The change is audited with the old and new digests.
+    public func applyPolicy(yaml: String, file: String, by session: Session) throws(VaultError) {
+        try authorize(session, .manageUsers, action: "policy_apply")
+        let new: Policy
+        do { new = try Policy.load(yaml: yaml, file: file, schema: schema) } catch { throw .schema(error) }
+        guard new.roles.values.contains(where: { $0.allows(.manageUsers) }) else {
+            throw .invalidInput("\(file): no role may manage users; the vault would have no administrator")
+        }
+        let old = policy.digest
+        try database.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [MetaKey.policy.rawValue, Data(yaml.utf8)])
+            try self.appendAudit(self.draft(session, action: "policy_apply", detail: "policy \(old) -> \(new.digest)"), db: db)
+        }
+        policyLock.lock()
+        currentPolicy = new
+        policyLock.unlock()
+    }
+}
+
+extension CivilDate {
+    /// Today in UTC.
+    public static var today: CivilDate {
+        CivilDate(daysSinceEpoch: Int((Date().timeIntervalSince1970 / 86_400).rounded(.down)))
+    }
+}

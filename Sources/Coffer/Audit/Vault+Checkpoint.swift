@@ -1,0 +1,147 @@
+import CofferCrypto
+import Foundation
+import GRDB
+
+/// A signed statement of the audit chain's head: "at `time`, entry `seq` had MAC `mac`".
+/// Kept outside the vault (by a reviewer), it makes a truncated or rewritten tail detectable.
+public struct AuditCheckpoint: Sendable, Equatable, Codable {
+    public var vaultID: String
+    public var seq: Int64
+    /// Hex of the entry's chain MAC.
+    public var mac: String
+    public var timeMilliseconds: Int64
+    /// Hex of the Ed25519 public key that signed it (compare with the one you trust).
+    public var publicKey: String
+    /// Hex of the Ed25519 signature over `signedBytes`.
+    public var signature: String
+
+    /// What the signature covers.
+    public var signedBytes: [UInt8] {
+        Array("coffer-checkpoint-v1|\(vaultID)|\(seq)|\(mac)|\(timeMilliseconds)".utf8)
+    }
+
+    /// Checks the signature with `key` (a key you trust, e.g. from `audit public-key`).
+    public func isSigned(by key: Ed25519.PublicKey) -> Bool {
+        guard let signature = [UInt8](hexString: signature) else { return false }
+        return key.rawRepresentation.hexString == publicKey && key.isValidSignature(signature, for: signedBytes)
+    }
+}
+
+/// A role's view of the schema, field by field, optionally with one customer's values.
+public struct PolicyExplanation: Sendable, Equatable, Codable {
+    public struct Field: Sendable, Equatable, Codable {
+        public var name: String
+        public var view: String
+        public var value: String?
+    }
+    public var role: String
+    public var actions: [String]
+    public var purposes: [String]?
+    public var fields: [Field]
+}
+
+extension Vault {
+    /// The PEM public key that verifies this vault's checkpoints (and, later, review packages).
+    public func signingPublicKeyPEM(session: Session) throws(VaultError) -> String {
+        try authorize(session, .auditRead, action: "audit_public_key")
+        return keyRing.signingKey.publicKey.pemRepresentation
+    }
+
+    /// Signs the current head of the audit chain (after recording this request in it).
+    public func auditCheckpoint(session: Session) throws(VaultError) -> AuditCheckpoint {
+        try authorize(session, .auditRead, action: "audit_checkpoint")
+        let head = try audit(actor: session.name, role: session.role, action: "audit_checkpoint", detail: "signed checkpoint of the chain head")
+        var checkpoint = AuditCheckpoint(vaultID: keyRing.vaultID, seq: head.seq, mac: head.mac.hexString,
+                                         timeMilliseconds: head.timeMilliseconds,
+                                         publicKey: keyRing.signingKey.publicKey.rawRepresentation.hexString, signature: "")
+        do {
+            checkpoint.signature = try keyRing.signingKey.signature(for: checkpoint.signedBytes).hexString
+        } catch {
+            throw .crypto(error)
+        }
+        return checkpoint
+    }
+
+    /// Verifies the chain; with a checkpoint, also that it is this vault's, correctly signed,
+    /// and that the entry it names still exists with the same MAC (no truncation, no rewrite).
+    public func verifyAudit(session: Session, checkpointJSON: Data? = nil,
+                            progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> AuditVerification {
+        try authorize(session, .auditRead, action: "audit_verify")
+        var result = try verifyAudit(progress: progress)
+        if let checkpointJSON, result.isIntact {
+            guard let checkpoint = try? JSONDecoder().decode(AuditCheckpoint.self, from: checkpointJSON) else {
+                throw .invalidInput("the checkpoint file is not a Coffer audit checkpoint")
+            }
+            if checkpoint.vaultID != keyRing.vaultID {
+                result.problem = "the checkpoint belongs to another vault"
+            } else if !checkpoint.isSigned(by: keyRing.signingKey.publicKey) {
+                result.problem = "the checkpoint's signature does not verify"
+            } else if result.lastSeq < checkpoint.seq {
+                result.firstBadSeq = result.lastSeq + 1
+                result.problem = "the log ends at entry \(result.lastSeq) but the checkpoint saw entry \(checkpoint.seq): entries \(result.lastSeq + 1)-\(checkpoint.seq) were truncated"
+            } else {
+                let stored = try database.read { db in
+                    try Data.fetchOne(db, sql: "SELECT mac FROM audit_log WHERE seq = ?", arguments: [checkpoint.seq])
+                }
+                if stored.map({ [UInt8]($0).hexString }) != checkpoint.mac {
+                    result.firstBadSeq = checkpoint.seq
+                    result.problem = "entry \(checkpoint.seq) differs from the signed checkpoint: the chain was rewritten"
+                }
+            }
+        }
+        try audit(actor: session.name, role: session.role, action: "audit_verify", outcome: result.isIntact ? .ok : .failed,
+                  detail: result.isIntact ? "intact, \(result.entries) entries" : "tampering found at \(result.firstBadSeq ?? 0)")
+        return result
+    }
+
+    /// Audit entries matching `query` (and touching `customerReference`, if given: the answer to
+    /// a data-subject access request). Reading the log is itself audited.
+    public func auditLog(_ query: AuditQuery, customerReference: String? = nil, session: Session,
+                         purpose: String? = nil) throws(VaultError) -> [AuditEntry] {
+        try authorize(session, .auditRead, action: "audit_read", purpose: purpose)
+        var query = query
+        var touched = CustomerIDSet()
+        if let customerReference {
+            let digest = try referenceDigest(customerReference, worker: CryptoWorker(keyRing: keyRing))
+            guard let id = try database.read({ db in
+                try Int64.fetchOne(db, sql: "SELECT id FROM customers WHERE ref_index = ?", arguments: [Data(digest)])
+            }) else { throw .customerNotFound }
+            query.customerID = id
+            touched = CustomerIDSet([id])
+        }
+        let entries = try auditEntries(query)
+        try audit(actor: session.name, role: session.role, action: "audit_read", purpose: purpose ?? "", customers: touched,
+                  detail: "\(entries.count) entries")
+        return entries
+    }
+
+    /// What `role` sees, field by field; with `customer`, that customer's values rendered
+    /// through the role's views (an audited admin read). `candidate` simulates a policy file
+    /// before it is applied.
+    public func explain(role name: String, customer: String?, candidate: (yaml: String, file: String)?,
+                        by session: Session) throws(VaultError) -> PolicyExplanation {
+        try authorize(session, .manageUsers, action: "policy_explain")
+        let source: Policy
+        if let candidate {
+            do { source = try Policy.load(yaml: candidate.yaml, file: candidate.file, schema: schema) } catch { throw .schema(error) }
+        } else {
+            source = policy
+        }
+        guard let role = source[name] else { throw .invalidInput("no role \(name) in the policy; roles: \(source.roleNames.joined(separator: ", "))") }
+        var values: [String: String] = [:]
+        if let customer {
+            let worker = CryptoWorker(keyRing: keyRing)
+            let digest = try referenceDigest(customer, worker: worker)
+            let view = try database.read { db -> CustomerView? in
+                guard let row = try Row.fetchOne(db, sql: "SELECT id, wrapped_dek, fields FROM customers WHERE ref_index = ?", arguments: [Data(digest)]) else { return nil }
+                return try self.view(of: row, db: db, worker: worker, role: role, confirmReference: customer)
+            }
+            guard let view else { throw .customerNotFound }
+            try audit(actor: session.name, role: session.role, action: "policy_explain", fields: view.fields.map(\.name),
+                      customers: CustomerIDSet([view.internalID]), detail: "simulated role \(name)")
+            for field in view.fields { values[field.name] = field.value }
+        }
+        return PolicyExplanation(role: role.name, actions: role.actions.map(\.rawValue).sorted(), purposes: role.purposes,
+                                 fields: schema.fields.map { .init(name: $0.name, view: role.view(of: $0.name).description, value: values[$0.name]) })
+    }
+}

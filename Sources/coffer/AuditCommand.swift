@@ -1,0 +1,109 @@
+import ArgumentParser
+import Coffer
+import Foundation
+
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Verify and query the tamper-evident audit log (requires audit_read).",
+        subcommands: [Verify.self, Log.self, Checkpoint.self, PublicKey.self]
+    )
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check every entry's MAC; with --checkpoint also detect a truncated or rewritten tail.")
+        @OptionGroup var vault: VaultOptions
+        @OptionGroup var auth: AuthOptions
+        @OptionGroup var output: OutputOptions
+        @Option(help: ArgumentHelp("A signed checkpoint written by `audit checkpoint`.", valueName: "file")) var checkpoint: String?
+
+        func run() throws {
+            try reportingErrors {
+                let (opened, session) = try auth.session(vault)
+                let bar = ProgressBar("audit verify")
+                let result = try opened.verifyAudit(session: session, checkpointJSON: checkpoint.map { path throws(VaultError) in
+                    guard let data = FileManager.default.contents(atPath: path) else { throw VaultError.invalidInput("cannot read checkpoint \(path)") }
+                    return data
+                }) { bar.update($0) }
+                bar.finish()
+                if output.json { try printJSON(result) } else if result.isIntact {
+                    Terminal.out("audit log intact: \(result.entries) entries, last seq \(result.lastSeq)"
+                                 + (checkpoint == nil ? "" : "; checkpoint matches"))
+                }
+                if !result.isIntact {
+                    Terminal.error("audit log tampered: \(result.problem ?? "entry \(result.firstBadSeq ?? 0) is bad")")
+                    throw ExitCode(6)
+                }
+            }
+        }
+    }
+
+    struct Log: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List audit entries (who read what, when, why).")
+        @OptionGroup var vault: VaultOptions
+        @OptionGroup var auth: AuthOptions
+        @OptionGroup var output: OutputOptions
+        @Option(help: "Only this user.") var actor: String?
+        @Option(help: "Only entries touching this customer (a data-subject access request).") var customer: String?
+        @Option(help: "Only this action (read, find, write, import, erase, export, ...).") var action: String?
+        @Option(help: "From this time (ISO 8601 date or date-time, UTC).") var since: String?
+        @Option(help: "Before this time (ISO 8601 date or date-time, UTC).") var until: String?
+        @Option(help: "At most this many entries.") var limit: Int?
+
+        func run() throws {
+            try reportingErrors {
+                let (opened, session) = try auth.session(vault)
+                let query = AuditQuery(actor: actor, action: action, since: try since.map(parseTime), until: try until.map(parseTime), limit: limit)
+                let entries = try opened.auditLog(query, customerReference: customer, session: session, purpose: auth.purpose)
+                if output.json { return try printJSON(entries) }
+                let formatter = ISO8601DateFormatter()
+                for e in entries {
+                    var line = "\(e.seq)  \(formatter.string(from: e.time))  \(e.actor) (\(e.role))  \(e.action)  \(e.outcome.rawValue)"
+                    if !e.purpose.isEmpty { line += "  purpose=\(e.purpose)" }
+                    if e.customerCount > 0 { line += "  customers=\(e.customerCount)" }
+                    if !e.fields.isEmpty { line += "  fields=\(e.fields.joined(separator: ","))" }
+                    if !e.detail.isEmpty { line += "  \(e.detail)" }
+                    Terminal.out(line)
+                }
+            }
+        }
+
+        func parseTime(_ text: String) throws(VaultError) -> Date {
+            if let date = ISO8601DateFormatter().date(from: text) { return date }
+            if let day = CivilDate(iso8601: text) { return Date(timeIntervalSince1970: Double(day.daysSinceEpoch) * 86_400) }
+            throw VaultError.invalidInput("'\(text)' is not a date (YYYY-MM-DD) or an ISO 8601 date-time")
+        }
+    }
+
+    struct Checkpoint: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write an Ed25519-signed checkpoint of the chain head (seq, MAC, time).")
+        @OptionGroup var vault: VaultOptions
+        @OptionGroup var auth: AuthOptions
+        @Option(help: ArgumentHelp("Where to write the checkpoint.", valueName: "file")) var out: String
+
+        func run() throws {
+            try reportingErrors {
+                let (opened, session) = try auth.session(vault)
+                let checkpoint = try opened.auditCheckpoint(session: session)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                guard FileManager.default.createFile(atPath: out, contents: try encoder.encode(checkpoint)) else {
+                    throw VaultError.invalidInput("cannot write \(out)")
+                }
+                Terminal.out("checkpoint at seq \(checkpoint.seq) written to \(out)")
+            }
+        }
+    }
+
+    struct PublicKey: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "public-key", abstract: "Print the PEM public key that verifies checkpoints offline.")
+        @OptionGroup var vault: VaultOptions
+        @OptionGroup var auth: AuthOptions
+
+        func run() throws {
+            try reportingErrors {
+                let (opened, session) = try auth.session(vault)
+                Terminal.out(try opened.signingPublicKeyPEM(session: session), terminator: "")
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Coffer
+import Foundation
+
+struct PolicyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy",
+        abstract: "Check, apply and explain role policies.",
+        subcommands: [Check.self, Apply.self, Explain.self]
+    )
+
+    static func read(_ path: String) throws(VaultError) -> String {
+        do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw VaultError.invalidInput("cannot read policy file \(path)")
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Validate a policy file against the vault's schema (no vault key needed: pass --schema).")
+        @Argument(help: "The policy file.") var file = "policies/roles.yaml"
+        @Option(help: "The schema to check against.") var schema = "policies/schema.yaml"
+
+        func run() throws {
+            try reportingErrors {
+                let schemaText: String
+                do { schemaText = try String(contentsOfFile: schema, encoding: .utf8) } catch {
+                    throw VaultError.invalidInput("cannot read schema file \(schema)")
+                }
+                let loadedSchema: Schema
+                do throws(PolicyFileError) { loadedSchema = try Schema.load(yaml: schemaText, file: schema) } catch { throw VaultError.schema(error) }
+                let text = try PolicyCommand.read(file)
+                let policy: Policy
+                do throws(PolicyFileError) { policy = try Policy.load(yaml: text, file: file, schema: loadedSchema) } catch {
+                    throw VaultError.schema(error)
+                }
+                Terminal.out("\(file): \(policy.roleNames.count) roles (\(policy.roleNames.joined(separator: ", "))), digest \(policy.digest)")
+            }
+        }
+    }
+
+    struct Apply: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Make a policy file the policy in force (requires manage_users; audited with its digest).")
+        @OptionGroup var vault: VaultOptions
+        @OptionGroup var auth: AuthOptions
+        @Argument(help: "The policy file.") var file: String
+
+        func run() throws {
+            try reportingErrors {
+                let (opened, session) = try auth.session(vault)
+                try opened.applyPolicy(yaml: try PolicyCommand.read(file), file: file, by: session)
+                Terminal.out("policy in force: \(opened.policy.digest)")
+            }
+        }
+    }
+
+    struct Explain: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show what a role would see, field by field (with --customer, that customer's values through the role's views; requires manage_users)."
+        )
+        @OptionGroup var vault: VaultOptions
+        @OptionGroup var auth: AuthOptions
+        @OptionGroup var output: OutputOptions
+        @Option(help: "The role to explain.") var role: String
+        @Option(help: "A customer_ref to render through the role's views.") var customer: String?
+        @Option(help: ArgumentHelp("A policy file to simulate instead of the policy in force.", valueName: "path")) var policyFile: String?
+
+        func run() throws {
+            try reportingErrors {
+                let (opened, session) = try auth.session(vault)
+                let explanation = try opened.explain(role: role, customer: customer,
+                                                     candidate: policyFile.map { path throws(VaultError) in (try PolicyCommand.read(path), path) },
+                                                     by: session)
+                if output.json { return try printJSON(explanation) }
+                Terminal.out("role \(explanation.role): actions \(explanation.actions.joined(separator: ", "))"
+                             + (explanation.purposes.map { "; purposes \($0.joined(separator: ", "))" } ?? ""))
+                for field in explanation.fields {
+                    let shown = field.value.map { "  -> \(Terminal.printable($0))" } ?? ""
+                    Terminal.out("  \(field.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(field.view)\(shown)")
+                }
+            }
+        }
+    }
+}
