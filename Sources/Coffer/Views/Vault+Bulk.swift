@@ -1,0 +1,182 @@
+import CofferCrypto
+import Foundation
+import GRDB
+
+/// What `privacy check` found about the quasi-identifiers of a role's view.
+public struct PrivacyReport: Sendable, Equatable, Codable {
+    public var role: String
+    public var k: Int
+    /// Quasi-identifiers as the role sees them (redacted ones are not part of a class).
+    public var quasiIdentifiers: [String]
+    public var customers: Int
+    public var equivalenceClasses: Int
+    /// Size of the smallest class (0 when there are no customers).
+    public var smallestClass: Int
+    /// Customers in classes smaller than k: the ones at risk of re-identification.
+    public var customersInSmallClasses: Int
+    public var classesSmallerThanK: Int
+}
+
+extension Vault {
+    /// Customers per parallel decrypt batch in bulk scans.
+    static let scanBatchSize = 2_000
+
+    /// Decrypts and renders `positions` (schema positions) of every customer through `role`'s
+    /// views, batch by batch in id order, in parallel; only those fields are ever decrypted.
+    /// `body` gets each batch's internal ids and rendered values (nil: absent or redacted).
+    func scanViews(role: RolePolicy, positions: [Int], _ body: ([Int64], [[String?]]) throws -> Void) throws {
+        let workers = makeWorkers()
+        let fieldCount = schema.fields.count
+        let specs = positions.map { schema.fields[$0] }
+        let views = positions.map { role.view(of: schema.fields[$0].name) }
+        let today = CivilDate.today
+        var after: Int64 = 0
+        while true {
+            let rows = try database.read { db in
+                try Row.fetchAll(db, sql: "SELECT id, wrapped_dek, fields FROM customers WHERE id > ? ORDER BY id LIMIT ?",
+                                 arguments: [after, Self.scanBatchSize])
+                    .map { (id: $0["id"] as Int64, wrapped: [UInt8]($0["wrapped_dek"] as Data), fields: [UInt8]($0["fields"] as Data)) }
+            }
+            guard let last = rows.last else { return }
+            after = last.id
+            let slots = ParallelSlots<[String?]>(count: rows.count)
+            try parallelChunks(count: rows.count, workers: workers) { range, worker in
+                let pseudonymizer = try worker.pseudonymizer()
+                for i in range {
+                    let row = rows[i]
+                    let cipher = try AES256GCM(key: worker.unwrap(row.wrapped, customerID: row.id))
+                    let container = try FieldContainer(decoding: row.fields, fieldCount: fieldCount)
+                    var values: [String?] = []
+                    values.reserveCapacity(positions.count)
+                    for (n, position) in positions.enumerated() {
+                        guard views[n] != .redacted, let sealed = container[position] else { values.append(nil); continue }
+                        let plain: String
+                        do {
+                            plain = try SealedBox.openString(sealed, context: SealContext(kind: .field, recordID: row.id, name: specs[n].name), cipher: cipher)
+                        } catch {
+                            throw VaultError.corruptVault("customer \(row.id): field '\(specs[n].name)' fails authentication")
+                        }
+                        values.append(try ViewRenderer.render(plain, field: specs[n], view: views[n], pseudonymizer: pseudonymizer, asOf: today))
+                    }
+                    slots[i] = values
+                }
+            }
+            try body(rows.map(\.id), (0..<rows.count).map { slots[$0]! })
+        }
+    }
+
+    /// Every customer id, as a compact set (what a bulk read's audit entry records).
+    func allCustomerIDs() throws(VaultError) -> CustomerIDSet {
+        try database.read { db in
+            var ids = CustomerIDSet()
+            let cursor = try Int64.fetchCursor(db, sql: "SELECT id FROM customers ORDER BY id")
+            while let id = try cursor.next() { ids.appendAscending(id) }
+            return ids
+        }
+    }
+
+    /// The role whose view a bulk operation produces: the caller's own, or (for users who may
+    /// manage users, i.e. administrators simulating a policy) another one.
+    private func targetRole(_ name: String?, session: Session, action: Action, actionName: String, purpose: String?) throws(VaultError) -> RolePolicy {
+        let own = try authorize(session, action, action: actionName, purpose: purpose)
+        guard let name, name != session.role else { return own }
+        guard own.allows(.manageUsers) else {
+            try audit(actor: session.name, role: session.role, action: actionName, purpose: purpose ?? "", outcome: .denied,
+                      detail: "view of another role (\(name))")
+            throw .notPermitted("only administrators may produce another role's view")
+        }
+        guard let other = policy[name] else { throw .invalidInput("no role \(name) in the policy; roles: \(policy.roleNames.joined(separator: ", "))") }
+        return other
+    }
+
+    /// Streams exactly what `role` sees of every customer to a CSV file (mode 0600): one column
+    /// per visible field, in schema order. One audit entry (a bulk read of every customer, with
+    /// the fields) is committed before the first row is written. Returns the number of rows.
+    @discardableResult
+    public func exportView(role name: String? = nil, to path: String, session: Session, purpose: String? = nil,
+                           progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> Int {
+        let role = try targetRole(name, session: session, action: .export, actionName: "export", purpose: purpose)
+        let positions = schema.fields.indices.filter { role.view(of: schema.fields[$0].name) != .redacted }
+        let ids = try allCustomerIDs()
+        try audit(actor: session.name, role: session.role, action: "export", purpose: purpose ?? "",
+                  fields: positions.map { schema.fields[$0].name }, customers: ids, detail: "view of role \(role.name)")
+        do {
+            let writer = try CSVWriter(path: path)
+            try writer.write(positions.map { schema.fields[$0].name })
+            var written = 0
+            try scanViews(role: role, positions: positions) { _, rows in
+                for row in rows { try writer.write(row.map { $0 ?? "" }) }
+                written += rows.count
+                progress?(WorkProgress(completed: written, total: Int(ids.count), unit: "customers"))
+            }
+            try writer.close()
+            return written
+        } catch let error as CSVError {
+            try? FileManager.default.removeItem(atPath: path)
+            throw .invalidInput(error.description)
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            throw VaultDatabase.vaultError(error)
+        }
+    }
+
+    /// Maps pseudonyms of `customer_ref` in `domain` back to customer references (requires
+    /// `reidentify`; audited with the count and the customers re-identified). Unknown tokens
+    /// map to nil.
+    public func reidentify(_ tokens: [String], domain: String, session: Session, purpose: String? = nil) throws(VaultError) -> [String: String] {
+        try authorize(session, .reidentify, action: "reidentify", purpose: purpose)
+        let wanted = Set(tokens)
+        let reference = schema.index(of: Schema.referenceField)!
+        // A role that sees every field plain, so the scan yields the references themselves.
+        let plainRole = RolePolicy(name: "reidentify", actions: [], purposes: nil, fieldNames: schema.fieldNames,
+                                   fieldViews: schema.fields.map { _ in .plain })
+        var found: [String: String] = [:]
+        var ids: [Int64] = []
+        do {
+            let pseudonymizer = try CryptoWorker(keyRing: keyRing).pseudonymizer()
+            try scanViews(role: plainRole, positions: [reference]) { batchIDs, rows in
+                for (i, row) in rows.enumerated() {
+                    guard let ref = row[0] else { continue }
+                    let token = try pseudonymizer.token(domain: domain, field: Schema.referenceField, value: ref)
+                    if wanted.contains(token) {
+                        found[token] = ref
+                        ids.append(batchIDs[i])
+                    }
+                }
+            }
+        } catch {
+            throw VaultDatabase.vaultError(error)
+        }
+        try audit(actor: session.name, role: session.role, action: "reidentify", purpose: purpose ?? "",
+                  fields: [Schema.referenceField], customers: CustomerIDSet(ids),
+                  detail: "domain \(domain): \(found.count) of \(wanted.count) pseudonyms re-identified")
+        return found
+    }
+
+    /// k-anonymity of `role`'s view: customers grouped by the quasi-identifiers as the role sees
+    /// them (generalized, masked or plain); reports the smallest class and how many customers
+    /// fall in classes smaller than `k`. Requires `export` (it reads everyone's view); audited.
+    public func privacyCheck(role name: String? = nil, k: Int, session: Session, purpose: String? = nil) throws(VaultError) -> PrivacyReport {
+        guard k >= 2 else { throw .invalidInput("k must be at least 2") }
+        let role = try targetRole(name, session: session, action: .export, actionName: "privacy_check", purpose: purpose)
+        let positions = schema.fields.indices.filter {
+            schema.fields[$0].classification == .quasiIdentifier && role.view(of: schema.fields[$0].name) != .redacted
+        }
+        let ids = try allCustomerIDs()
+        try audit(actor: session.name, role: session.role, action: "privacy_check", purpose: purpose ?? "",
+                  fields: positions.map { schema.fields[$0].name }, customers: ids, detail: "k=\(k) for role \(role.name)")
+        var classes: [[String?]: Int] = [:]
+        do {
+            try scanViews(role: role, positions: positions) { _, rows in
+                for row in rows { classes[row, default: 0] += 1 }
+            }
+        } catch {
+            throw VaultDatabase.vaultError(error)
+        }
+        let small = classes.values.filter { $0 < k }
+        return PrivacyReport(role: role.name, k: k, quasiIdentifiers: positions.map { schema.fields[$0].name },
+                             customers: classes.values.reduce(0, +), equivalenceClasses: classes.count,
+                             smallestClass: classes.values.min() ?? 0, customersInSmallClasses: small.reduce(0, +),
+                             classesSmallerThanK: small.count)
+    }
+}
