@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func layoutIsVersionedAndSelfDescribing() throws {
-        let sealed = try #require(try row(1).fields[2])
+        let sealed = Array(try #require(try row(1).fields[2]))
         #expect(sealed[0] == SealedBox.format)
         #expect(SealedBox.keyVersion(of: sealed) == Vault.fieldKeyVersion)
         #expect(sealed.count == SealedBox.overhead + "ada@example.com".utf8.count)
@@ -39,7 +39,7 @@ import Testing
     }
 
     @Test func everySingleBitFlipOfAStoredFieldIsRejected() throws {
-        let sealed = try #require(try row(1).fields[2])
+        let sealed = Array(try #require(try row(1).fields[2]))
         let cipher = try dataKeyCipher(1)
         let context = SealContext(kind: .field, recordID: 1, name: "email")
         #expect(try SealedBox.openString(sealed, context: context, cipher: cipher) == "ada@example.com")
@@ -63,7 +63,7 @@ import Testing
     }
 
     @Test func truncationAtEveryLengthIsRejected() throws {
-        let sealed = try #require(try row(1).fields[29])
+        let sealed = Array(try #require(try row(1).fields[29]))
         let cipher = try dataKeyCipher(1)
         let context = SealContext(kind: .field, recordID: 1, name: "notes")
         for length in 0..<sealed.count {
@@ -79,14 +79,14 @@ import Testing
     }
 
     @Test func aCiphertextMovedToAnotherFieldIsRejected() throws {
-        let sealed = try #require(try row(1).fields[2])
+        let sealed = Array(try #require(try row(1).fields[2]))
         let cipher = try dataKeyCipher(1)
         #expect(throws: CryptoError.authenticationFailed) {
             _ = try SealedBox.open(sealed, context: SealContext(kind: .field, recordID: 1, name: "full_name"), cipher: cipher)
         }
         // Through the store: put the email ciphertext in the name slot; the read fails closed.
         var container = try row(1).fields
-        container[1] = sealed
+        container[1] = sealed[...]
         try fixture.vault.database.write { db in
             try db.execute(sql: "UPDATE customers SET fields = ? WHERE id = 1", arguments: [Data(container.encoded())])
         }

@@ -7,6 +7,28 @@ import Foundation
 // Seals `bytes`-byte values in the vault's stored format (fresh random nonce, AAD binding
 // record and field, 16-byte tag) for `seconds` on `threads` threads; prints ops/s as JSON.
 let arguments = CommandLine.arguments
+if arguments.count > 3, arguments[1] == "lookup", let count = Int(arguments[2]) {
+    // Audited lookups by email: policy check, blind index, decrypt, audit commit (synchronous=FULL).
+    let directory = NSTemporaryDirectory() + "coffer-speed-" + UUID().uuidString
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let schema = try Schema.load(yaml: String(contentsOfFile: arguments[3], encoding: .utf8), file: arguments[3])
+    let policyPath = (arguments[3] as NSString).deletingLastPathComponent + "/roles.yaml"
+    let (vault, token) = try Vault.create(at: directory + "/vault", schema: schema, policyYAML: String(contentsOfFile: policyPath, encoding: .utf8),
+                                          protection: .keyFile(path: directory + "/vault.key"))
+    let admin = try vault.authenticate(token: token)
+    try vault.put(["customer_ref": "C1", "full_name": "Ada Lovelace", "email": "ada@example.com"], session: admin)
+    var samples: [Double] = []
+    for _ in 0..<count {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let found = try vault.find(.email(" Ada@Example.COM "), session: admin, purpose: "operations")
+        samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        precondition(found.count == 1)
+    }
+    samples.sort()
+    print(#"{"lookups": \#(count), "median_ms": \#(String(format: "%.3f", samples[count / 2])), "p90_ms": \#(String(format: "%.3f", samples[count * 9 / 10]))}"#)
+    exit(0)
+}
 if arguments.count > 3, arguments[1] == "audit-verify", let entries = Int(arguments[2]) {
     let directory = NSTemporaryDirectory() + "coffer-speed-" + UUID().uuidString
     defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -605,6 +605,22 @@ public final class CSVWriter {
         }
     }
 
+    /// Appends rows already encoded by `encodeRow` (so encoding can run on other threads).
+    public func write(encoded rows: [UInt8]) throws(CSVError) {
+        if closed { throw .writeFailed(path: path, reason: "writer is closed") }
+        if fd < 0 {
+            bytes.append(contentsOf: rows)
+        } else {
+            buffer.append(contentsOf: rows)
+            if buffer.count >= Self.flushThreshold { try flush() }
+        }
+    }
+
+    /// One row as `write(_:)` would write it, appended to `out`.
+    public static func encodeRow(_ fields: [String], to out: inout [UInt8]) {
+        appendRow(fields, to: &out)
+    }
+
     /// Flushes and closes the file. Safe to call more than once.
     public func close() throws(CSVError) {
         if closed { return }

@@ -110,10 +110,34 @@ public enum SealedBox {
         }
     }
 
-    /// Opens a sealed UTF-8 string.
+    /// Opens a sealed UTF-8 string, decrypting straight into the string's storage (the value
+    /// is headed for a String anyway; this skips an intermediate buffer). On failure the storage
+    /// is wiped before it is released.
     public static func openString<B: ContiguousBytes>(_ sealed: B, context: SealContext, cipher: AES256GCM) throws(CryptoError) -> String {
-        let bytes = try open(sealed, context: context, cipher: cipher)
-        return bytes.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+        try sealed.withUnsafeBytes { (b) throws(CryptoError) -> String in
+            guard b.count >= overhead, b[0] == format else { throw .authenticationFailed }
+            let keyVersion = loadBigEndian(b, at: 1)
+            let ciphertext = UnsafeRawBufferPointer(rebasing: b[headerByteCount..<(b.count - AES256GCM.tagByteCount)])
+            var failure: CryptoError?
+            let text = String(unsafeUninitializedCapacity: max(ciphertext.count, 1)) { out in
+                let plaintext = UnsafeMutableRawBufferPointer(start: out.baseAddress, count: ciphertext.count)
+                do throws(CryptoError) {
+                    try withAAD(keyVersion: keyVersion, context: context) { (aad) throws(CryptoError) in
+                        try cipher.open(
+                            ciphertext, nonce: UnsafeRawBufferPointer(rebasing: b[5..<headerByteCount]),
+                            tag: UnsafeRawBufferPointer(rebasing: b[(b.count - AES256GCM.tagByteCount)...]),
+                            authenticating: aad, plaintext: plaintext)
+                    }
+                    return ciphertext.count
+                } catch {
+                    secureWipe(plaintext)
+                    failure = error
+                    return 0
+                }
+            }
+            if let failure { throw failure }
+            return text
+        }
     }
 
     private static func withAAD<R>(

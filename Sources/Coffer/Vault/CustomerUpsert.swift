@@ -121,9 +121,9 @@ extension Vault {
                 let cipher = try AES256GCM(key: dataKey)
                 for c in 0..<columns.count {
                     container[positions[c]] = try row.values[c].map { value throws(CryptoError) in
-                        try SealedBox.seal(value, keyVersion: Self.fieldKeyVersion,
-                                           context: SealContext(kind: .field, recordID: id, name: names[c]),
-                                           cipher: cipher, nonces: worker.nonces)
+                        ArraySlice(try SealedBox.seal(value, keyVersion: Self.fieldKeyVersion,
+                                                      context: SealContext(kind: .field, recordID: id, name: names[c]),
+                                                      cipher: cipher, nonces: worker.nonces))
                     }
                 }
                 var entries: [(field: Int, digest: [UInt8])] = []

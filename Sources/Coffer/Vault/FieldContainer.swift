@@ -8,7 +8,8 @@
 /// cannot be swapped between fields or customers.
 struct FieldContainer {
     static let version: UInt8 = 1
-    private(set) var slots: [[UInt8]?]
+    /// Slices of the decoded blob (no copies) or of newly sealed values.
+    private(set) var slots: [ArraySlice<UInt8>?]
 
     init(fieldCount: Int) {
         slots = Array(repeating: nil, count: fieldCount)
@@ -32,12 +33,12 @@ struct FieldContainer {
             }
             guard position < fieldCount, slots[position] == nil else { throw .corruptVault("field container names an unknown or repeated field") }
             guard i + length <= bytes.count else { throw .corruptVault("truncated field container") }
-            slots[position] = Array(bytes[i..<i + length])
+            slots[position] = bytes[i..<i + length]
             i += length
         }
     }
 
-    subscript(position: Int) -> [UInt8]? {
+    subscript(position: Int) -> ArraySlice<UInt8>? {
         get { slots[position] }
         set { slots[position] = newValue }
     }

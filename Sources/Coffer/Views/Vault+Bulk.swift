@@ -25,6 +25,12 @@ extension Vault {
     /// views, batch by batch in id order, in parallel; only those fields are ever decrypted.
     /// `body` gets each batch's internal ids and rendered values (nil: absent or redacted).
     func scanViews(role: RolePolicy, positions: [Int], _ body: ([Int64], [[String?]]) throws -> Void) throws {
+        try scanViews(role: role, positions: positions, transform: { $0 }, body)
+    }
+
+    /// `scanViews` with a per-row `transform` that runs on the worker threads too (e.g. CSV encoding).
+    func scanViews<Output>(role: RolePolicy, positions: [Int], transform: @escaping ([String?]) throws -> Output,
+                           _ body: ([Int64], [Output]) throws -> Void) throws {
         let workers = makeWorkers()
         let fieldCount = schema.fields.count
         let specs = positions.map { schema.fields[$0] }
@@ -39,7 +45,7 @@ extension Vault {
             }
             guard let last = rows.last else { return }
             after = last.id
-            let slots = ParallelSlots<[String?]>(count: rows.count)
+            let slots = ParallelSlots<Output>(count: rows.count)
             try parallelChunks(count: rows.count, workers: workers) { range, worker in
                 let pseudonymizer = try worker.pseudonymizer()
                 for i in range {
@@ -58,7 +64,7 @@ extension Vault {
                         }
                         values.append(try ViewRenderer.render(plain, field: specs[n], view: views[n], pseudonymizer: pseudonymizer, asOf: today))
                     }
-                    slots[i] = values
+                    slots[i] = try transform(values)
                 }
             }
             try body(rows.map(\.id), (0..<rows.count).map { slots[$0]! })
@@ -104,9 +110,17 @@ extension Vault {
             let writer = try CSVWriter(path: path)
             try writer.write(positions.map { schema.fields[$0].name })
             var written = 0
-            try scanViews(role: role, positions: positions) { _, rows in
-                for row in rows { try writer.write(row.map { $0 ?? "" }) }
-                written += rows.count
+            // Rows are CSV-encoded on the worker threads; this thread only appends bytes.
+            try scanViews(role: role, positions: positions, transform: { values -> [UInt8] in
+                var line: [UInt8] = []
+                CSVWriter.encodeRow(values.map { $0 ?? "" }, to: &line)
+                return line
+            }) { _, lines in
+                var block: [UInt8] = []
+                block.reserveCapacity(lines.reduce(0) { $0 + $1.count })
+                for line in lines { block.append(contentsOf: line) }
+                try writer.write(encoded: block)
+                written += lines.count
                 progress?(WorkProgress(completed: written, total: Int(ids.count), unit: "customers"))
             }
             try writer.close()

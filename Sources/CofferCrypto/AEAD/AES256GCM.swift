@@ -9,37 +9,59 @@ nonisolated(unsafe) private let aes256GCMCipher: OpaquePointer? = EVP_CIPHER_fet
 /// of any other length is rejected before OpenSSL sees it. A failed tag check wipes whatever
 /// output was produced, so no unauthenticated plaintext ever escapes.
 ///
-/// Not thread-safe (it owns two `EVP_CIPHER_CTX`): create one per thread; they are cheap.
+/// Not thread-safe (it owns up to two `EVP_CIPHER_CTX`): create one per thread; they are cheap.
 public final class AES256GCM {
     public static let nonceByteCount = 12
     public static let tagByteCount = 16
     public static let keyByteCount = SymmetricKey.byteCount
 
-    private let encryptContext: OpaquePointer
-    private let decryptContext: OpaquePointer
+    /// The key, kept until both directions are scheduled (each context is created on first use:
+    /// an export only opens, an import of new customers only seals).
+    private let key: SymmetricKey
+    private var encryptContextStorage: OpaquePointer?
+    private var decryptContextStorage: OpaquePointer?
 
-    /// Schedules `key` for sealing and opening.
+    /// Checks the key; the key schedule is built on first use.
     public init(key: SymmetricKey) throws(CryptoError) {
-        guard let cipher = aes256GCMCipher else { throw .openSSLFailure("EVP_CIPHER_fetch") }
-        guard let enc = EVP_CIPHER_CTX_new() else { throw .openSSLFailure("EVP_CIPHER_CTX_new") }
-        guard let dec = EVP_CIPHER_CTX_new() else {
-            EVP_CIPHER_CTX_free(enc)
-            throw .openSSLFailure("EVP_CIPHER_CTX_new")
-        }
-        encryptContext = enc
-        decryptContext = dec
-        let ok = key.withUnsafeBytes { k -> Bool in
-            let kp = k.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            return EVP_EncryptInit_ex(enc, cipher, nil, kp, nil) == 1
-                && EVP_DecryptInit_ex(dec, cipher, nil, kp, nil) == 1
-        }
-        // deinit frees the contexts (which cleanse the key schedule) if this throws.
-        guard ok else { throw .openSSLFailure("EVP_CipherInit_ex") }
+        guard aes256GCMCipher != nil else { throw .openSSLFailure("EVP_CIPHER_fetch") }
+        self.key = key
     }
 
     deinit {
-        EVP_CIPHER_CTX_free(encryptContext) // frees and cleanses the key schedule
-        EVP_CIPHER_CTX_free(decryptContext)
+        // EVP_CIPHER_CTX_free cleanses the key schedule.
+        if let encryptContextStorage { EVP_CIPHER_CTX_free(encryptContextStorage) }
+        if let decryptContextStorage { EVP_CIPHER_CTX_free(decryptContextStorage) }
+    }
+
+    private func makeContext(encrypt: Bool) throws(CryptoError) -> OpaquePointer {
+        guard let cipher = aes256GCMCipher, let ctx = EVP_CIPHER_CTX_new() else { throw .openSSLFailure("EVP_CIPHER_CTX_new") }
+        let ok = key.withUnsafeBytes { k -> Bool in
+            let kp = k.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            return encrypt ? EVP_EncryptInit_ex(ctx, cipher, nil, kp, nil) == 1 : EVP_DecryptInit_ex(ctx, cipher, nil, kp, nil) == 1
+        }
+        guard ok else {
+            EVP_CIPHER_CTX_free(ctx)
+            throw .openSSLFailure("EVP_CipherInit_ex")
+        }
+        return ctx
+    }
+
+    private var encryptContext: OpaquePointer {
+        get throws(CryptoError) {
+            if let encryptContextStorage { return encryptContextStorage }
+            let ctx = try makeContext(encrypt: true)
+            encryptContextStorage = ctx
+            return ctx
+        }
+    }
+
+    private var decryptContext: OpaquePointer {
+        get throws(CryptoError) {
+            if let decryptContextStorage { return decryptContextStorage }
+            let ctx = try makeContext(encrypt: false)
+            decryptContextStorage = ctx
+            return ctx
+        }
     }
 
     /// Encrypts `plaintext` into `ciphertext` (same length) and writes the 16-byte tag.
@@ -53,7 +75,7 @@ public final class AES256GCM {
         guard nonce.count == Self.nonceByteCount else { throw .invalidNonceLength(actual: nonce.count) }
         guard tag.count == Self.tagByteCount else { throw .invalidTagLength(actual: tag.count) }
         precondition(ciphertext.count == plaintext.count, "ciphertext buffer must match the plaintext length")
-        let ctx = encryptContext
+        let ctx = try encryptContext
         var outLen: Int32 = 0
         guard EVP_EncryptInit_ex(ctx, nil, nil, nil, nonce.baseAddress!.assumingMemoryBound(to: UInt8.self)) == 1
         else { throw .openSSLFailure("EVP_EncryptInit_ex") }
@@ -90,7 +112,7 @@ public final class AES256GCM {
         guard nonce.count == Self.nonceByteCount else { throw .invalidNonceLength(actual: nonce.count) }
         guard tag.count == Self.tagByteCount else { throw .invalidTagLength(actual: tag.count) }
         precondition(plaintext.count == ciphertext.count, "plaintext buffer must match the ciphertext length")
-        let ctx = decryptContext
+        let ctx = try decryptContext
         var outLen: Int32 = 0
         guard EVP_DecryptInit_ex(ctx, nil, nil, nil, nonce.baseAddress!.assumingMemoryBound(to: UInt8.self)) == 1
         else { throw .openSSLFailure("EVP_DecryptInit_ex") }
