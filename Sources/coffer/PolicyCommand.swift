@@ -69,7 +69,7 @@ struct PolicyCommand: ParsableCommand {
                 let (opened, session) = try auth.session(vault)
                 let explanation = try opened.explain(role: role, customer: customer,
                                                      candidate: policyFile.map { path throws(VaultError) in (try PolicyCommand.read(path), path) },
-                                                     by: session)
+                                                     by: session, purpose: auth.purpose)
                 if output.json { return try printJSON(explanation) }
                 Terminal.out("role \(explanation.role): actions \(explanation.actions.joined(separator: ", "))"
                              + (explanation.purposes.map { "; purposes \($0.joined(separator: ", "))" } ?? ""))

@@ -39,6 +39,33 @@ import Testing
         for role in roles {
             let session = try #require(sessions[role])
             let rolePolicy = try #require(policy[role])
+            guard rolePolicy.allows(.read), rolePolicy.view(of: "customer_ref") == .plain else {
+                // No read, or no references in clear (analysts: a lookup by reference would map
+                // references to pseudonyms): the same answer as a missing customer, audited.
+                #expect(throws: VaultError.customerNotFound) {
+                    _ = try fixture.vault.customer(reference: "CUS-0001", session: session, purpose: purposes[role] ?? nil)
+                }
+                #expect(try lastEntry().outcome == .denied && (try lastEntry()).actor == "\(role)-user")
+                // What the role sees is what its export shows, checked field by field.
+                if rolePolicy.allows(.export) {
+                    let out = fixture.directory + "/\(role).csv"
+                    try fixture.vault.exportView(to: out, session: session, purpose: purposes[role] ?? nil)
+                    let reader = try CSVReader(path: out)
+                    let header = try #require(try reader.next()).fields
+                    let values = try #require(try reader.next()).fields
+                    #expect(header == rolePolicy.visibleFields)
+                    for spec in fixture.vault.schema.fields {
+                        let shown = header.firstIndex(of: spec.name).map { values[$0] }
+                        switch rolePolicy.view(of: spec.name) {
+                        case .redacted: #expect(shown == nil, "\(role).\(spec.name) must be absent")
+                        case .plain: #expect(shown == full[spec.name], "\(role).\(spec.name) plain")
+                        case .pseudonym: #expect(shown?.hasPrefix("ps_") == true, "\(role).\(spec.name) pseudonym")
+                        case .masked, .generalized: #expect(shown != nil && shown != full[spec.name], "\(role).\(spec.name) transformed")
+                        }
+                    }
+                }
+                continue
+            }
             guard rolePolicy.allows(.read) else {
                 // Same answer as a missing customer, and the denial is audited.
                 #expect(throws: VaultError.customerNotFound) {
@@ -81,7 +108,14 @@ import Testing
             let allowed = try #require(fixture.vault.policy[role]).actions
             let purpose = purposes[role] ?? nil
             let attempts: [(Action, () throws -> Void)] = [
-                (.read, { _ = try fixture.vault.customer(reference: "CUS-0001", session: session, purpose: purpose) }),
+                // Single reads by reference are for roles that see references in clear; the
+                // analyst's `read` is exercised through its export (see the view matrix test).
+                (.read, {
+                    if allowed.contains(.read), fixture.vault.policy[role]!.view(of: "customer_ref") != .plain { return }
+                    _ = try fixture.vault.customer(reference: "CUS-0001", session: session, purpose: purpose)
+                }),
+                (.export, { try fixture.vault.exportView(to: fixture.directory + "/e.csv", session: session, purpose: purpose) }),
+                (.reidentify, { _ = try fixture.vault.reidentify(["ps_x"], domain: "analytics", session: session, purpose: purpose) }),
                 (.write, { try fixture.vault.put(["customer_ref": "CUS-0001", "city": "London"], session: session) }),
                 (.import, { _ = try fixture.vault.importCSV(.customers, path: csv, session: session) }),
                 (.auditRead, { _ = try fixture.vault.auditLog(AuditQuery(limit: 1), session: session, purpose: purpose) }),
@@ -92,7 +126,7 @@ import Testing
             for (action, attempt) in attempts {
                 let before = try fixture.vault.auditEntries(AuditQuery()).count
                 if allowed.contains(action) {
-                    do { try attempt() } catch { Issue.record("\(role) should be allowed to \(action): \(error)") }
+                    do { try attempt() } catch { Issue.record("\(role) should be allowed to \(action.rawValue): \(error)") }
                 } else {
                     #expect(throws: VaultError.self, "\(role) must not \(action)") { try attempt() }
                     let entries = try fixture.vault.auditEntries(AuditQuery())
@@ -105,14 +139,17 @@ import Testing
 
     @Test func purposesAreRequiredWhereTheRoleListsThem() throws {
         let analyst = try #require(sessions["analyst"])
+        let out = fixture.directory + "/p.csv"
         #expect(throws: VaultError.purposeRequired(["qualification", "analytics"])) {
-            _ = try fixture.vault.customer(reference: "CUS-0001", session: analyst)
+            try fixture.vault.exportView(to: out, session: analyst)
         }
         #expect(throws: VaultError.purposeRequired(["qualification", "analytics"])) {
-            _ = try fixture.vault.customer(reference: "CUS-0001", session: analyst, purpose: "curiosity")
+            try fixture.vault.exportView(to: out, session: analyst, purpose: "ada@example.com")
         }
+        // A purpose the policy does not know is recorded as <other>: free text never reaches the log.
         #expect(try lastEntry().outcome == .denied)
-        _ = try fixture.vault.customer(reference: "CUS-0001", session: analyst, purpose: "analytics")
+        #expect(try lastEntry().purpose == "<other>")
+        try fixture.vault.exportView(to: out, session: analyst, purpose: "analytics")
         #expect(try lastEntry().purpose == "analytics")
     }
 
@@ -231,11 +268,44 @@ import Testing
     }
 
     @Test func explainShowsARoleFieldByField() throws {
-        let explanation = try fixture.vault.explain(role: "support", customer: "CUS-0001", candidate: nil, by: fixture.admin)
+        #expect(throws: VaultError.self) { _ = try fixture.vault.explain(role: "support", customer: "CUS-0001", candidate: nil, by: fixture.admin) }
+        let explanation = try fixture.vault.explain(role: "support", customer: "CUS-0001", candidate: nil, by: fixture.admin, purpose: "operations")
         #expect(explanation.fields.first { $0.name == "email" }?.view == "masked")
         #expect(explanation.fields.first { $0.name == "email" }?.value == "a***@e***.com")
         #expect(explanation.fields.first { $0.name == "notes" }?.view == "redacted")
         #expect(explanation.fields.first { $0.name == "notes" }?.value == nil)
+    }
+
+    @Test func accessStateEditedBySQLIsRefused() throws {
+        // A user's role raised by SQL: the token stops working.
+        let sales = try #require(sessions["sales"])
+        try fixture.vault.database.write { db in try db.execute(sql: "UPDATE users SET role = 'admin' WHERE name = 'sales-user'") }
+        #expect(throws: VaultError.notAuthenticated) { _ = try fixture.vault.users(by: sales) }
+        // The stored policy edited by SQL: the vault refuses to open.
+        try fixture.vault.database.write { db in
+            try db.execute(sql: "UPDATE meta SET value = CAST(replace(CAST(value AS TEXT), 'analytics', 'analytix') AS BLOB) WHERE key = 'policy'")
+        }
+        #expect(throws: VaultError.corruptVault("the stored role policy was changed outside `coffer policy apply`")) { _ = try fixture.reopen() }
+    }
+
+    @Test func aSessionLosesItsRightsWhenItsUserIsRevokedOrDemoted() throws {
+        let token = try fixture.vault.addUser(name: "boss", role: "admin", by: fixture.admin)
+        let boss = try fixture.vault.authenticate(token: token)
+        #expect(try fixture.vault.users(by: boss).count == 6)
+        try fixture.vault.setRole(of: "boss", to: "sales", by: fixture.admin)
+        #expect(throws: VaultError.notPermitted("role sales may not manage users")) { _ = try fixture.vault.users(by: boss) }
+        try fixture.vault.revokeUser("boss", by: fixture.admin)
+        #expect(throws: VaultError.notAuthenticated) { _ = try fixture.vault.customer(reference: "CUS-0001", session: boss, purpose: "prospecting") }
+    }
+
+    @Test func exportNeverDeletesWhatItDidNotCreate() throws {
+        let directory = fixture.directory + "/precious"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try "keep".write(toFile: directory + "/important.txt", atomically: true, encoding: .utf8)
+        #expect(throws: VaultError.self) { try fixture.vault.exportView(to: directory, session: fixture.admin, purpose: "operations") }
+        #expect(FileManager.default.fileExists(atPath: directory + "/important.txt"))
+        #expect(throws: VaultError.self) { try fixture.vault.exportView(to: fixture.vaultPath, session: fixture.admin, purpose: "operations") }
+        #expect(FileManager.default.fileExists(atPath: fixture.vault.databasePath))
     }
 
     @Test func noPlaintextValueReachesTheAuditLogOrAnError() throws {

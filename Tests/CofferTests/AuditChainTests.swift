@@ -109,8 +109,6 @@ import Testing
         let bulk = try #require(touching3.last)
         #expect(bulk.customerCount == 1_000_000)
         #expect(bulk.customers.encoded().count < 8)
-        let indexRows = try fixture.vault.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_customers") }
-        #expect(indexRows == 40)
         #expect(try fixture.vault.verifyAudit().isIntact)
     }
 

@@ -67,11 +67,11 @@ import Testing
         #expect(mapping.count == 5)
         #expect(mapping["ps_unknown"] == nil)
         for token in tokens {
-            let view = try fixture.vault.customer(reference: try #require(mapping[token]), session: analyst, purpose: "analytics")
-            #expect(view["customer_ref"] == token)
+            let explained = try fixture.vault.explain(role: "analyst", customer: try #require(mapping[token]), candidate: nil,
+                                                      by: fixture.admin, purpose: "operations")
+            #expect(explained.fields.first { $0.name == "customer_ref" }?.value == token)
         }
-        // Another domain does not match.
-        #expect(try fixture.vault.reidentify(tokens, domain: "support", session: fixture.admin, purpose: "operations").isEmpty)
+        #expect(throws: VaultError.self) { _ = try fixture.vault.reidentify(tokens, domain: "nonsense", session: fixture.admin, purpose: "operations") }
         let entry = try #require(try fixture.vault.auditEntries(AuditQuery(action: "reidentify")).first { $0.outcome == .ok })
         #expect(entry.detail == "domain analytics: 5 of 6 pseudonyms re-identified")
         #expect(entry.customerCount == 5)

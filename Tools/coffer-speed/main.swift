@@ -1,4 +1,4 @@
-import Coffer
+@_spi(Benchmarks) import Coffer
 import CofferCrypto
 import Foundation
 
@@ -35,13 +35,13 @@ if arguments.count > 3, arguments[1] == "audit-verify", let entries = Int(argume
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let schema = try Schema.load(yaml: String(contentsOfFile: arguments[3], encoding: .utf8), file: arguments[3])
     let policyPath = (arguments[3] as NSString).deletingLastPathComponent + "/roles.yaml"
-    let (vault, _) = try Vault.create(at: directory + "/vault", schema: schema, policyYAML: String(contentsOfFile: policyPath, encoding: .utf8),
-                                      protection: .keyFile(path: directory + "/vault.key"))
+    let (vault, token) = try Vault.create(at: directory + "/vault", schema: schema, policyYAML: String(contentsOfFile: policyPath, encoding: .utf8),
+                                          protection: .keyFile(path: directory + "/vault.key"))
+    let auditor = try vault.authenticate(token: token)
     try vault.appendSyntheticAuditEntries(entries)
-    FileHandle.standardError.write("appended\n".data(using: .utf8)!)
-    _ = try vault.verifyAudit()
+    _ = try vault.verifyAudit(session: auditor)
     let start = Date()
-    let result = try vault.verifyAudit()
+    let result = try vault.verifyAudit(session: auditor)
     let elapsed = Date().timeIntervalSince(start)
     precondition(result.isIntact)
     print(#"{"entries": \#(result.entries), "seconds": \#(String(format: "%.3f", elapsed)), "entries_per_second": \#(Int(Double(result.entries) / elapsed))}"#)

@@ -14,11 +14,28 @@ extension Vault {
     /// Actions that read customer data; roles with `purposes` must state one for these.
     static let purposeBoundActions: Set<Action> = [.read, .export, .score, .reidentify]
 
-    /// The role policy of `session`, or a denial (audited) if the role no longer exists.
+    /// A purpose as the audit log records it: only the policy's own purpose names, so free text
+    /// typed into `--purpose` (which could be anything, even PII) never reaches the log.
+    func auditPurpose(_ purpose: String?, _ role: RolePolicy?) -> String {
+        guard let purpose, !purpose.isEmpty else { return "" }
+        let known = Set(policy.roles.values.flatMap { $0.purposes ?? [] })
+        return known.contains(purpose) ? purpose : "<other>"
+    }
+
+    /// The role policy of `session`, re-read from the users table: a session whose user was
+    /// revoked, or whose role changed, since it was opened acts with what is true now.
     func rolePolicy(_ session: Session) throws(VaultError) -> RolePolicy {
-        guard let role = policy[session.role] else {
-            try audit(actor: session.name, role: session.role, action: "authorize", outcome: .denied, detail: "role not in the policy")
-            throw .notPermitted("role \(session.role) is not in the policy in force")
+        let current = try database.read { db in
+            try Row.fetchOne(db, sql: "SELECT id, name, role, token_hash, revoked_at, mac FROM users WHERE id = ?", arguments: [session.userID])
+        }
+        guard let current, (current["revoked_at"] as Int64?) == nil, try userRowIsIntact(current) else {
+            try audit(actor: session.name, role: session.role, action: "authorize", outcome: .denied, detail: "revoked user")
+            throw .notAuthenticated
+        }
+        let roleName: String = current["role"]
+        guard let role = policy[roleName] else {
+            try audit(actor: session.name, role: roleName, action: "authorize", outcome: .denied, detail: "role not in the policy")
+            throw .notPermitted("role \(roleName) is not in the policy in force")
         }
         return role
     }
@@ -29,12 +46,12 @@ extension Vault {
                    detail: String = "") throws(VaultError) -> RolePolicy {
         let role = try rolePolicy(session)
         guard role.allows(action) else {
-            try audit(actor: session.name, role: session.role, action: name, purpose: purpose ?? "", outcome: .denied,
+            try audit(actor: session.name, role: role.name, action: name, purpose: auditPurpose(purpose, role), outcome: .denied,
                       detail: ["action \(action.rawValue) not allowed", detail].filter { !$0.isEmpty }.joined(separator: "; "))
-            throw .notPermitted("role \(session.role) may not \(action.rawValue.replacingOccurrences(of: "_", with: " "))")
+            throw .notPermitted("role \(role.name) may not \(action.rawValue.replacingOccurrences(of: "_", with: " "))")
         }
         if Self.purposeBoundActions.contains(action), let purposes = role.purposes, !role.accepts(purpose: purpose) {
-            try audit(actor: session.name, role: session.role, action: name, purpose: purpose ?? "", outcome: .denied,
+            try audit(actor: session.name, role: role.name, action: name, purpose: auditPurpose(purpose, role), outcome: .denied,
                       detail: "purpose missing or not allowed")
             throw .purposeRequired(purposes)
         }
@@ -59,6 +76,8 @@ extension Vault {
         let old = policy.digest
         try database.write { db in
             try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [MetaKey.policy.rawValue, Data(yaml.utf8)])
+            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                           arguments: [MetaKey.policyMAC.rawValue, Data(try StateMAC(keyRing: self.keyRing).policy(yaml))])
             try self.appendAudit(self.draft(session, action: "policy_apply", detail: "policy \(old) -> \(new.digest)"), db: db)
         }
         policyLock.lock()

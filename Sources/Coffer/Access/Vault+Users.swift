@@ -31,13 +31,17 @@ extension Vault {
         }
         let hash = Self.tokenHash(token)
         let row = try database.read { db in
-            try Row.fetchOne(db, sql: "SELECT id, name, role, token_hash, revoked_at FROM users WHERE token_hash = ?", arguments: [Data(hash)])
+            try Row.fetchOne(db, sql: "SELECT id, name, role, token_hash, revoked_at, mac FROM users WHERE token_hash = ?", arguments: [Data(hash)])
         }
         guard let row, constantTimeEquals([UInt8](row["token_hash"] as Data), hash) else {
             try audit(actor: "-", role: "-", action: "authenticate", outcome: .denied, detail: "unknown token")
             throw .notAuthenticated
         }
         let name: String = row["name"], role: String = row["role"]
+        guard try userRowIsIntact(row) else {
+            try audit(actor: name, role: role, action: "authenticate", outcome: .denied, detail: "user record altered outside coffer")
+            throw .notAuthenticated
+        }
         guard (row["revoked_at"] as Int64?) == nil else {
             try audit(actor: name, role: role, action: "authenticate", outcome: .denied, detail: "revoked user")
             throw .notAuthenticated
@@ -57,6 +61,7 @@ extension Vault {
             }
             try db.execute(sql: "INSERT INTO users (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)",
                            arguments: [name, role, Data(Self.tokenHash(token)), Int64(Date().timeIntervalSince1970)])
+            try self.sealUserRow(named: name, db: db)
             try self.appendAudit(self.draft(session, action: "user_add", detail: "user \(name) role \(role)"), db: db)
         }
         return token
@@ -77,6 +82,7 @@ extension Vault {
         try database.write { db in
             try db.execute(sql: "UPDATE users SET role = ? WHERE name = ?", arguments: [role, name])
             guard db.changesCount == 1 else { throw VaultError.invalidInput("no user named \(name)") }
+            try self.sealUserRow(named: name, db: db)
             try self.appendAudit(self.draft(session, action: "user_set_role", detail: "user \(name) role \(role)"), db: db)
         }
     }
@@ -88,21 +94,44 @@ extension Vault {
             try db.execute(sql: "UPDATE users SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
                            arguments: [Int64(Date().timeIntervalSince1970), name])
             guard db.changesCount == 1 else { throw VaultError.invalidInput("no active user named \(name)") }
+            try self.sealUserRow(named: name, db: db)
             try self.appendAudit(self.draft(session, action: "user_revoke", detail: "user \(name)"), db: db)
         }
     }
 
     /// Creates the first admin of a new vault (no session exists yet) and returns its token.
-    func bootstrapAdmin(name: String, policyDigest: String) throws(VaultError) -> String {
+    func bootstrapAdmin(name: String, policyYAML: String, policyDigest: String) throws(VaultError) -> String {
         try Self.validateUserName(name)
         let token = try Self.newToken()
         try database.write { db in
             try db.execute(sql: "INSERT INTO users (name, role, token_hash, created_at) VALUES (?, 'admin', ?, ?)",
                            arguments: [name, Data(Self.tokenHash(token)), Int64(Date().timeIntervalSince1970)])
+            try self.sealUserRow(named: name, db: db)
+            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                           arguments: [MetaKey.policyMAC.rawValue, Data(try StateMAC(keyRing: self.keyRing).policy(policyYAML))])
             try self.appendAudit(self.draft(Session(userID: 0, name: name, role: "admin"), action: "vault_create",
                                             detail: "first admin \(name); policy \(policyDigest)"), db: db)
         }
         return token
+    }
+
+    /// Writes the MAC of a user row after any change to it.
+    func sealUserRow(named name: String, db: Database) throws {
+        guard let row = try Row.fetchOne(db, sql: "SELECT id, name, role, token_hash, revoked_at FROM users WHERE name = ?", arguments: [name]) else { return }
+        let mac = try StateMAC(keyRing: keyRing).user(id: row["id"], name: row["name"], role: row["role"],
+                                                      tokenHash: [UInt8](row["token_hash"] as Data), revokedAt: row["revoked_at"])
+        try db.execute(sql: "UPDATE users SET mac = ? WHERE id = ?", arguments: [Data(mac), row["id"] as Int64])
+    }
+
+    /// Whether a users row (id, name, role, token_hash, revoked_at, mac) is as coffer wrote it.
+    func userRowIsIntact(_ row: Row) throws(VaultError) -> Bool {
+        do {
+            let expected = try StateMAC(keyRing: keyRing).user(id: row["id"], name: row["name"], role: row["role"],
+                                                               tokenHash: [UInt8](row["token_hash"] as Data), revokedAt: row["revoked_at"])
+            return constantTimeEquals(expected, [UInt8](row["mac"] as Data))
+        } catch {
+            throw .crypto(error)
+        }
     }
 
     func draft(_ session: Session, action: String, purpose: String = "", outcome: AuditEntry.Outcome = .ok,

@@ -26,9 +26,6 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     public var time: Date { Date(timeIntervalSince1970: Double(timeMilliseconds) / 1000) }
     public var customerCount: Int64 { customers.count }
 
-    /// Entries touching at most this many customers are also indexed per customer; bulk
-    /// entries keep only their compact id set (who-accessed queries decode it).
-    public static let indexedCustomerLimit: Int64 = 64
 
     /// The bytes the chain MAC covers: every field, length-prefixed, in a fixed order.
     func canonicalBytes() -> [UInt8] {

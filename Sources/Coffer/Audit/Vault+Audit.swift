@@ -53,10 +53,6 @@ extension Vault {
             """, arguments: [entry.seq, entry.timeMilliseconds, entry.actor, entry.role, entry.action, entry.purpose,
                              entry.outcome.rawValue, entry.fields.joined(separator: ","), entry.customerCount,
                              Data(entry.customers.encoded()), entry.detail, Data(entry.mac)])
-        if entry.customerCount <= AuditEntry.indexedCustomerLimit {
-            let index = try db.cachedStatement(sql: "INSERT OR IGNORE INTO audit_customers (customer_id, seq) VALUES (?, ?)")
-            for id in entry.customers.ids { try index.execute(arguments: [id, entry.seq]) }
-        }
         return entry
     }
 
@@ -79,7 +75,7 @@ extension Vault {
     ///
     /// Each entry's MAC covers the previous entry's stored MAC, so an edited, deleted, inserted
     /// or reordered entry breaks the chain exactly there; rewriting the chain needs the audit key.
-    public func verifyAudit(progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> AuditVerification {
+    func verifyAudit(progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> AuditVerification {
         let readerChain: AuditChain, checkerChain: AuditChain
         do {
             readerChain = try AuditChain(auditKey: keyRing.auditKey, vaultID: keyRing.vaultID)
@@ -155,19 +151,15 @@ extension Vault {
     }
 
     /// Entries matching `query`, oldest first.
-    public func auditEntries(_ query: AuditQuery) throws(VaultError) -> [AuditEntry] {
+    func auditEntries(_ query: AuditQuery) throws(VaultError) -> [AuditEntry] {
         var conditions: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
         if let actor = query.actor { conditions.append("actor = ?"); arguments.append(actor) }
         if let action = query.action { conditions.append("action = ?"); arguments.append(action) }
         if let since = query.since { conditions.append("time_ms >= ?"); arguments.append(Int64(since.timeIntervalSince1970 * 1000)) }
         if let until = query.until { conditions.append("time_ms < ?"); arguments.append(Int64(until.timeIntervalSince1970 * 1000)) }
-        if let id = query.customerID {
-            // Small entries are indexed per customer; bulk entries are checked by decoding their id set.
-            conditions.append("(seq IN (SELECT seq FROM audit_customers WHERE customer_id = ?) OR customer_count > ?)")
-            arguments.append(id)
-            arguments.append(AuditEntry.indexedCustomerLimit)
-        }
+        // Who touched a customer is answered from the entries themselves (their MAC-covered id
+        // sets), not from a side index that could be edited without breaking the chain.
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         return try database.read { db in
             var out: [AuditEntry] = []
@@ -198,7 +190,8 @@ extension Vault {
 
 extension Vault {
     /// Appends `count` synthetic read entries in one transaction (benchmarks and tests of scale).
-    public func appendSyntheticAuditEntries(_ count: Int) throws(VaultError) {
+    /// Not for production code: it writes entries for actors that did nothing.
+    @_spi(Benchmarks) public func appendSyntheticAuditEntries(_ count: Int) throws(VaultError) {
         try database.write { db in
             for i in 0..<count {
                 let draft = AuditEntry(seq: 0, timeMilliseconds: Int64(Date().timeIntervalSince1970 * 1000), actor: "analyst\(i % 7)",
@@ -276,7 +269,11 @@ private final class BatchChecker: @unchecked Sendable {
         let work = UncheckedSendable(value: batch)
         DispatchQueue.global().async {
             // An HMAC failure inside OpenSSL counts as a failed entry: fail closed.
-            self.failure = (try? work.value.firstFailure(chain: self.chain)) ?? (work.value.seqs.first.flatMap { _ in nil })
+            do {
+                self.failure = try work.value.firstFailure(chain: self.chain)
+            } catch {
+                self.failure = work.value.seqs.first
+            }
             self.group.leave()
         }
     }

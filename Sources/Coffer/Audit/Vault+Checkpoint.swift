@@ -110,7 +110,7 @@ extension Vault {
             touched = CustomerIDSet([id])
         }
         let entries = try auditEntries(query)
-        try audit(actor: session.name, role: session.role, action: "audit_read", purpose: purpose ?? "", customers: touched,
+        try audit(actor: session.name, role: session.role, action: "audit_read", purpose: auditPurpose(purpose, nil), customers: touched,
                   detail: "\(entries.count) entries")
         return entries
     }
@@ -119,8 +119,11 @@ extension Vault {
     /// through the role's views (an audited admin read). `candidate` simulates a policy file
     /// before it is applied.
     public func explain(role name: String, customer: String?, candidate: (yaml: String, file: String)?,
-                        by session: Session) throws(VaultError) -> PolicyExplanation {
-        try authorize(session, .manageUsers, action: "policy_explain")
+                        by session: Session, purpose: String? = nil) throws(VaultError) -> PolicyExplanation {
+        let own = try authorize(session, .manageUsers, action: "policy_explain")
+        // Showing a customer's values is a read: it needs read, a purpose, and never shows more
+        // than the caller's own views would.
+        if customer != nil { try authorize(session, .read, action: "policy_explain", purpose: purpose) }
         let source: Policy
         if let candidate {
             do { source = try Policy.load(yaml: candidate.yaml, file: candidate.file, schema: schema) } catch { throw .schema(error) }
@@ -137,9 +140,11 @@ extension Vault {
                 return try self.view(of: row, db: db, worker: worker, role: role, confirmReference: customer)
             }
             guard let view else { throw .customerNotFound }
-            try audit(actor: session.name, role: session.role, action: "policy_explain", fields: view.fields.map(\.name),
-                      customers: CustomerIDSet([view.internalID]), detail: "simulated role \(name)")
-            for field in view.fields { values[field.name] = field.value }
+            let shown = view.fields.filter { own.view(of: $0.name) != .redacted }
+            try audit(actor: session.name, role: session.role, action: "policy_explain", purpose: auditPurpose(purpose, nil),
+                      fields: shown.map(\.name), customers: CustomerIDSet([view.internalID]),
+                      detail: "simulated role \(name) of policy \(source.digest)")
+            for field in shown { values[field.name] = field.value }
         }
         return PolicyExplanation(role: role.name, actions: role.actions.map(\.rawValue).sorted(), purposes: role.purposes,
                                  fields: schema.fields.map { .init(name: $0.name, view: role.view(of: $0.name).description, value: values[$0.name]) })

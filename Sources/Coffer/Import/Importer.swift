@@ -270,7 +270,7 @@ private final class BatchCommitter {
                 // always accounted for, even if the import is killed before it finishes.
                 try vault.appendAudit(vault.draft(session, action: "import", fields: columns.map(\.name),
                                                   customers: CustomerIDSet(touched),
-                                                  detail: "\(kind.rawValue) from \(file): \(valid.count) rows in batch"), db: db)
+                                                  detail: "\(kind.rawValue): \(valid.count) rows in batch"), db: db)
             }
             report = batchReport
         } catch {

@@ -122,7 +122,9 @@ final class VaultDatabase: Sendable {
                     role TEXT NOT NULL,
                     token_hash BLOB NOT NULL UNIQUE,
                     created_at INTEGER NOT NULL,
-                    revoked_at INTEGER
+                    revoked_at INTEGER,
+                    -- HMAC of the row under a keyring key: a role edited by SQL is refused.
+                    mac BLOB NOT NULL DEFAULT x''
                 );
 
                 -- Append-only, hash-chained audit log: mac = HMAC(audit key, previous mac | entry).
@@ -141,13 +143,6 @@ final class VaultDatabase: Sendable {
                     mac BLOB NOT NULL
                 );
 
-                -- Which entries touched which customer, for reads of up to a few customers; bulk
-                -- reads keep their compact id set in the entry itself (see AuditEntry.bulkThreshold).
-                CREATE TABLE audit_customers (
-                    customer_id INTEGER NOT NULL,
-                    seq INTEGER NOT NULL,
-                    PRIMARY KEY (customer_id, seq)
-                ) WITHOUT ROWID;
                 """)
         }
         return migrator

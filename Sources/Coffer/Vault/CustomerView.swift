@@ -21,7 +21,7 @@ public struct OutcomeView: Sendable, Equatable, Codable {
 ///
 /// Views are produced inside the vault only; there is no public way to build one from
 /// ciphertext, and nothing in `Coffer`'s public API hands out raw records.
-public struct CustomerView: Sendable, Equatable, Codable {
+public struct CustomerView: Sendable, Equatable, Encodable {
     /// The vault's internal id (what audit entries name), shown only to roles that see
     /// `customer_ref` in clear: a stable id would link pseudonyms across domains.
     public var id: Int64? { showsID ? internalID : nil }
@@ -47,16 +47,6 @@ public struct CustomerView: Sendable, Equatable, Codable {
         try container.encode(fields, forKey: .fields)
         try container.encode(orders, forKey: .orders)
         try container.encodeIfPresent(outcome, forKey: .outcome)
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        let id = try container.decodeIfPresent(Int64.self, forKey: .id)
-        internalID = id ?? 0
-        showsID = id != nil
-        fields = try container.decode([FieldValue].self, forKey: .fields)
-        orders = try container.decode([OrderView].self, forKey: .orders)
-        outcome = try container.decodeIfPresent(OutcomeView.self, forKey: .outcome)
     }
 
     public subscript(field: String) -> String? {

@@ -26,6 +26,13 @@ extension Vault {
     /// role may not read give the same answer.
     public func customer(reference: String, session: Session, purpose: String? = nil) throws(VaultError) -> CustomerView {
         let role = try authorizeRead(session, action: "read", purpose: purpose)
+        // Looking a customer up by reference is only for roles that see references in clear:
+        // for others it would map references to their pseudonyms, or confirm that one exists.
+        guard role.view(of: Schema.referenceField) == .plain else {
+            try audit(actor: session.name, role: session.role, action: "read", purpose: auditPurpose(purpose, role), outcome: .denied,
+                      detail: "lookup by reference for a role that does not see references")
+            throw .customerNotFound
+        }
         let worker = CryptoWorker(keyRing: keyRing)
         let digest = try referenceDigest(reference, worker: worker)
         let view = try database.read { db -> CustomerView? in
@@ -35,10 +42,10 @@ extension Vault {
             return try self.view(of: row, db: db, worker: worker, role: role, confirmReference: reference)
         }
         guard let view else {
-            try audit(actor: session.name, role: session.role, action: "read", purpose: purpose ?? "", outcome: .failed, detail: "no such customer")
+            try audit(actor: session.name, role: session.role, action: "read", purpose: auditPurpose(purpose, nil), outcome: .failed, detail: "no such customer")
             throw .customerNotFound
         }
-        try audit(actor: session.name, role: session.role, action: "read", purpose: purpose ?? "",
+        try audit(actor: session.name, role: session.role, action: "read", purpose: auditPurpose(purpose, nil),
                   fields: view.fields.map(\.name), customers: CustomerIDSet([view.internalID]))
         return view
     }
@@ -51,8 +58,10 @@ extension Vault {
         let role = try authorizeRead(session, action: "find", purpose: purpose)
         guard let spec = schema[fieldName] else { throw .invalidInput("no field '\(fieldName)' in the schema") }
         guard spec.blindIndex else { throw .invalidInput("field '\(fieldName)' is not blind-indexed; exact lookups need blind_index: true in the schema") }
-        guard role.view(of: fieldName) != .redacted else {
-            try audit(actor: session.name, role: session.role, action: "find", purpose: purpose ?? "", outcome: .denied,
+        // Only a field the role sees (plain or masked) may be searched: for a redacted or
+        // pseudonymized field a lookup would be an oracle for values the role may not learn.
+        guard [.plain, .masked].contains(role.view(of: fieldName)) else {
+            try audit(actor: session.name, role: session.role, action: "find", purpose: auditPurpose(purpose, nil), outcome: .denied,
                       fields: [fieldName], detail: "lookup by a field the role cannot see")
             throw .notPermitted("role \(session.role) cannot look customers up by \(fieldName)")
         }
@@ -83,7 +92,7 @@ extension Vault {
         }
         var ids = CustomerIDSet()
         for view in views { ids.appendAscending(view.internalID) }
-        try audit(actor: session.name, role: session.role, action: "find", purpose: purpose ?? "",
+        try audit(actor: session.name, role: session.role, action: "find", purpose: auditPurpose(purpose, nil),
                   fields: Array(Set(views.flatMap { $0.fields.map(\.name) } + [fieldName])).sorted(), customers: ids,
                   detail: "by \(fieldName); \(views.count) found")
         return views
@@ -147,6 +156,13 @@ extension Vault {
         try authorize(session, .erase, action: "erase")
         let worker = CryptoWorker(keyRing: keyRing)
         let digest = try referenceDigest(reference, worker: worker)
+        let existing = try database.read { db in
+            try Int64.fetchOne(db, sql: "SELECT id FROM customers WHERE ref_index = ?", arguments: [Data(digest)])
+        }
+        guard existing != nil else {
+            try audit(actor: session.name, role: session.role, action: "erase", outcome: .failed, detail: "no such customer")
+            throw .customerNotFound
+        }
         let id = try database.write { db -> Int64 in
             guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM customers WHERE ref_index = ?", arguments: [Data(digest)]) else {
                 throw VaultError.customerNotFound
@@ -164,7 +180,7 @@ extension Vault {
     }
 
     /// Number of customers in the vault.
-    public func customerCount() throws(VaultError) -> Int {
+    func customerCount() throws(VaultError) -> Int {
         try database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM customers") ?? 0 }
     }
 

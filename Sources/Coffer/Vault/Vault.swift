@@ -60,7 +60,7 @@ public final class Vault: Sendable {
     enum MetaKey: String {
         case vaultID = "vault_id", rootMode = "root_mode", scryptSalt = "scrypt_salt", scryptParameters = "scrypt_parameters"
         case rootCheck = "root_check", schema = "schema", createdAt = "created_at", maximumKEKUses = "max_kek_uses"
-        case policy = "policy"
+        case policy = "policy", policyMAC = "policy_mac"
     }
 
     /// Creates a vault in `directory` (which must not hold one yet) with `schema` and the role
@@ -117,7 +117,7 @@ public final class Vault: Sendable {
                 try KeyRing.load(from: db, vaultID: vaultID, root: root, maximumUses: maxUses)
             }
             let vault = Vault(directory: directory, schema: schema, policy: policy, database: database, keyRing: keyRing, rootKey: root)
-            let token = try vault.bootstrapAdmin(name: adminName, policyDigest: policy.digest)
+            let token = try vault.bootstrapAdmin(name: adminName, policyYAML: policyYAML, policyDigest: policy.digest)
             return (vault, token)
         } catch {
             if let keyFileToRemove { unlink(keyFileToRemove) }
@@ -176,6 +176,17 @@ public final class Vault: Sendable {
         let maxUses = Int64(try text(.maximumKEKUses)) ?? KeyRing.defaultMaximumUses
         let keyRing = try database.read { db in
             try KeyRing.load(from: db, vaultID: vaultID, root: root, maximumUses: maxUses)
+        }
+        // The policy decides who sees what: refuse one changed outside `coffer policy apply`.
+        do {
+            let expected = try StateMAC(keyRing: keyRing).policy(policyText)
+            guard let stored = meta[MetaKey.policyMAC.rawValue], constantTimeEquals(expected, stored) else {
+                throw VaultError.corruptVault("the stored role policy was changed outside `coffer policy apply`")
+            }
+        } catch let error as VaultError {
+            throw error
+        } catch {
+            throw .crypto(error as! CryptoError)
         }
         return Vault(directory: directory, schema: schema, policy: policy, database: database, keyRing: keyRing, rootKey: root)
     }

@@ -29,7 +29,7 @@ extension Vault {
     }
 
     /// `scanViews` with a per-row `transform` that runs on the worker threads too (e.g. CSV encoding).
-    func scanViews<Output>(role: RolePolicy, positions: [Int], transform: @escaping ([String?]) throws -> Output,
+    func scanViews<Output>(role: RolePolicy, positions: [Int], upTo lastID: Int64 = .max, transform: @escaping ([String?]) throws -> Output,
                            _ body: ([Int64], [Output]) throws -> Void) throws {
         let workers = makeWorkers()
         let fieldCount = schema.fields.count
@@ -39,8 +39,8 @@ extension Vault {
         var after: Int64 = 0
         while true {
             let rows = try database.read { db in
-                try Row.fetchAll(db, sql: "SELECT id, wrapped_dek, fields FROM customers WHERE id > ? ORDER BY id LIMIT ?",
-                                 arguments: [after, Self.scanBatchSize])
+                try Row.fetchAll(db, sql: "SELECT id, wrapped_dek, fields FROM customers WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
+                                 arguments: [after, lastID, Self.scanBatchSize])
                     .map { (id: $0["id"] as Int64, wrapped: [UInt8]($0["wrapped_dek"] as Data), fields: [UInt8]($0["fields"] as Data)) }
             }
             guard let last = rows.last else { return }
@@ -87,7 +87,7 @@ extension Vault {
         let own = try authorize(session, action, action: actionName, purpose: purpose)
         guard let name, name != session.role else { return own }
         guard own.allows(.manageUsers) else {
-            try audit(actor: session.name, role: session.role, action: actionName, purpose: purpose ?? "", outcome: .denied,
+            try audit(actor: session.name, role: session.role, action: actionName, purpose: auditPurpose(purpose, nil), outcome: .denied,
                       detail: "view of another role (\(name))")
             throw .notPermitted("only administrators may produce another role's view")
         }
@@ -103,15 +103,22 @@ extension Vault {
                            progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> Int {
         let role = try targetRole(name, session: session, action: .export, actionName: "export", purpose: purpose)
         let positions = schema.fields.indices.filter { role.view(of: schema.fields[$0].name) != .redacted }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw .invalidInput("\(path) is a directory; --out names the CSV file to write")
+        }
         let ids = try allCustomerIDs()
-        try audit(actor: session.name, role: session.role, action: "export", purpose: purpose ?? "",
+        let lastID = ids.runs.last.map { $0.first + $0.count - 1 } ?? 0
+        try audit(actor: session.name, role: session.role, action: "export", purpose: auditPurpose(purpose, nil),
                   fields: positions.map { schema.fields[$0].name }, customers: ids, detail: "view of role \(role.name)")
+        let writer: CSVWriter
+        do { writer = try CSVWriter(path: path) } catch { throw .invalidInput(error.description) }
+        // From here on the file is ours: on failure it is removed rather than left half-written.
         do {
-            let writer = try CSVWriter(path: path)
             try writer.write(positions.map { schema.fields[$0].name })
             var written = 0
             // Rows are CSV-encoded on the worker threads; this thread only appends bytes.
-            try scanViews(role: role, positions: positions, transform: { values -> [UInt8] in
+            try scanViews(role: role, positions: positions, upTo: lastID, transform: { values -> [UInt8] in
                 var line: [UInt8] = []
                 CSVWriter.encodeRow(values.map { $0 ?? "" }, to: &line)
                 return line
@@ -139,6 +146,12 @@ extension Vault {
     /// map to nil.
     public func reidentify(_ tokens: [String], domain: String, session: Session, purpose: String? = nil) throws(VaultError) -> [String: String] {
         try authorize(session, .reidentify, action: "reidentify", purpose: purpose)
+        let domains = Set(policy.roles.values.flatMap { role in
+            schema.fields.compactMap { if case let .pseudonym(domain) = role.view(of: $0.name) { domain } else { nil } }
+        })
+        guard domains.contains(domain) else {
+            throw .invalidInput("no pseudonym domain named that in the policy; domains: \(domains.sorted().joined(separator: ", "))")
+        }
         let wanted = Set(tokens)
         let reference = schema.index(of: Schema.referenceField)!
         // A role that sees every field plain, so the scan yields the references themselves.
@@ -161,7 +174,7 @@ extension Vault {
         } catch {
             throw VaultDatabase.vaultError(error)
         }
-        try audit(actor: session.name, role: session.role, action: "reidentify", purpose: purpose ?? "",
+        try audit(actor: session.name, role: session.role, action: "reidentify", purpose: auditPurpose(purpose, nil),
                   fields: [Schema.referenceField], customers: CustomerIDSet(ids),
                   detail: "domain \(domain): \(found.count) of \(wanted.count) pseudonyms re-identified")
         return found
@@ -177,11 +190,12 @@ extension Vault {
             schema.fields[$0].classification == .quasiIdentifier && role.view(of: schema.fields[$0].name) != .redacted
         }
         let ids = try allCustomerIDs()
-        try audit(actor: session.name, role: session.role, action: "privacy_check", purpose: purpose ?? "",
+        try audit(actor: session.name, role: session.role, action: "privacy_check", purpose: auditPurpose(purpose, nil),
                   fields: positions.map { schema.fields[$0].name }, customers: ids, detail: "k=\(k) for role \(role.name)")
         var classes: [[String?]: Int] = [:]
+        let lastID = ids.runs.last.map { $0.first + $0.count - 1 } ?? 0
         do {
-            try scanViews(role: role, positions: positions) { _, rows in
+            try scanViews(role: role, positions: positions, upTo: lastID, transform: { $0 }) { _, rows in
                 for row in rows { classes[row, default: 0] += 1 }
             }
         } catch {

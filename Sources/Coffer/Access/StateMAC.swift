@@ -1,0 +1,21 @@
+import CofferCrypto
+import Foundation
+
+/// MACs over access-control state kept in plain columns (the policy text, user rows), under a
+/// key derived from the audit key: someone who can write the database but holds no key cannot
+/// grant a role more, or give a user another role, without the vault noticing.
+struct StateMAC {
+    private let mac: HMACSHA256
+
+    init(keyRing: KeyRing) throws(CryptoError) {
+        mac = try HMACSHA256(key: HKDF.deriveKey(from: keyRing.auditKey, info: "coffer/state-mac/v1"))
+    }
+
+    func policy(_ yaml: String) throws(CryptoError) -> [UInt8] {
+        try mac.authenticate(Array("policy\u{1F}".utf8) + Array(yaml.utf8))
+    }
+
+    func user(id: Int64, name: String, role: String, tokenHash: [UInt8], revokedAt: Int64?) throws(CryptoError) -> [UInt8] {
+        try mac.authenticate(Array("user\u{1F}\(id)\u{1F}\(name)\u{1F}\(role)\u{1F}\(tokenHash.hexString)\u{1F}\(revokedAt.map(String.init) ?? "-")".utf8))
+    }
+}
