@@ -29,7 +29,13 @@ extension Vault {
         } catch {
             throw error as! VaultError
         }
-        let columns = try resolveColumns(header, kind: kind, file: path)
+        let columns: [FieldSpec]
+        do {
+            columns = try resolveColumns(header, kind: kind, file: path)
+        } catch {
+            try audit(actor: session.name, role: session.role, action: "import", outcome: .failed, detail: "\(kind.rawValue): file refused (header)")
+            throw error
+        }
         let workers = makeWorkers()
         let batcher = try BatchCommitter(kind: kind, vault: self, columns: columns, workers: workers, session: session,
                                          file: (path as NSString).lastPathComponent)
