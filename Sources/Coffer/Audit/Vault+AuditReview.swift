@@ -27,19 +27,6 @@ public struct AuditCheckpoint: Sendable, Equatable, Codable {
     }
 }
 
-/// A role's view of the schema, field by field, optionally with one customer's values.
-public struct PolicyExplanation: Sendable, Equatable, Codable {
-    public struct Field: Sendable, Equatable, Codable {
-        public var name: String
-        public var view: String
-        public var value: String?
-    }
-    public var role: String
-    public var actions: [String]
-    public var purposes: [String]?
-    public var fields: [Field]
-}
-
 extension Vault {
     /// The PEM public key that verifies this vault's checkpoints (and, later, review packages).
     public func signingPublicKeyPEM(session: Session) throws(VaultError) -> String {
@@ -118,40 +105,5 @@ extension Vault {
         try audit(actor: session.name, role: session.role, action: "audit_read", purpose: auditPurpose(purpose, nil), customers: touched,
                   detail: "\(entries.count) entries")
         return entries
-    }
-
-    /// What `role` sees, field by field; with `customer`, that customer's values rendered
-    /// through the role's views (an audited admin read). `candidate` simulates a policy file
-    /// before it is applied.
-    public func explain(role name: String, customer: String?, candidate: (yaml: String, file: String)?,
-                        by session: Session, purpose: String? = nil) throws(VaultError) -> PolicyExplanation {
-        let own = try authorize(session, .manageUsers, action: "policy_explain")
-        // Showing a customer's values is a read: it needs read, a purpose, and never shows more
-        // than the caller's own views would.
-        if customer != nil { try authorize(session, .read, action: "policy_explain", purpose: purpose) }
-        let source: Policy
-        if let candidate {
-            do { source = try Policy.load(yaml: candidate.yaml, file: candidate.file, schema: schema) } catch { throw .schema(error) }
-        } else {
-            source = policy
-        }
-        guard let role = source[name] else { throw .invalidInput("no role \(name) in the policy; roles: \(source.roleNames.joined(separator: ", "))") }
-        var values: [String: String] = [:]
-        if let customer {
-            let worker = CryptoWorker(keyRing: keyRing)
-            let digest = try referenceDigest(customer, worker: worker)
-            let view = try database.read { db -> CustomerView? in
-                guard let row = try Row.fetchOne(db, sql: "SELECT id, wrapped_dek, fields FROM customers WHERE ref_index = ?", arguments: [Data(digest)]) else { return nil }
-                return try self.view(of: row, db: db, worker: worker, role: role, confirmReference: customer)
-            }
-            guard let view else { throw .customerNotFound }
-            let shown = view.fields.filter { own.view(of: $0.name) != .redacted }
-            try audit(actor: session.name, role: session.role, action: "policy_explain", purpose: auditPurpose(purpose, nil),
-                      fields: shown.map(\.name), customers: CustomerIDSet([view.internalID]),
-                      detail: "simulated role \(name) of policy \(source.digest)")
-            for field in shown { values[field.name] = field.value }
-        }
-        return PolicyExplanation(role: role.name, actions: role.actions.map(\.rawValue).sorted(), purposes: role.purposes,
-                                 fields: schema.fields.map { .init(name: $0.name, view: role.view(of: $0.name).description, value: values[$0.name]) })
     }
 }
