@@ -2,7 +2,7 @@ import CofferCrypto
 import Foundation
 import GRDB
 import Testing
-@testable import Coffer
+@_spi(Benchmarks) @testable import Coffer
 
 @Suite struct AuditChainTests {
     let fixture: TestVault
@@ -110,6 +110,28 @@ import Testing
         #expect(bulk.customerCount == 1_000_000)
         #expect(bulk.customers.encoded().count < 8)
         #expect(try fixture.vault.verifyAudit().isIntact)
+    }
+
+    @Test func theFirstBadEntryIsNamedAcrossParallelBatches() throws {
+        // Enough entries for several batches on both checking threads.
+        try fixture.vault.appendSyntheticAuditEntries(30_000)
+        #expect(try fixture.vault.verifyAudit().isIntact)
+        #expect(try fixture.vault.verifyAudit().entries == 30_021)
+        for bad in [[25_000], [12_345, 25_000], [9_000, 12_345], [30_021], [8_192, 8_193], [5, 29_999]] {
+            try fixture.vault.database.write { db in
+                for seq in bad { try db.execute(sql: "UPDATE audit_log SET detail = 'x' WHERE seq = ?", arguments: [seq]) }
+            }
+            let result = try fixture.vault.verifyAudit()
+            #expect(result.firstBadSeq == Int64(bad.min()!), "\(bad)")
+            try fixture.vault.database.write { db in
+                for seq in bad {
+                    try db.execute(sql: "UPDATE audit_log SET detail = ? WHERE seq = ?", arguments: [seq <= 21 ? "n=\(seq - 1)" : "", seq])
+                }
+            }
+            #expect(try fixture.vault.verifyAudit().isIntact, "\(bad) restored")
+        }
+        try fixture.vault.database.write { db in try db.execute(sql: "DELETE FROM audit_log WHERE seq = 17000") }
+        #expect(try fixture.vault.verifyAudit().firstBadSeq == 17_001)
     }
 
     @Test func customerIDSetsRoundTrip() throws {

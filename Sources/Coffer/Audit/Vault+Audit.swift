@@ -76,10 +76,10 @@ extension Vault {
     /// Each entry's MAC covers the previous entry's stored MAC, so an edited, deleted, inserted
     /// or reordered entry breaks the chain exactly there; rewriting the chain needs the audit key.
     func verifyAudit(progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> AuditVerification {
-        let readerChain: AuditChain, checkerChain: AuditChain
+        let readerChain: AuditChain, checkerChains: [AuditChain]
         do {
             readerChain = try AuditChain(auditKey: keyRing.auditKey, vaultID: keyRing.vaultID)
-            checkerChain = try AuditChain(auditKey: keyRing.auditKey, vaultID: keyRing.vaultID)
+            checkerChains = try (0..<2).map { _ throws(CryptoError) in try AuditChain(auditKey: keyRing.auditKey, vaultID: keyRing.vaultID) }
         } catch {
             throw .crypto(error)
         }
@@ -98,7 +98,17 @@ extension Vault {
             var previous = readerChain.genesis
             var expectedSeq: Int64 = 1
             var batch = AuditBatch()
-            let checker = BatchChecker(chain: checkerChain)
+            // Two checkers take alternate batches; results are collected in batch order, so the
+            // first failure reported is still the first bad entry.
+            let checkers = checkerChains.map(BatchChecker.init)
+            var started = 0
+            func finishAll() -> Int64? {
+                var first: Int64?
+                for offset in [2, 1] where started >= offset {
+                    if let bad = checkers[(started - offset) % 2].finish(), first == nil { first = bad }
+                }
+                return first
+            }
             let statement = try db.makeStatement(sql: """
                 SELECT seq, time_ms, actor, role, action, purpose, outcome, fields, customer_count, customers, detail, mac
                 FROM audit_log ORDER BY seq
@@ -118,7 +128,7 @@ extension Vault {
                 result.entries += 1
                 result.lastSeq = seq
                 if seq != expectedSeq {
-                    if let bad = checker.finish(), bad < seq { return fail(bad, "entry \(bad) \(macProblem)") }
+                    if let bad = finishAll(), bad < seq { return fail(bad, "entry \(bad) \(macProblem)") }
                     if let bad = try batch.firstFailure(chain: readerChain) { return fail(bad, "entry \(bad) \(macProblem)") }
                     return fail(seq, seq > expectedSeq
                         ? "entry \(expectedSeq)\(seq - expectedSeq > 1 ? "-\(seq - 1)" : "") is missing (deleted)"
@@ -138,13 +148,18 @@ extension Vault {
                 previous.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: mac.prefix(32))) }
                 expectedSeq += 1
                 if batch.seqs.count == AuditBatch.capacity {
-                    if let bad = checker.finish() { return fail(bad, "entry \(bad) \(macProblem)") }
-                    checker.start(batch)
+                    // Collect the batch that last ran on this checker (two batches ago) first.
+                    if let bad = checkers[started % 2].finish() {
+                        _ = checkers[(started + 1) % 2].finish()
+                        return fail(bad, "entry \(bad) \(macProblem)")
+                    }
+                    checkers[started % 2].start(batch)
+                    started += 1
                     batch = AuditBatch()
                     progress?(WorkProgress(completed: Int(result.entries), total: Int(total), unit: "entries"))
                 }
             }
-            if let bad = checker.finish() { return fail(bad, "entry \(bad) \(macProblem)") }
+            if let bad = finishAll() { return fail(bad, "entry \(bad) \(macProblem)") }
             if let bad = try batch.firstFailure(chain: readerChain) { return fail(bad, "entry \(bad) \(macProblem)") }
             return result
         }
