@@ -27,6 +27,9 @@ public struct CustomerIDSet: Sendable, Equatable, Codable {
 
     public var count: Int64 { runs.reduce(0) { $0 + $1.count } }
 
+    /// The largest id, if any.
+    public var last: Int64? { runs.last.map { $0.first + $0.count - 1 } }
+
     public func contains(_ id: Int64) -> Bool {
         var lo = 0, hi = runs.count
         while lo < hi {

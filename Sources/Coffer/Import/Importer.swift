@@ -150,8 +150,7 @@ extension Vault {
             guard let spec = known.first(where: { $0.name == name }) else {
                 // Echo the name only if it looks like a field name: a file without a header row
                 // would otherwise put its first customer's data in the message.
-                let looksLikeName = name.utf8.count <= 64 && !name.isEmpty
-                    && name.utf8.allSatisfy { (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5f }
+                let looksLikeName = Schema.isValidFieldName(name)
                 let shown = looksLikeName ? " '\(name)'" : ""
                 throw .importFile("\(file):1: column \(i + 1)\(shown) is not a \(kind.rawValue) field (is the header row missing?); expected some of: \(known.map(\.name).joined(separator: ", "))")
             }

@@ -96,16 +96,9 @@ public enum SealedBox {
         _ sealed: B, context: SealContext, cipher: AES256GCM
     ) throws(CryptoError) -> SecureBytes {
         try sealed.withUnsafeBytes { (b) throws(CryptoError) in
-            guard b.count >= overhead, b[0] == format else { throw .authenticationFailed }
-            let keyVersion = loadBigEndian(b, at: 1)
-            let ciphertext = UnsafeRawBufferPointer(rebasing: b[headerByteCount..<(b.count - AES256GCM.tagByteCount)])
-            return try SecureBytes(count: ciphertext.count) { (out) throws(CryptoError) in
-                try withAAD(keyVersion: keyVersion, context: context) { (aad) throws(CryptoError) in
-                    try cipher.open(
-                        ciphertext, nonce: UnsafeRawBufferPointer(rebasing: b[5..<headerByteCount]),
-                        tag: UnsafeRawBufferPointer(rebasing: b[(b.count - AES256GCM.tagByteCount)...]),
-                        authenticating: aad, plaintext: out)
-                }
+            let count = try plaintextCount(of: b)
+            return try SecureBytes(count: count) { (out) throws(CryptoError) in
+                try decrypt(b, context: context, cipher: cipher, into: out)
             }
         }
     }
@@ -115,20 +108,13 @@ public enum SealedBox {
     /// is wiped before it is released.
     public static func openString<B: ContiguousBytes>(_ sealed: B, context: SealContext, cipher: AES256GCM) throws(CryptoError) -> String {
         try sealed.withUnsafeBytes { (b) throws(CryptoError) -> String in
-            guard b.count >= overhead, b[0] == format else { throw .authenticationFailed }
-            let keyVersion = loadBigEndian(b, at: 1)
-            let ciphertext = UnsafeRawBufferPointer(rebasing: b[headerByteCount..<(b.count - AES256GCM.tagByteCount)])
+            let count = try plaintextCount(of: b)
             var failure: CryptoError?
-            let text = String(unsafeUninitializedCapacity: max(ciphertext.count, 1)) { out in
-                let plaintext = UnsafeMutableRawBufferPointer(start: out.baseAddress, count: ciphertext.count)
+            let text = String(unsafeUninitializedCapacity: max(count, 1)) { out in
+                let plaintext = UnsafeMutableRawBufferPointer(start: out.baseAddress, count: count)
                 do throws(CryptoError) {
-                    try withAAD(keyVersion: keyVersion, context: context) { (aad) throws(CryptoError) in
-                        try cipher.open(
-                            ciphertext, nonce: UnsafeRawBufferPointer(rebasing: b[5..<headerByteCount]),
-                            tag: UnsafeRawBufferPointer(rebasing: b[(b.count - AES256GCM.tagByteCount)...]),
-                            authenticating: aad, plaintext: plaintext)
-                    }
-                    return ciphertext.count
+                    try decrypt(b, context: context, cipher: cipher, into: plaintext)
+                    return count
                 } catch {
                     secureWipe(plaintext)
                     failure = error
@@ -137,6 +123,24 @@ public enum SealedBox {
             }
             if let failure { throw failure }
             return text
+        }
+    }
+
+    /// Length of the plaintext inside a sealed value, after checking its format and size.
+    private static func plaintextCount(of b: UnsafeRawBufferPointer) throws(CryptoError) -> Int {
+        guard b.count >= overhead, b[0] == format else { throw .authenticationFailed }
+        return b.count - overhead
+    }
+
+    /// Decrypts a checked sealed value into `plaintext` (exactly `plaintextCount` bytes).
+    private static func decrypt(_ b: UnsafeRawBufferPointer, context: SealContext, cipher: AES256GCM,
+                                into plaintext: UnsafeMutableRawBufferPointer) throws(CryptoError) {
+        try withAAD(keyVersion: loadBigEndian(b, at: 1), context: context) { (aad) throws(CryptoError) in
+            try cipher.open(
+                UnsafeRawBufferPointer(rebasing: b[headerByteCount..<(b.count - AES256GCM.tagByteCount)]),
+                nonce: UnsafeRawBufferPointer(rebasing: b[5..<headerByteCount]),
+                tag: UnsafeRawBufferPointer(rebasing: b[(b.count - AES256GCM.tagByteCount)...]),
+                authenticating: aad, plaintext: plaintext)
         }
     }
 

@@ -133,7 +133,8 @@ public struct Schema: Sendable, Equatable {
                          values: values, minimum: minimum, maximum: maximum, maxLength: maxLength, line: line)
     }
 
-    private static func isValidFieldName(_ name: String) -> Bool {
+    /// Lowercase ASCII letter first, then letters, digits and underscores; at most 64 bytes.
+    static func isValidFieldName(_ name: String) -> Bool {
         guard let first = name.utf8.first, (0x61...0x7a).contains(first), name.utf8.count <= 64 else { return false }
         return name.utf8.allSatisfy { (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5f }
     }

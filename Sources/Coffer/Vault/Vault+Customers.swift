@@ -220,10 +220,16 @@ extension Vault {
         let container = try FieldContainer(decoding: [UInt8](row["fields"] as Data), fieldCount: schema.fields.count)
         guard let position = schema.index(of: spec.name), let sealed = container[position] else { return nil }
         let cipher = try AES256GCM(key: worker.unwrap([UInt8](row["wrapped_dek"] as Data), customerID: id))
+        return try Self.openField(sealed, customerID: id, field: spec.name, cipher: cipher)
+    }
+
+    /// Decrypts one sealed field of one customer; a failure is reported as damage to that
+    /// customer's record, naming the field but never a value.
+    static func openField(_ sealed: ArraySlice<UInt8>, customerID id: Int64, field: String, cipher: AES256GCM) throws(VaultError) -> String {
         do {
-            return try SealedBox.openString(sealed, context: SealContext(kind: .field, recordID: id, name: spec.name), cipher: cipher)
+            return try SealedBox.openString(sealed, context: SealContext(kind: .field, recordID: id, name: field), cipher: cipher)
         } catch {
-            throw VaultError.corruptVault("customer \(id): field '\(spec.name)' fails authentication")
+            throw .corruptVault("customer \(id): field '\(field)' fails authentication")
         }
     }
 
@@ -236,13 +242,8 @@ extension Vault {
         let cipher = try AES256GCM(key: dataKey)
         let container = try FieldContainer(decoding: [UInt8](row["fields"] as Data), fieldCount: schema.fields.count)
         func open(_ position: Int) throws -> String? {
-            let spec = schema.fields[position]
             guard let sealed = container[position] else { return nil }
-            do {
-                return try SealedBox.openString(sealed, context: SealContext(kind: .field, recordID: id, name: spec.name), cipher: cipher)
-            } catch {
-                throw VaultError.corruptVault("customer \(id): field '\(spec.name)' fails authentication")
-            }
+            return try Self.openField(sealed, customerID: id, field: schema.fields[position].name, cipher: cipher)
         }
         // The index row could have been moved to another customer: trust only the sealed reference.
         if let confirmReference {

@@ -56,12 +56,7 @@ extension Vault {
                     values.reserveCapacity(positions.count)
                     for (n, position) in positions.enumerated() {
                         guard views[n] != .redacted, let sealed = container[position] else { values.append(nil); continue }
-                        let plain: String
-                        do {
-                            plain = try SealedBox.openString(sealed, context: SealContext(kind: .field, recordID: row.id, name: specs[n].name), cipher: cipher)
-                        } catch {
-                            throw VaultError.corruptVault("customer \(row.id): field '\(specs[n].name)' fails authentication")
-                        }
+                        let plain = try Self.openField(sealed, customerID: row.id, field: specs[n].name, cipher: cipher)
                         values.append(try ViewRenderer.render(plain, field: specs[n], view: views[n], pseudonymizer: pseudonymizer, asOf: today))
                     }
                     slots[i] = try transform(values)
@@ -108,7 +103,7 @@ extension Vault {
             throw .invalidInput("\(path) is a directory; --out names the CSV file to write")
         }
         let ids = try allCustomerIDs()
-        let lastID = ids.runs.last.map { $0.first + $0.count - 1 } ?? 0
+        let lastID = ids.last ?? 0
         try audit(actor: session.name, role: session.role, action: "export", purpose: auditPurpose(purpose, nil),
                   fields: positions.map { schema.fields[$0].name }, customers: ids, detail: "view of role \(role.name)")
         let writer: CSVWriter
@@ -193,7 +188,7 @@ extension Vault {
         try audit(actor: session.name, role: session.role, action: "privacy_check", purpose: auditPurpose(purpose, nil),
                   fields: positions.map { schema.fields[$0].name }, customers: ids, detail: "k=\(k) for role \(role.name)")
         var classes: [[String?]: Int] = [:]
-        let lastID = ids.runs.last.map { $0.first + $0.count - 1 } ?? 0
+        let lastID = ids.last ?? 0
         do {
             try scanViews(role: role, positions: positions, upTo: lastID, transform: { $0 }) { _, rows in
                 for row in rows { classes[row, default: 0] += 1 }
