@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "CofferCrypto", targets: ["CofferCrypto"]),
         .library(name: "Coffer", targets: ["Coffer"]),
+        .library(name: "Qualification", targets: ["Qualification"]),
         .executable(name: "coffer", targets: ["coffer"]),
     ],
     dependencies: [
@@ -33,10 +34,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Scoring models, QCL, value, ICP discovery, calibration: on role views only.
+        .target(name: "Qualification", dependencies: ["Coffer", "CofferCrypto"]),
         .executableTarget(
             name: "coffer",
             dependencies: [
                 "Coffer",
+                "Qualification",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -61,6 +65,7 @@ let package = Package(
             resources: [.copy("Vectors")]
         ),
         .testTarget(name: "CofferTests", dependencies: ["Coffer", "CofferCrypto"]),
+        .testTarget(name: "QualificationTests", dependencies: ["Qualification", "Coffer"], resources: [.copy("Resources")]),
         .testTarget(name: "CofferCLITests", dependencies: ["Coffer"]),
     ],
     swiftLanguageModes: [.v6]

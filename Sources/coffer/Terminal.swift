@@ -30,6 +30,19 @@ enum Terminal {
         FileHandle.standardError.write(Data((message + "\n").utf8))
     }
 
+    /// Prints rows as aligned columns (widths in characters), a header row first.
+    static func table(_ header: [String], _ rows: [[String]], rightAligned: Set<Int> = [], indent: String = "") {
+        let all = [header] + rows
+        let widths = header.indices.map { i in all.map { i < $0.count ? $0[i].count : 0 }.max() ?? 0 }
+        for row in all {
+            let cells = row.enumerated().map { i, cell in
+                let padding = String(repeating: " ", count: max(0, widths[i] - cell.count))
+                return rightAligned.contains(i) ? padding + cell : cell + padding
+            }
+            out(indent + cells.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression))
+        }
+    }
+
     /// A progress bar on stderr when it is a terminal; silent in pipes, files and CI.
     static var showsProgress: Bool {
         isatty(STDERR_FILENO) == 1 && environment("CI") == nil

@@ -54,3 +54,30 @@ public enum FieldView: Sendable, Equatable, CustomStringConvertible {
     /// Pseudonyms of a boolean only relabel two values; free text is not a stable identifier.
     static let unpseudonymizableTypes: [FieldType] = [.boolean, .text]
 }
+
+extension FieldView {
+    /// Every label this view can show for `field`, when that set is finite and known in advance:
+    /// enum values and booleans shown plain, and the bands or buckets of a generalized number.
+    /// Nil otherwise (free text, prefixes, dates, ages). Scoring models check their labels here.
+    public func possibleLabels(for field: FieldSpec) -> [String]? {
+        switch self {
+        case .plain:
+            switch field.type {
+            case .enum: return field.values
+            case .boolean: return ["true", "false"]
+            default: return nil
+            }
+        case let .generalized(.bands(bounds)):
+            // One probe value per band: below the first bound, then each bound.
+            let probes = [bounds[0] - 1] + bounds
+            return probes.compactMap {
+                ViewRenderer.generalize(field.type == .integer ? String(Int64($0)) : String($0), field: field, .bands(bounds), asOf: .today)?.label
+            }
+        case let .generalized(.buckets(bounds)):
+            let probes = [bounds[0] - 1] + bounds
+            return probes.compactMap { ViewRenderer.generalize(String($0), field: field, .buckets(bounds), asOf: .today)?.label }
+        default:
+            return nil
+        }
+    }
+}

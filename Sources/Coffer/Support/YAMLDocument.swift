@@ -4,14 +4,15 @@ import Yams
 ///
 /// Policy and schema loaders walk these instead of decoding into Codable types so that every
 /// rejection can name the line it comes from. Duplicate mapping keys are refused here, once.
-struct YAMLNode {
+/// Public for the other policy loaders (scoring models).
+public struct YAMLNode {
     let node: Node
-    let file: String
+    public let file: String
 
-    var line: Int { node.mark?.line ?? 0 }
+    public var line: Int { node.mark?.line ?? 0 }
 
     /// Parses `text`; an empty document or a syntax error is a `PolicyFileError`.
-    static func parse(_ text: String, file: String) throws(PolicyFileError) -> YAMLNode {
+    public static func parse(_ text: String, file: String) throws(PolicyFileError) -> YAMLNode {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -24,12 +25,12 @@ struct YAMLNode {
         return YAMLNode(node: root, file: file)
     }
 
-    func error(_ message: String) -> PolicyFileError {
+    public func error(_ message: String) -> PolicyFileError {
         PolicyFileError(file: file, line: line, message: message)
     }
 
     /// Mapping entries in file order; duplicate keys are an error naming the second one.
-    func mapping(_ what: String) throws(PolicyFileError) -> [(key: String, keyLine: Int, value: YAMLNode)] {
+    public func mapping(_ what: String) throws(PolicyFileError) -> [(key: String, keyLine: Int, value: YAMLNode)] {
         guard let mapping = node.mapping else { throw error("\(what) must be a mapping") }
         var seen = Set<String>()
         var out: [(key: String, keyLine: Int, value: YAMLNode)] = []
@@ -42,17 +43,21 @@ struct YAMLNode {
         return out
     }
 
-    func sequence(_ what: String) throws(PolicyFileError) -> [YAMLNode] {
+    /// Whether the node is a mapping / a list (for keys that accept either form).
+    public var isMapping: Bool { node.mapping != nil }
+    public var isSequence: Bool { node.sequence != nil }
+
+    public func sequence(_ what: String) throws(PolicyFileError) -> [YAMLNode] {
         guard let seq = node.sequence else { throw error("\(what) must be a list") }
         return seq.map { YAMLNode(node: $0, file: file) }
     }
 
-    func string(_ what: String) throws(PolicyFileError) -> String {
+    public func string(_ what: String) throws(PolicyFileError) -> String {
         guard let scalar = node.scalar else { throw error("\(what) must be a single value") }
         return scalar.string
     }
 
-    func bool(_ what: String) throws(PolicyFileError) -> Bool {
+    public func bool(_ what: String) throws(PolicyFileError) -> Bool {
         switch try string(what).lowercased() {
         case "true", "yes": return true
         case "false", "no": return false
@@ -60,12 +65,12 @@ struct YAMLNode {
         }
     }
 
-    func int(_ what: String) throws(PolicyFileError) -> Int {
+    public func int(_ what: String) throws(PolicyFileError) -> Int {
         guard let value = Int(try string(what)) else { throw error("\(what) must be an integer") }
         return value
     }
 
-    func double(_ what: String) throws(PolicyFileError) -> Double {
+    public func double(_ what: String) throws(PolicyFileError) -> Double {
         guard let value = Double(try string(what)), value.isFinite else { throw error("\(what) must be a number") }
         return value
     }

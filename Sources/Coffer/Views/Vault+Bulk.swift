@@ -31,39 +31,20 @@ extension Vault {
     /// `scanViews` with a per-row `transform` that runs on the worker threads too (e.g. CSV encoding).
     func scanViews<Output>(role: RolePolicy, positions: [Int], upTo lastID: Int64 = .max, transform: @escaping ([String?]) throws -> Output,
                            _ body: ([Int64], [Output]) throws -> Void) throws {
-        let workers = makeWorkers()
-        let fieldCount = schema.fields.count
         let specs = positions.map { schema.fields[$0] }
         let views = positions.map { role.view(of: schema.fields[$0].name) }
         let today = CivilDate.today
-        var after: Int64 = 0
-        while true {
-            let rows = try database.read { db in
-                try Row.fetchAll(db, sql: "SELECT id, wrapped_dek, fields FROM customers WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
-                                 arguments: [after, lastID, Self.scanBatchSize])
-                    .map { (id: $0["id"] as Int64, wrapped: [UInt8]($0["wrapped_dek"] as Data), fields: [UInt8]($0["fields"] as Data)) }
+        try scanCustomers(upTo: lastID, transform: { row, cipher, container, worker in
+            let pseudonymizer = try worker.pseudonymizer()
+            var values: [String?] = []
+            values.reserveCapacity(positions.count)
+            for (n, position) in positions.enumerated() {
+                guard views[n] != .redacted, let sealed = container[position] else { values.append(nil); continue }
+                let plain = try Self.openField(sealed, customerID: row.id, field: specs[n].name, cipher: cipher)
+                values.append(try ViewRenderer.render(plain, field: specs[n], view: views[n], pseudonymizer: pseudonymizer, asOf: today))
             }
-            guard let last = rows.last else { return }
-            after = last.id
-            let slots = ParallelSlots<Output>(count: rows.count)
-            try parallelChunks(count: rows.count, workers: workers) { range, worker in
-                let pseudonymizer = try worker.pseudonymizer()
-                for i in range {
-                    let row = rows[i]
-                    let cipher = try AES256GCM(key: worker.unwrap(row.wrapped, customerID: row.id))
-                    let container = try FieldContainer(decoding: row.fields, fieldCount: fieldCount)
-                    var values: [String?] = []
-                    values.reserveCapacity(positions.count)
-                    for (n, position) in positions.enumerated() {
-                        guard views[n] != .redacted, let sealed = container[position] else { values.append(nil); continue }
-                        let plain = try Self.openField(sealed, customerID: row.id, field: specs[n].name, cipher: cipher)
-                        values.append(try ViewRenderer.render(plain, field: specs[n], view: views[n], pseudonymizer: pseudonymizer, asOf: today))
-                    }
-                    slots[i] = try transform(values)
-                }
-            }
-            try body(rows.map(\.id), (0..<rows.count).map { slots[$0]! })
-        }
+            return try transform(values)
+        }, body)
     }
 
     /// Every customer id, as a compact set (what a bulk read's audit entry records).

@@ -1,0 +1,342 @@
+import CofferCrypto
+import Foundation
+import GRDB
+
+/// One field of a customer as a role sees it, in a form that rules can reason about without
+/// the stored value: the label the role sees plus, where the view allows, the interval of
+/// values the label stands for.
+///
+/// Only the vault makes these (from a role's views); the qualification engine takes nothing else,
+/// so code that would score stored plaintext does not compile.
+public struct ViewedValue: Sendable, Equatable, Hashable {
+    public enum Form: String, Sendable, Hashable {
+        case plain, masked, pseudonym, generalized
+        /// Stored, but the view cannot show it (a value that no longer validates).
+        case unreadable
+    }
+
+    public let form: Form
+    /// What the role sees: "30-39", "SW*", "2026-03", "true", "DE", a pseudonym.
+    public let label: String
+    /// For numbers, numeric bands and ages: the closed interval `[lower, upper]` of values the
+    /// label stands for (equal bounds for a plain number; nil for an unbounded end). A date
+    /// counts as the age in years on the reading day (birth dates). Nil when not numeric.
+    public let lower: Double?
+    public let upper: Double?
+    /// For dates: the first and last day (days since 1970-01-01) the label stands for, e.g.
+    /// the whole month for "2026-03". Nil when not a date or when only an age is shown.
+    public let days: ClosedRange<Int>?
+
+    /// Whether the label stands for a numeric interval (`lower`/`upper` are meaningful).
+    public let isNumeric: Bool
+
+    @_spi(Testing)
+    public init(form: Form, label: String, lower: Double? = nil, upper: Double? = nil, isNumeric: Bool = false, days: ClosedRange<Int>? = nil) {
+        self.form = form
+        self.label = label
+        self.lower = lower
+        self.upper = upper
+        self.isNumeric = isNumeric || lower != nil || upper != nil
+        self.days = days
+    }
+
+    static let unreadable = ViewedValue(form: .unreadable, label: "")
+}
+
+/// How a customer's deal ended, when an outcome was imported.
+public enum DealOutcome: String, Sendable, Equatable, Codable {
+    case won, lost
+}
+
+/// What the qualification engine gets for one customer: the requested fields as the role sees
+/// them, and derived attributes computed inside the vault. No internal id, no stored value.
+public struct ScoringRow: Sendable {
+    /// `customer_ref` as the role sees it: a pseudonym for analysts. Nil when the role does not
+    /// see it at all (then rows cannot be handed off).
+    public let reference: String?
+    /// One entry per requested field, in request order; nil when the customer has no value.
+    public let values: [ViewedValue?]
+    /// Purchase statistics from the customer's orders (requested with `purchases`); nil when
+    /// not requested or when the customer has no orders.
+    public let purchases: PurchaseSummary?
+    /// The imported won/lost outcome (requested with `outcomes`).
+    public let outcome: DealOutcome?
+
+    @_spi(Testing)
+    public init(reference: String?, values: [ViewedValue?], purchases: PurchaseSummary? = nil, outcome: DealOutcome? = nil) {
+        self.reference = reference
+        self.values = values
+        self.purchases = purchases
+        self.outcome = outcome
+    }
+}
+
+/// A bulk read for scoring: which fields, which derived attributes, and what the audit entry
+/// for the run says (e.g. the model name and digest).
+public struct ScoringScanRequest: Sendable {
+    public var fields: [String]
+    /// Decrypt orders and hand over their BTYD statistics (never the orders themselves).
+    public var purchases: Bool
+    /// Hand over the won/lost outcome (for calibration).
+    public var outcomes: Bool
+    /// The audit entry's action ("score", "icp", "calibrate").
+    public var action: String
+    /// The audit entry's detail: what the run was (no values).
+    public var detail: String
+
+    public init(fields: [String], purchases: Bool = false, outcomes: Bool = false, action: String = "score", detail: String) {
+        self.fields = fields
+        self.purchases = purchases
+        self.outcomes = outcomes
+        self.action = action
+        self.detail = detail
+    }
+}
+
+/// An authorized, audited bulk read for scoring, made by `Vault.beginScoringScan`: its passes
+/// (purchase statistics first, when a model needs population figures; then the rows) all count
+/// as the one read the audit entry records, over the customers that existed when it began.
+public final class ScoringScan: @unchecked Sendable {
+    let vault: Vault
+    let role: RolePolicy
+    let request: ScoringScanRequest
+    let positions: [Int]
+    let lastID: Int64
+    /// Customers covered by the scan (erasures during it make passes yield fewer).
+    public let customerCount: Int
+
+    init(vault: Vault, role: RolePolicy, request: ScoringScanRequest, positions: [Int], lastID: Int64, customerCount: Int) {
+        self.vault = vault
+        self.role = role
+        self.request = request
+        self.positions = positions
+        self.lastID = lastID
+        self.customerCount = customerCount
+    }
+
+    /// Each customer's purchase statistics (nil: no orders), batch by batch in id order, without
+    /// decrypting any field. Requires `purchases` in the request.
+    public func purchaseSummaries(progress: ((WorkProgress) -> Void)? = nil, _ body: ([PurchaseSummary?]) throws -> Void) throws(VaultError) {
+        guard request.purchases else { throw .invalidInput("the scan was not opened for purchase statistics") }
+        let today = CivilDate.today
+        var done = 0
+        do {
+            try vault.scanCustomers(upTo: lastID, orders: true, transform: { row, cipher, _, _ in
+                try Vault.purchaseSummary(row, cipher: cipher, today: today)
+            }) { _, outputs in
+                try body(outputs)
+                done += outputs.count
+                progress?(WorkProgress(completed: done, total: customerCount, unit: "customers"))
+            }
+        } catch let error as VaultError {
+            throw error
+        } catch {
+            throw VaultDatabase.vaultError(error)
+        }
+    }
+
+    /// Every customer as a `ScoringRow`. `transform` runs on the worker threads (both cores);
+    /// `body` on the caller's thread with each batch's outputs in id order. Returns the count.
+    @discardableResult
+    public func rows<Output>(progress: ((WorkProgress) -> Void)? = nil, transform: @escaping (ScoringRow) throws -> Output,
+                             _ body: ([Output]) throws -> Void) throws(VaultError) -> Int {
+        let vault = self.vault, request = self.request, positions = self.positions, role = self.role
+        let schema = vault.schema
+        let referencePosition = schema.index(of: Schema.referenceField)!
+        let referenceView = role.view(of: Schema.referenceField)
+        let specs = positions.map { schema.fields[$0] }
+        let views = positions.map { role.view(of: schema.fields[$0].name) }
+        let referenceSpec = schema.fields[referencePosition]
+        let today = CivilDate.today
+        var done = 0
+        do {
+            try vault.scanCustomers(upTo: lastID, orders: request.purchases, outcomes: request.outcomes, transform: { row, cipher, container, worker in
+                let pseudonymizer = try worker.pseudonymizer()
+                var reference: String?
+                if referenceView != .redacted, let sealed = container[referencePosition] {
+                    let value = try Vault.openField(sealed, customerID: row.id, field: Schema.referenceField, cipher: cipher)
+                    reference = try ViewRenderer.render(value, field: referenceSpec, view: referenceView, pseudonymizer: pseudonymizer, asOf: today)
+                }
+                var values: [ViewedValue?] = []
+                values.reserveCapacity(positions.count)
+                for (n, position) in positions.enumerated() {
+                    guard let sealed = container[position] else { values.append(nil); continue }
+                    let plain = try Vault.openField(sealed, customerID: row.id, field: specs[n].name, cipher: cipher)
+                    values.append(try ViewedValue.render(plain, field: specs[n], view: views[n], pseudonymizer: pseudonymizer, asOf: today))
+                }
+                let summary = request.purchases ? try Vault.purchaseSummary(row, cipher: cipher, today: today) : nil
+                var outcome: DealOutcome?
+                if let sealed = row.outcome {
+                    outcome = DealOutcome(rawValue: try OutcomeRecord.open(sealed, customerID: row.id, cipher: cipher).outcome)
+                }
+                return try transform(ScoringRow(reference: reference, values: values, purchases: summary, outcome: outcome))
+            }) { _, outputs in
+                try body(outputs)
+                done += outputs.count
+                progress?(WorkProgress(completed: done, total: customerCount, unit: "customers"))
+            }
+        } catch let error as VaultError {
+            throw error
+        } catch {
+            throw VaultDatabase.vaultError(error)
+        }
+        return done
+    }
+}
+
+extension Vault {
+    /// Opens a bulk read for scoring, as `session`'s role sees customers (requires `score`).
+    ///
+    /// Only the requested fields will be decrypted; a requested field the role sees as redacted
+    /// is refused (and the refusal audited). One audit entry (the fields, every customer,
+    /// `request.detail`) is committed before anything is read.
+    public func beginScoringScan(_ request: ScoringScanRequest, session: Session, purpose: String? = nil) throws(VaultError) -> ScoringScan {
+        let role = try authorize(session, .score, action: request.action, purpose: purpose)
+        var positions: [Int] = []
+        for name in request.fields {
+            guard let position = schema.index(of: name) else { throw .invalidInput("no field '\(name)' in the schema") }
+            guard role.view(of: name) != .redacted else {
+                try audit(actor: session.name, role: session.role, action: request.action, purpose: auditPurpose(purpose, role),
+                          outcome: .denied, detail: "field \(name) is redacted for the role")
+                throw .notPermitted("role \(role.name) sees \(name) redacted; it cannot be scored on")
+            }
+            positions.append(position)
+        }
+        let ids = try allCustomerIDs()
+        let referenceVisible = role.view(of: Schema.referenceField) != .redacted
+        let derived = [request.purchases ? "derived: purchase statistics" : nil, request.outcomes ? "derived: outcome" : nil].compactMap { $0 }
+        try audit(actor: session.name, role: session.role, action: request.action, purpose: auditPurpose(purpose, nil),
+                  fields: (referenceVisible ? [Schema.referenceField] : []) + request.fields + derived,
+                  customers: ids, detail: request.detail)
+        return ScoringScan(vault: self, role: role, request: request, positions: positions, lastID: ids.last ?? 0,
+                           customerCount: Int(ids.count))
+    }
+
+    /// A customer's orders reduced to BTYD statistics, observed up to `today`.
+    static func purchaseSummary(_ row: ScannedCustomer, cipher: AES256GCM, today: CivilDate) throws -> PurchaseSummary? {
+        guard !row.orders.isEmpty else { return nil }
+        var purchases: [(day: Int, amount: Double)] = []
+        purchases.reserveCapacity(row.orders.count)
+        for order in row.orders {
+            let record = try OrderRecord.open(order.sealed, customerID: row.id, dedupKey: order.dedupKey, cipher: cipher)
+            // Validated at import; an order that no longer parses is left out rather than guessed.
+            guard let date = CivilDate(iso8601: record.date), let amount = Double(record.amount), amount.isFinite else { continue }
+            purchases.append((date.daysSinceEpoch, amount))
+        }
+        return PurchaseSummary(purchases: purchases, observationEnd: today.daysSinceEpoch)
+    }
+
+    /// One customers row as a bulk scan reads it, with its sealed orders and outcome when asked.
+    struct ScannedCustomer {
+        var id: Int64
+        var wrappedDataKey: [UInt8]
+        var fields: [UInt8]
+        var orders: [(dedupKey: [UInt8], sealed: [UInt8])] = []
+        var outcome: [UInt8]?
+    }
+
+    /// The loop under every bulk scan: reads customers (ids up to `lastID`) batch by batch in id
+    /// order and hands each one, with its data-key cipher and decoded field container, to
+    /// `transform` on parallel workers; `body` gets each batch's ids and outputs in order.
+    func scanCustomers<Output>(upTo lastID: Int64, orders: Bool = false, outcomes: Bool = false,
+                               transform: @escaping (ScannedCustomer, AES256GCM, FieldContainer, CryptoWorker) throws -> Output,
+                               _ body: ([Int64], [Output]) throws -> Void) throws {
+        let workers = makeWorkers()
+        let fieldCount = schema.fields.count
+        var after: Int64 = 0
+        while true {
+            var rows = try database.read { db -> [ScannedCustomer] in
+                var rows = try Row.fetchAll(db, sql: "SELECT id, wrapped_dek, fields FROM customers WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
+                                            arguments: [after, lastID, Self.scanBatchSize])
+                    .map { ScannedCustomer(id: $0["id"], wrappedDataKey: [UInt8]($0["wrapped_dek"] as Data), fields: [UInt8]($0["fields"] as Data)) }
+                guard let first = rows.first?.id, let last = rows.last?.id else { return rows }
+                var index: [Int64: Int] = [:]
+                if orders || outcomes { for (i, row) in rows.enumerated() { index[row.id] = i } }
+                if orders {
+                    let cursor = try Row.fetchCursor(db, sql: "SELECT customer_id, dedup_key, sealed FROM orders WHERE customer_id BETWEEN ? AND ?",
+                                                     arguments: [first, last])
+                    while let order = try cursor.next() {
+                        if let i = index[order["customer_id"]] {
+                            rows[i].orders.append(([UInt8](order["dedup_key"] as Data), [UInt8](order["sealed"] as Data)))
+                        }
+                    }
+                }
+                if outcomes {
+                    let cursor = try Row.fetchCursor(db, sql: "SELECT customer_id, sealed FROM outcomes WHERE customer_id BETWEEN ? AND ?",
+                                                     arguments: [first, last])
+                    while let outcome = try cursor.next() {
+                        if let i = index[outcome["customer_id"]] { rows[i].outcome = [UInt8](outcome["sealed"] as Data) }
+                    }
+                }
+                return rows
+            }
+            guard let last = rows.last else { return }
+            after = last.id
+            let slots = ParallelSlots<Output>(count: rows.count)
+            try parallelChunks(count: rows.count, workers: workers) { range, worker in
+                for i in range {
+                    let row = rows[i]
+                    let cipher = try AES256GCM(key: worker.unwrap(row.wrappedDataKey, customerID: row.id))
+                    let container = try FieldContainer(decoding: row.fields, fieldCount: fieldCount)
+                    slots[i] = try transform(row, cipher, container, worker)
+                }
+            }
+            try body(rows.map(\.id), (0..<rows.count).map { slots[$0]! })
+            rows.removeAll()
+        }
+    }
+}
+
+extension ViewedValue {
+    /// `value` (canonical, validated) as `view` shows it, with the interval it stands for.
+    static func render(_ value: String, field: FieldSpec, view: FieldView, pseudonymizer: Pseudonymizer, asOf: CivilDate) throws(CryptoError) -> ViewedValue {
+        switch view {
+        case .plain:
+            switch field.type {
+            case .integer, .decimal:
+                guard let x = Double(value), x.isFinite else { return .unreadable }
+                return ViewedValue(form: .plain, label: value, lower: x, upper: x)
+            case .date:
+                guard let date = CivilDate(iso8601: value) else { return .unreadable }
+                let age = Double(ViewRenderer.age(born: date, on: asOf))
+                return ViewedValue(form: .plain, label: value, lower: age, upper: age, days: date.daysSinceEpoch...date.daysSinceEpoch)
+            default:
+                return ViewedValue(form: .plain, label: value)
+            }
+        case .generalized(let generalization):
+            guard let shown = ViewRenderer.generalize(value, field: field, generalization, asOf: asOf) else { return .unreadable }
+            switch generalization {
+            case .ageBand, .buckets:
+                return ViewedValue(form: .generalized, label: shown.label, lower: shown.lower, upper: shown.upper.map { $0 - 1 }, isNumeric: true)
+            case .bands:
+                // Integer fields step by 1, decimals by a cent: "0-24999.99" is [0, 24999.99].
+                let step = field.type == .integer ? 1.0 : 0.01
+                return ViewedValue(form: .generalized, label: shown.label, lower: shown.lower, upper: shown.upper.map { $0 - step }, isNumeric: true)
+            case .month, .quarter:
+                guard let date = CivilDate(iso8601: value) else { return .unreadable }
+                let firstMonth = generalization == .month ? date.month : (date.month - 1) / 3 * 3 + 1
+                let first = CivilDate(year: date.year, month: firstMonth, day: 1)
+                let last = first.adding(months: generalization == .month ? 1 : 3).adding(days: -1)
+                return ViewedValue(form: .generalized, label: shown.label, days: first.daysSinceEpoch...last.daysSinceEpoch)
+            case .prefix:
+                return ViewedValue(form: .generalized, label: shown.label)
+            }
+        case .masked:
+            guard let shown = ViewRenderer.mask(value, field: field) else { return .unreadable }
+            return ViewedValue(form: .masked, label: shown)
+        case .pseudonym:
+            guard let shown = try ViewRenderer.render(value, field: field, view: view, pseudonymizer: pseudonymizer, asOf: asOf) else { return .unreadable }
+            return ViewedValue(form: .pseudonym, label: shown)
+        case .redacted:
+            return .unreadable
+        }
+    }
+}
+
+extension ScoringRow {
+    /// The same customer with only the values at `positions` of `values`, in that order (for
+    /// running several models over one scan).
+    public func projected(_ positions: [Int]) -> ScoringRow {
+        ScoringRow(reference: reference, values: positions.map { values[$0] }, purchases: purchases, outcome: outcome)
+    }
+}

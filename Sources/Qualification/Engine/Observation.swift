@@ -1,0 +1,89 @@
+import Coffer
+
+/// An input as rules see it: a field from a role's view or a derived value attribute.
+struct Observation: Sendable {
+    var label: String
+    /// Closed numeric interval the label stands for (nil ends unbounded); meaningful when `isNumeric`.
+    var lower: Double?
+    var upper: Double?
+    var isNumeric: Bool
+    /// Days (since 1970-01-01) a date label can stand for.
+    var days: ClosedRange<Int>?
+    /// A plain number shown as such (reasons then name the rule, not the exact value).
+    var isExactNumber: Bool
+    var isReadable: Bool
+
+    init(_ value: ViewedValue) {
+        label = value.label
+        lower = value.lower
+        upper = value.upper
+        isNumeric = value.isNumeric
+        days = value.days
+        isExactNumber = value.form == .plain && value.isNumeric
+        isReadable = value.form != .unreadable
+    }
+
+    init(label: String) {
+        self.label = label
+        isNumeric = false
+        isExactNumber = false
+        isReadable = true
+    }
+
+    init(number: Double) {
+        label = formatNumber(number)
+        lower = number
+        upper = number
+        isNumeric = true
+        isExactNumber = true
+        isReadable = true
+    }
+}
+
+/// The outcome of testing one condition on one customer.
+public enum Verdict: UInt8, Sendable, Equatable {
+    case match
+    case noMatch
+    /// The value's band straddles the rule's threshold: it may or may not hold.
+    case indeterminate
+    /// The customer has no value: unknown, which is not the same as no.
+    case missing
+    /// A value is stored but cannot be read as the view promises.
+    case invalid
+
+    var isKnown: Bool { self == .match || self == .noMatch || self == .indeterminate }
+}
+
+extension Operator {
+    /// Tests `observation` (nil: missing).
+    func verdict(_ observation: Observation?) -> Verdict {
+        if case let .missing(wanted) = self {
+            let absent = observation == nil
+            return absent == wanted ? .match : .noMatch
+        }
+        guard let observation else { return .missing }
+        guard observation.isReadable else { return .invalid }
+        switch self {
+        case let .oneOf(labels):
+            return labels.contains(observation.label) ? .match : .noMatch
+        case let .range(min, max):
+            guard observation.isNumeric else { return .invalid }
+            if Self.disjoint(observation, min, max) { return .noMatch }
+            let inside = (min.map { m in observation.lower.map { $0 >= m } ?? false } ?? true)
+                && (max.map { m in observation.upper.map { $0 <= m } ?? false } ?? true)
+            return inside ? .match : .indeterminate
+        case let .overlaps(min, max):
+            guard observation.isNumeric else { return .invalid }
+            return Self.disjoint(observation, min, max) ? .noMatch : .match
+        case .missing:
+            return .invalid // handled above
+        }
+    }
+
+    /// Whether the observation's interval and `[min, max]` share no value.
+    private static func disjoint(_ o: Observation, _ min: Double?, _ max: Double?) -> Bool {
+        if let max, let lower = o.lower, lower > max { return true }
+        if let min, let upper = o.upper, upper < min { return true }
+        return false
+    }
+}

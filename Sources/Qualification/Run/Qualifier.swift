@@ -1,0 +1,210 @@
+import Coffer
+import Foundation
+
+/// Runs the qualification jobs against a vault, as the session's role sees its customers: one
+/// audited scoring scan per job, rows scored on both cores, only aggregates and the QCL kept.
+public struct Qualifier {
+    public let vault: Vault
+    public let session: Session
+    public let purpose: String?
+    public var progress: ((WorkProgress) -> Void)?
+
+    public init(vault: Vault, session: Session, purpose: String? = nil, progress: ((WorkProgress) -> Void)? = nil) {
+        self.vault = vault
+        self.session = session
+        self.purpose = purpose
+        self.progress = progress
+    }
+
+    /// Loads a model file for the session's role (so fields it sees redacted are refused).
+    public func loadModel(path: String) throws -> ScoringModel {
+        guard let role = vault.policy[session.role] else { throw VaultError.notPermitted("role \(session.role) is not in the policy in force") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw VaultError.invalidInput("cannot read the model file \(path)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw PolicyFileError(file: path, line: 0, message: "not UTF-8 text") }
+        return try ScoringModel.load(yaml: text, file: path, schema: vault.schema, role: role)
+    }
+
+    /// What `score` produced.
+    public struct ScoreRun: Sendable {
+        public var qcl: QualifiedCustomerList
+        public var quality: DataQualityReport
+        /// Conversion by tier and AUC, when outcomes were read (`withReport`).
+        public var calibration: Calibration?
+        /// What the top tier has in common, when `withReport`.
+        public var discovery: ICPDiscovery?
+        public var histogram: [Int]
+        public var customers: Int
+        /// The pseudonym domain of the references in the QCL, when they are pseudonyms.
+        public var domain: String?
+        public var value: ValueContext?
+    }
+
+    /// Scores every customer with `model`, applies the k-anonymity guard, and (with
+    /// `withReport`) also reads outcomes and the role's other attributes for the report.
+    public func score(_ model: ScoringModel, k: Int = 5, withReport: Bool = false) throws -> ScoreRun {
+        guard k >= 2 else { throw VaultError.invalidInput("k must be at least 2") }
+        let attributes = withReport ? ICPDiscovery.attributeFields(schema: vault.schema, role: try role(), excluding: []) : []
+        let fields = model.fields + attributes.filter { !model.fields.contains($0) }
+        let request = ScoringScanRequest(fields: fields, purchases: model.usesValueAttributes, outcomes: withReport, action: "score",
+                                         detail: "model \(model.name) v\(model.version) sha256:\(model.digest) k=\(k)")
+        let scan = try vault.beginScoringScan(request, session: session, purpose: purpose)
+        let value = model.usesValueAttributes ? try fitValue(scan, settings: model.value) : nil
+        let engine = ScoringEngine(model: model, schema: vault.schema, value: value)
+        let attributePositions = attributes.map { name in fields.firstIndex(of: name)! }
+        let topTier = model.grading.tierNames.first!
+        var discovery = withReport ? ICPDiscovery(fields: attributes, segment: "tier=\(topTier)", k: k) : nil
+        var calibration = withReport ? Calibration(model: model) : nil
+        var quality = DataQualityReport(model: model)
+        var scores: [CustomerScore] = []
+        scores.reserveCapacity(scan.customerCount)
+        var histogram = [Int](repeating: 0, count: Self.histogramBins)
+        let bounds = Self.histogramRange(model)
+        let count = try scan.rows(progress: progress, transform: { row -> (CustomerScore, [String?]) in
+            let score = engine.score(row)
+            let labels = attributePositions.map { row.values[$0].map(ICPDiscovery.label) ?? nil }
+            return (score, labels)
+        }) { batch in
+            for (score, labels) in batch {
+                quality.add(score)
+                calibration?.add(score)
+                discovery?.add(labels, inSegment: score.tier == topTier)
+                let bin = Int(((score.score - bounds.lowerBound) / (bounds.upperBound - bounds.lowerBound) * Double(Self.histogramBins)).rounded(.down))
+                histogram[min(max(bin, 0), Self.histogramBins - 1)] += 1
+                var kept = score
+                kept.verdicts = []
+                kept.groupScores = []
+                scores.append(kept)
+            }
+        }
+        let qcl = QualifiedCustomerList(scores: scores, model: model, k: k)
+        return ScoreRun(qcl: qcl, quality: quality, calibration: calibration, discovery: discovery, histogram: histogram,
+                        customers: count, domain: try referenceDomain(), value: value)
+    }
+
+    static let histogramBins = 20
+
+    /// The score range the histogram spans: the model's cap, or the range its points allow.
+    static func histogramRange(_ model: ScoringModel) -> ClosedRange<Double> {
+        var low = 0.0, high = 0.0
+        for group in model.groups {
+            let positive = group.rules.map(\.points).filter { $0 > 0 }.reduce(0, +)
+            let negative = group.rules.map(\.points).filter { $0 < 0 }.reduce(0, +)
+            low += group.cap.clamp(negative)
+            high += group.cap.clamp(positive)
+        }
+        low = model.scoreCap.min ?? low
+        high = model.scoreCap.max ?? high
+        return high > low ? low...high : low...(low + 1)
+    }
+
+    /// Reads purchase statistics of every customer and fits RFM thresholds and the BG/NBD and
+    /// Gamma-Gamma models on them (part of the same audited scan).
+    func fitValue(_ scan: ScoringScan, settings: ValueSettings) throws -> ValueContext {
+        var summaries: [PurchaseSummary] = []
+        try scan.purchaseSummaries(progress: progress) { batch in
+            for summary in batch { if let summary { summaries.append(summary) } }
+        }
+        return try ValueContext(population: summaries, settings: settings)
+    }
+
+    func role() throws -> RolePolicy {
+        guard let role = vault.policy[session.role] else { throw VaultError.notPermitted("role \(session.role) is not in the policy in force") }
+        return role
+    }
+
+    /// The domain of `customer_ref` pseudonyms the session's role sees, if any.
+    func referenceDomain() throws -> String? {
+        if case let .pseudonym(domain) = try role().view(of: Schema.referenceField) { return domain }
+        return nil
+    }
+
+    // MARK: ICP and calibration
+
+    /// Which customers `icp` compares with the whole list.
+    public enum Segment: Sendable, Equatable {
+        /// Customers a model puts in one of these tiers.
+        case tiers([String])
+        /// Customers with an imported outcome of `won`.
+        case won
+        /// The top fraction (0...1) of customers by predictive CLV.
+        case topCLV(Double)
+
+        var text: String {
+            switch self {
+            case let .tiers(names): "tier=" + names.joined(separator: ",")
+            case .won: "won"
+            case let .topCLV(share): "top-clv \(formatNumber(share * 100))%"
+            }
+        }
+    }
+
+    /// For every attribute value the role sees: its share among the segment vs the whole list.
+    public func discover(_ segment: Segment, model: ScoringModel?, value settings: ValueSettings = ValueSettings(), k: Int = 5) throws -> ICPDiscovery {
+        guard k >= 2 else { throw VaultError.invalidInput("k must be at least 2") }
+        if case .tiers = segment, model == nil { throw VaultError.invalidInput("a tier segment needs --model") }
+        if case let .tiers(names) = segment, let model {
+            for name in names where !model.grading.tierNames.contains(name) && name != ScoringEngine.disqualifiedTier {
+                throw VaultError.invalidInput("no tier \(name) in model \(model.name); tiers: \(model.grading.tierNames.joined(separator: ", "))")
+            }
+        }
+        let valueSettings = model?.value ?? settings
+        let attributes = ICPDiscovery.attributeFields(schema: vault.schema, role: try role(), excluding: [])
+        let modelFields = model?.fields ?? []
+        let fields = attributes + modelFields.filter { !attributes.contains($0) }
+        var needsValue = model?.usesValueAttributes ?? false
+        if case .topCLV = segment { needsValue = true }
+        let request = ScoringScanRequest(fields: fields, purchases: needsValue, outcomes: segment == .won, action: "icp",
+                                         detail: "segment \(segment.text)" + (model.map { "; model \($0.name) v\($0.version) sha256:\($0.digest)" } ?? "") + "; k=\(k)")
+        let scan = try vault.beginScoringScan(request, session: session, purpose: purpose)
+        let value = needsValue ? try fitValue(scan, settings: valueSettings) : nil
+        var clvThreshold = Double.infinity
+        if case let .topCLV(share) = segment, let value {
+            clvThreshold = value.predictedCLVQuantile(1 - share)
+        }
+        let engine = model.map { ScoringEngine(model: $0, schema: vault.schema, value: value) }
+        let modelPositions = modelFields.map { fields.firstIndex(of: $0)! }
+        var discovery = ICPDiscovery(fields: attributes, segment: segment.text, k: k)
+        let attributeCount = attributes.count
+        try scan.rows(progress: progress, transform: { row -> (Bool, [String?]) in
+            let member: Bool
+            switch segment {
+            case let .tiers(names): member = names.contains(engine!.score(row.projected(modelPositions)).tier)
+            case .won: member = row.outcome == .won
+            case .topCLV: member = (value?.predictedCLV(row.purchases) ?? 0) >= clvThreshold && row.purchases != nil
+            }
+            return (member, row.values.prefix(attributeCount).map { $0.map(ICPDiscovery.label) ?? nil })
+        }) { batch in
+            for (member, labels) in batch { discovery.add(labels, inSegment: member) }
+        }
+        return discovery
+    }
+
+    /// Conversion by tier, lift and ROC AUC of `model` (and of `other`, side by side) against
+    /// imported won/lost outcomes.
+    public func calibrate(_ model: ScoringModel, against other: ScoringModel? = nil) throws -> [Calibration] {
+        let models = [model] + (other.map { [$0] } ?? [])
+        var fields: [String] = []
+        for m in models { for f in m.fields where !fields.contains(f) { fields.append(f) } }
+        let needsValue = models.contains(where: \.usesValueAttributes)
+        let request = ScoringScanRequest(fields: fields, purchases: needsValue, outcomes: true, action: "calibrate",
+                                         detail: models.map { "model \($0.name) v\($0.version) sha256:\($0.digest)" }.joined(separator: "; "))
+        let scan = try vault.beginScoringScan(request, session: session, purpose: purpose)
+        var value: ValueContext?
+        if needsValue { value = try fitValue(scan, settings: models.first(where: \.usesValueAttributes)!.value) }
+        let engines = models.map { m -> (ScoringEngine, [Int]) in
+            // Each engine reads its own fields out of the shared row.
+            (ScoringEngine(model: m, schema: vault.schema, value: value), m.fields.map { fields.firstIndex(of: $0)! })
+        }
+        var calibrations = models.map { Calibration(model: $0) }
+        try scan.rows(progress: progress, transform: { row -> [CustomerScore] in
+            engines.map { engine, positions in
+                engine.score(row.projected(positions))
+            }
+        }) { batch in
+            for scores in batch { for (i, score) in scores.enumerated() { calibrations[i].add(score) } }
+        }
+        return calibrations
+    }
+}

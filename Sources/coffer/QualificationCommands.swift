@@ -1,0 +1,314 @@
+import ArgumentParser
+import Coffer
+import Foundation
+import Qualification
+
+struct ScoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Score every customer with a model into a Qualified Customer List (requires score; one audit entry per run).",
+        discussion: """
+            Rules run on the view of your role (analysts: pseudonyms and bands). Rows whose tier and \
+            identifying reason values are shared by fewer than k customers are coarsened, then suppressed.
+            """
+    )
+    @OptionGroup var vault: VaultOptions
+    @OptionGroup var auth: AuthOptions
+    @OptionGroup var output: OutputOptions
+    @Option(help: ArgumentHelp("Scoring model file (e.g. policies/scoring/b2b.yaml).", valueName: "file")) var model: String
+    @Option(help: ArgumentHelp("The QCL to write: .csv or .json (mode 0600).", valueName: "file")) var out: String
+    @Option(help: ArgumentHelp("Also write a self-contained HTML report.", valueName: "file")) var report: String?
+    @Option(help: ArgumentHelp("Also write the data-quality report as JSON.", valueName: "file")) var quality: String?
+    @Option(name: .customLong("k"), help: "Minimum class size of the k-anonymity guard.") var k = 5
+
+    func run() throws {
+        try reportingErrors {
+            let format = try QCLFormat(path: out)
+            let (opened, session) = try auth.session(vault)
+            let bar = ProgressBar("score")
+            let qualifier = Qualifier(vault: opened, session: session, purpose: auth.purpose ?? nil) { bar.update($0) }
+            let scoringModel = try qualifier.loadModel(path: model)
+            let run = try qualifier.score(scoringModel, k: k, withReport: report != nil)
+            bar.finish()
+            switch format {
+            case .csv: try run.qcl.writeCSV(to: out)
+            case .json: try run.qcl.writeJSON(to: out, domain: run.domain)
+            }
+            if let report { try writeOutput(report, ScoreReport.html(run)) }
+            if let quality { try writeOutput(quality, try jsonText(run.quality)) }
+            let summary = ScoreSummary(run)
+            if output.json { return try printJSON(summary) }
+            Terminal.out("scored \(run.customers) customers with \(scoringModel.name) v\(scoringModel.version) (sha256:\(scoringModel.digest.prefix(16))…)")
+            Terminal.out("tiers: " + summary.tiers.map { "\($0.tier) \($0.customers)" }.joined(separator: ", "))
+            Terminal.out("k=\(k) guard: \(run.qcl.coarsened) rows coarsened, \(run.qcl.suppressed) suppressed; \(run.qcl.rows.count) rows written to \(out)")
+            Terminal.out("\(run.quality.indeterminateScores) scores are intervals; \(run.quality.customersWithGaps) customers miss some input")
+            for criterion in run.quality.criteria where criterion.unscored > 0 {
+                Terminal.out("  not scored: \(criterion.name) (line \(criterion.line)): \(criterion.missing) missing, \(criterion.invalid) invalid")
+            }
+            if let report { Terminal.out("report: \(report)") }
+        }
+    }
+}
+
+/// The run's figures for `--json` and the terminal.
+struct ScoreSummary: Encodable {
+    struct TierCount: Encodable { var tier: String; var customers: Int }
+    var model: String, version: String, digest: String
+    var customers: Int, rows: Int, k: Int, coarsened: Int, suppressed: Int
+    var tiers: [TierCount]
+    var indeterminateScores: Int, customersWithGaps: Int
+    var quality: DataQualityReport
+
+    init(_ run: Qualifier.ScoreRun) {
+        let qcl = run.qcl
+        model = qcl.model.name
+        version = qcl.model.version
+        digest = qcl.model.digest
+        customers = run.customers
+        rows = qcl.rows.count
+        k = qcl.k
+        coarsened = qcl.coarsened
+        suppressed = qcl.suppressed
+        var counts: [String: Int] = [:]
+        for row in qcl.rows { counts[row.score.tier, default: 0] += 1 }
+        tiers = (qcl.model.grading.tierNames + [ScoringEngine.disqualifiedTier]).map { TierCount(tier: $0, customers: counts[$0] ?? 0) }
+        indeterminateScores = run.quality.indeterminateScores
+        customersWithGaps = run.quality.customersWithGaps
+        quality = run.quality
+    }
+}
+
+enum QCLFormat {
+    case csv, json
+
+    init(path: String) throws(VaultError) {
+        switch (path as NSString).pathExtension.lowercased() {
+        case "csv": self = .csv
+        case "json": self = .json
+        default: throw .invalidInput("--out \(path): name a .csv or .json file")
+        }
+    }
+}
+
+/// Writes a text output with mode 0600.
+func writeOutput(_ path: String, _ text: String) throws {
+    guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+        throw VaultError.invalidInput("cannot write \(path)")
+    }
+}
+
+func jsonText<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+}
+
+struct QCLCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "qcl", abstract: "Work with Qualified Customer Lists.", subcommands: [Handoff.self])
+
+    struct Handoff: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Hand chosen QCL rows to sales: re-identify their pseudonyms and add the fields the receiving role sees (requires reidentify; audited)."
+        )
+        @OptionGroup var vault: VaultOptions
+        @OptionGroup var auth: AuthOptions
+        @Argument(help: ArgumentHelp("A QCL written by `coffer score --out file.csv`.", valueName: "qcl.csv")) var qcl: String
+        @Option(parsing: .upToNextOption, help: "Tiers to hand off (e.g. A, or A1 A2).") var tier: [String]
+        @Option(help: "The role whose view the receiving team gets.") var role = "sales"
+        @Option(help: "The pseudonym domain of the QCL (default: the domain of customer_ref pseudonyms in the policy, when there is one).")
+        var domain: String?
+        @Option(help: ArgumentHelp("The hand-off CSV to write (mode 0600).", valueName: "file")) var out: String
+
+        func run() throws {
+            try reportingErrors {
+                guard !tier.isEmpty else { throw VaultError.invalidInput("name at least one --tier") }
+                let rows = try QCLFile.read(qcl)
+                let chosen = rows.filter { tier.contains($0.tier) }
+                guard !chosen.isEmpty else {
+                    throw VaultError.invalidInput("\(qcl): no rows in tier \(tier.joined(separator: ", ")); tiers present: \(Set(rows.map(\.tier)).sorted().joined(separator: ", "))")
+                }
+                let (opened, session) = try auth.session(vault)
+                let domain = try self.domain ?? Self.onlyDomain(opened.policy)
+                let handoff = try opened.handoff(chosen.map(\.pseudonym), domain: domain, to: role, session: session, purpose: auth.purpose,
+                                                 detail: "tiers \(tier.joined(separator: ","))")
+                let writer = try CSVWriter(path: out)
+                try writer.write(handoff.fields + ["tier", "score", "next_action", "recontact_month"])
+                var written = 0
+                for row in chosen {
+                    guard let values = handoff.rows[row.pseudonym] else { continue }
+                    try writer.write(values + [row.tier, row.score, row.nextAction, row.recontactMonth])
+                    written += 1
+                }
+                try writer.close()
+                Terminal.out("handed \(written) customers (tier \(tier.joined(separator: ", "))) to role \(role) in \(out)"
+                             + (written < chosen.count ? "; \(chosen.count - written) pseudonyms no longer match a customer (erased, or another domain)" : ""))
+            }
+        }
+
+        static func onlyDomain(_ policy: Policy) throws(VaultError) -> String {
+            let domains = Set(policy.roles.values.compactMap { role -> String? in
+                if case let .pseudonym(domain) = role.view(of: Schema.referenceField) { domain } else { nil }
+            })
+            guard domains.count == 1, let domain = domains.first else {
+                throw .invalidInput("the policy has \(domains.count) customer_ref pseudonym domains; name one with --domain")
+            }
+            return domain
+        }
+    }
+}
+
+/// The QCL columns `qcl handoff` needs, read back from a CSV written by `score`.
+struct QCLFile {
+    var pseudonym: String, tier: String, score: String, nextAction: String, recontactMonth: String
+
+    static func read(_ path: String) throws -> [QCLFile] {
+        let reader: CSVReader
+        do { reader = try CSVReader(path: path) } catch { throw VaultError.invalidInput(error.description) }
+        guard let header = try reader.next() else { throw VaultError.invalidInput("\(path): empty file; expected a QCL written by coffer score") }
+        func column(_ name: String) throws(VaultError) -> Int {
+            guard let i = header.fields.firstIndex(of: name) else {
+                throw .invalidInput("\(path):1: no '\(name)' column; expected a QCL written by coffer score --out file.csv")
+            }
+            return i
+        }
+        let p = try column("pseudonym"), t = try column("tier"), s = try column("score"), a = try column("next_action"), r = try column("recontact_month")
+        var rows: [QCLFile] = []
+        while let record = try reader.next() {
+            if let problem = record.problem { throw VaultError.invalidInput("\(path):\(record.line): \(problem)") }
+            guard record.fields.count == header.fields.count else {
+                throw VaultError.invalidInput("\(path):\(record.line): \(record.fields.count) fields, the header has \(header.fields.count)")
+            }
+            let token = record.fields[p]
+            guard token.hasPrefix("ps_") else {
+                throw VaultError.invalidInput("\(path):\(record.line): the pseudonym column does not hold a pseudonym (ps_...)")
+            }
+            rows.append(QCLFile(pseudonym: token, tier: record.fields[t], score: record.fields[s], nextAction: record.fields[a], recontactMonth: record.fields[r]))
+        }
+        return rows
+    }
+}
+
+struct ICPCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "icp",
+        abstract: "Ideal customer profile: attribute values over-represented in a segment, with lift and support (cells under k hidden), and proposed fit rules."
+    )
+    @OptionGroup var vault: VaultOptions
+    @OptionGroup var auth: AuthOptions
+    @OptionGroup var output: OutputOptions
+    @Option(help: "The segment: tier=A (needs --model; tier=A,B for several), won, or use --top-clv.") var segment: String?
+    @Option(name: .customLong("top-clv"), help: ArgumentHelp("The top share of customers by predictive CLV, e.g. 10%.", valueName: "share"))
+    var topCLV: String?
+    @Option(help: ArgumentHelp("Scoring model (for tier segments, and its value settings).", valueName: "file")) var model: String?
+    @Option(name: .customLong("k"), help: "Hide cells with fewer customers than this.") var k = 5
+    @Option(name: .customLong("min-lift"), help: "Propose fit rules for values with at least this lift.") var minLift = 1.5
+    @Option(help: ArgumentHelp("Write the proposed rules as YAML to this file.", valueName: "file")) var rules: String?
+
+    func run() throws {
+        try reportingErrors {
+            let segment = try parseSegment()
+            let (opened, session) = try auth.session(vault)
+            let bar = ProgressBar("icp")
+            let qualifier = Qualifier(vault: opened, session: session, purpose: auth.purpose) { bar.update($0) }
+            let scoringModel = try model.map { path in try qualifier.loadModel(path: path) }
+            let discovery = try qualifier.discover(segment, model: scoringModel, k: k)
+            bar.finish()
+            let proposed = discovery.proposedRules(minimumLift: minLift)
+            if let rules {
+                let text = "# Fit rules proposed by coffer icp for segment \(discovery.segment) (k=\(k), min lift \(minLift)).\n# Review before adding them to a model's fit group.\n"
+                    + proposed.map(\.yaml).joined(separator: "\n") + "\n"
+                try writeOutput(rules, text)
+            }
+            if output.json {
+                struct Output: Encodable { var segment: String; var customers: Int; var segmentSize: Int; var k: Int; var cells: [ICPDiscovery.Cell]; var proposedRules: [ICPDiscovery.ProposedRule] }
+                return try printJSON(Output(segment: discovery.segment, customers: discovery.customers, segmentSize: discovery.segmentSize, k: k,
+                                            cells: discovery.cells, proposedRules: proposed))
+            }
+            Terminal.out("segment \(discovery.segment): \(discovery.segmentSize) of \(discovery.customers) customers; cells with at least \(k) customers")
+            let table = discovery.cells.prefix(25).map { cell in
+                [cell.field, Terminal.printable(cell.value), "\(cell.support)", String(format: "%.1f%%", cell.segmentShare * 100),
+                 String(format: "%.1f%%", cell.overallShare * 100), String(format: "%.2f", cell.lift)]
+            }
+            Terminal.table(["attribute", "value", "support", "segment", "overall", "lift"], table, rightAligned: [2, 3, 4, 5])
+            if proposed.isEmpty {
+                Terminal.out("no value has a lift of \(minLift) or more in at least 10% of the segment: no rule proposed")
+            } else {
+                Terminal.out("proposed fit rules:")
+                for rule in proposed { Terminal.out("  " + Terminal.printable(rule.yaml)) }
+            }
+        }
+    }
+
+    func parseSegment() throws(VaultError) -> Qualifier.Segment {
+        switch (segment, topCLV) {
+        case let (nil, share?):
+            let text = share.hasSuffix("%") ? String(share.dropLast()) : share
+            guard let value = Double(text), value > 0, value < 100 else { throw .invalidInput("--top-clv takes a share between 0 and 100, e.g. 10%") }
+            return .topCLV(value / 100)
+        case let (segment?, nil):
+            if segment == "won" { return .won }
+            if segment.hasPrefix("tier=") {
+                let names = segment.dropFirst(5).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                guard !names.isEmpty else { throw .invalidInput("--segment tier= needs a tier name, e.g. tier=A") }
+                return .tiers(names)
+            }
+            throw .invalidInput("--segment takes tier=NAME or won (or use --top-clv 10%)")
+        case (nil, nil):
+            throw .invalidInput("name a segment: --segment tier=A, --segment won or --top-clv 10%")
+        case (_?, _?):
+            throw .invalidInput("use either --segment or --top-clv")
+        }
+    }
+}
+
+struct CalibrateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "calibrate",
+        abstract: "Check a model against imported won/lost outcomes: conversion by tier, lift, ROC AUC; --compare shows a second version side by side."
+    )
+    @OptionGroup var vault: VaultOptions
+    @OptionGroup var auth: AuthOptions
+    @OptionGroup var output: OutputOptions
+    @Option(help: ArgumentHelp("Scoring model file.", valueName: "file")) var model: String
+    @Option(help: ArgumentHelp("Another model (e.g. the next version) to compare.", valueName: "file")) var compare: String?
+
+    func run() throws {
+        try reportingErrors {
+            let (opened, session) = try auth.session(vault)
+            let bar = ProgressBar("calibrate")
+            let qualifier = Qualifier(vault: opened, session: session, purpose: auth.purpose) { bar.update($0) }
+            let first = try qualifier.loadModel(path: model)
+            let second = try compare.map { path in try qualifier.loadModel(path: path) }
+            let results = try qualifier.calibrate(first, against: second)
+            bar.finish()
+            guard results[0].won + results[0].lost > 0 else {
+                throw VaultError.invalidInput("no customer has an imported outcome; import won/lost outcomes first (coffer import outcomes FILE)")
+            }
+            if output.json {
+                struct TierOutput: Encodable { var tier: String; var customers: Int; var won: Int; var lost: Int; var conversionRate: Double?; var lift: Double? }
+                struct ModelOutput: Encodable { var model: String; var version: String; var won: Int; var lost: Int; var baselineRate: Double?; var auc: Double?; var tiersSeparate: Bool; var tiers: [TierOutput] }
+                return try printJSON(results.map { c in
+                    ModelOutput(model: c.modelName, version: c.modelVersion, won: c.won, lost: c.lost, baselineRate: c.baselineRate, auc: c.auc,
+                                tiersSeparate: c.tiersSeparate(),
+                                tiers: c.tiers.map { TierOutput(tier: $0.tier, customers: $0.customers, won: $0.won, lost: $0.lost, conversionRate: $0.conversionRate, lift: c.lift($0)) })
+                })
+            }
+            for c in results {
+                Terminal.out("\(c.modelName) v\(c.modelVersion): \(c.won) won, \(c.lost) lost; baseline conversion "
+                             + (c.baselineRate.map { String(format: "%.1f%%", $0 * 100) } ?? "–")
+                             + "; ROC AUC " + (c.auc.map { String(format: "%.3f", $0) } ?? "–"))
+                Terminal.table(["tier", "customers", "won", "lost", "conversion", "lift"], c.tiers.filter { $0.customers > 0 }.map { t in
+                    [t.tier, "\(t.customers)", "\(t.won)", "\(t.lost)", t.conversionRate.map { String(format: "%.1f%%", $0 * 100) } ?? "–",
+                     c.lift(t).map { String(format: "%.2fx", $0) } ?? "–"]
+                }, rightAligned: [1, 2, 3, 4, 5], indent: "  ")
+                Terminal.out(c.tiersSeparate() ? "  the tiers separate winners from losers (conversion falls tier by tier)"
+                                               : "  the tiers do NOT separate winners from losers (conversion does not fall tier by tier)")
+            }
+            if results.count == 2, let a = results[0].auc, let b = results[1].auc {
+                let better = a == b ? "neither model ranks better" : "\(a > b ? results[0].modelName + " v" + results[0].modelVersion : results[1].modelName + " v" + results[1].modelVersion) ranks winners better"
+                Terminal.out(String(format: "AUC %.3f vs %.3f: ", a, b) + better)
+            }
+        }
+    }
+}
