@@ -24,6 +24,8 @@ public struct ScoringEngine: Sendable {
     /// Distinct fields counted by completeness.
     let completenessFields: [String]
     let totalPoints: Double
+    /// Per rule (groups in order): what reasons print about it, computed once.
+    let rules: [(input: String, test: String, identifying: Bool)]
 
     /// `value` is required when the model uses value attributes (see `ValueContext`).
     public init(model: ScoringModel, schema: Schema, value: ValueContext? = nil, today: CivilDate = .today) {
@@ -43,6 +45,11 @@ public struct ScoringEngine: Sendable {
         model.disqualifiers.forEach { count($0.condition) }
         completenessFields = counted
         totalPoints = model.groups.flatMap(\.rules).reduce(0) { $0 + abs($1.points) }
+        let identifying = self.identifying
+        rules = model.groups.flatMap(\.rules).map { rule in
+            let input = rule.condition.input
+            return (input.name, rule.condition.op.text, input == .field(input.name) && identifying.contains(input.name))
+        }
     }
 
     /// The fields a scan must request, in the order rows carry them.
@@ -65,6 +72,7 @@ public struct ScoringEngine: Sendable {
         var candidates: [Reason] = []
         var groupScores: [ClosedRange<Double>] = []
         var uncertain = 0.0
+        var ruleIndex = 0
         for group in model.groups {
             var factor = 1.0...1.0
             if let decay = group.decay {
@@ -75,14 +83,11 @@ public struct ScoringEngine: Sendable {
                 let seen = observation(rule.condition.input, row, derived: derived)
                 let verdict = rule.condition.op.verdict(seen)
                 verdicts.append(verdict)
-                let values: [Double]
-                switch verdict {
-                case .match: values = [rule.points]
-                case .indeterminate: values = [0, rule.points]
-                case .noMatch, .missing, .invalid: values = [0]
-                }
-                let products = values.flatMap { [$0 * factor.lowerBound, $0 * factor.upperBound] }
-                let lo = products.min()!, hi = products.max()!
+                // The rule adds p × factor for a match, anything in [0, p] × factor when indeterminate.
+                let full = verdict == .match || verdict == .indeterminate ? rule.points : 0
+                let a = full * factor.lowerBound, b = full * factor.upperBound
+                var lo = min(a, b), hi = max(a, b)
+                if verdict == .indeterminate { lo = min(lo, 0); hi = max(hi, 0) }
                 low += lo
                 high += hi
                 switch verdict {
@@ -91,8 +96,9 @@ public struct ScoringEngine: Sendable {
                 case .noMatch: break
                 }
                 if hi != 0 || lo != 0, let seen {
-                    candidates.append(reason(rule, seen, low: lo, high: hi, indeterminate: verdict == .indeterminate))
+                    candidates.append(reason(ruleIndex, seen, low: lo, high: hi, indeterminate: verdict == .indeterminate))
                 }
+                ruleIndex += 1
             }
             groupScores.append(group.cap.clamp(low)...group.cap.clamp(high))
         }
@@ -141,12 +147,11 @@ public struct ScoringEngine: Sendable {
         return pow(0.5, oldest / halfLife)...pow(0.5, youngest / halfLife)
     }
 
-    func reason(_ rule: Rule, _ seen: Observation, low: Double, high: Double, indeterminate: Bool) -> Reason {
-        let input = rule.condition.input.name
-        // Exact numbers are summarized by the test they passed, so reasons do not echo them.
-        let label = seen.isExactNumber || (seen.days != nil && !seen.isNumeric) ? rule.condition.op.text : seen.label
-        let identifying = rule.condition.input == .field(input) && self.identifying.contains(input)
-        return Reason(input: input, label: label, low: low, high: high, indeterminate: indeterminate, identifying: identifying)
+    func reason(_ ruleIndex: Int, _ seen: Observation, low: Double, high: Double, indeterminate: Bool) -> Reason {
+        let rule = rules[ruleIndex]
+        // Exact numbers and dates are summarized by the test they passed, so reasons do not echo them.
+        let label = seen.isExactNumber || (seen.days != nil && !seen.isNumeric) ? rule.test : seen.label
+        return Reason(input: rule.input, label: label, low: low, high: high, indeterminate: indeterminate, identifying: rule.identifying)
     }
 
     /// The tier (or matrix cell), which bound decided it, and the score it was read from.

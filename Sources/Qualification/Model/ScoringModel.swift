@@ -220,9 +220,16 @@ public enum ValueAttribute: String, Sendable, CaseIterable, Equatable, Hashable 
     var isNumeric: Bool { self != .rfmSegment }
 }
 
+/// A number as reports show it: whole numbers without decimals, others to at most 2 decimals
+/// ("15", "4999.99", "0.5"). Hot in QCL output, so no `String(format:)`.
 func formatNumber(_ x: Double) -> String {
+    guard x.isFinite else { return x.isNaN ? "nan" : (x < 0 ? "-inf" : "inf") }
     if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
-    var text = String(format: "%.2f", x)
-    while text.hasSuffix("0") { text.removeLast() }
-    return text
+    let cents = (abs(x) * 100).rounded()
+    guard cents < 1e17 else { return String(x) }
+    let whole = Int64(cents) / 100, fraction = Int64(cents) % 100
+    let sign = x < 0 && cents > 0 ? "-" : ""
+    if fraction == 0 { return sign + String(whole) }
+    let digits = fraction % 10 == 0 ? String(fraction / 10) : (fraction < 10 ? "0" : "") + String(fraction)
+    return sign + String(whole) + "." + digits
 }

@@ -30,8 +30,10 @@ public struct QualifiedCustomerList: Sendable {
             coarse[i] = true
             coarseCounts[classKey(score, coarse: true), default: 0] += 1
         }
-        var rows: [QCLRow] = []
-        rows.reserveCapacity(scores.count)
+        let tierRank = Dictionary(uniqueKeysWithValues: model.grading.tierNames.enumerated().map { ($1, $0) })
+        // Sort small keys, not rows: (tier rank, score) per surviving customer.
+        var keys: [(rank: Int, score: Double, index: Int)] = []
+        keys.reserveCapacity(scores.count)
         var coarsened = 0, suppressed = 0
         for (i, score) in scores.enumerated() {
             if coarse[i] {
@@ -41,13 +43,10 @@ public struct QualifiedCustomerList: Sendable {
                 }
                 coarsened += 1
             }
-            rows.append(QCLRow(score: score, coarse: coarse[i]))
+            keys.append((tierRank[score.tier] ?? Int.max, score.score, i))
         }
-        let order = Dictionary(uniqueKeysWithValues: model.grading.tierNames.enumerated().map { ($1, $0) })
-        rows.sort {
-            let a = order[$0.score.tier] ?? Int.max, b = order[$1.score.tier] ?? Int.max
-            return a != b ? a < b : $0.score.score > $1.score.score
-        }
+        keys.sort { $0.rank != $1.rank ? $0.rank < $1.rank : $0.score != $1.score ? $0.score > $1.score : $0.index < $1.index }
+        let rows = keys.map { QCLRow(score: scores[$0.index], coarse: coarse[$0.index]) }
         self.rows = rows
         self.coarsened = coarsened
         self.suppressed = suppressed
