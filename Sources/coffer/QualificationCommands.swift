@@ -39,7 +39,7 @@ struct ScoreCommand: ParsableCommand {
             let summary = ScoreSummary(run)
             if output.json { return try printJSON(summary) }
             Terminal.out("scored \(run.customers) customers with \(scoringModel.name) v\(scoringModel.version) (sha256:\(scoringModel.digest.prefix(16))…)")
-            Terminal.out("tiers: " + summary.tiers.map { "\($0.tier) \($0.customers)" }.joined(separator: ", "))
+            Terminal.out("tiers in the QCL: " + summary.tiers.map { "\($0.tier) \($0.customers)" }.joined(separator: ", "))
             Terminal.out("k=\(k) guard: \(run.qcl.coarsened) rows coarsened, \(run.qcl.suppressed) suppressed; \(run.qcl.rows.count) rows written to \(out)")
             Terminal.out("\(run.quality.indeterminateScores) scores are intervals; \(run.quality.customersWithGaps) customers miss some input")
             for criterion in run.quality.criteria where criterion.unscored > 0 {
@@ -302,6 +302,11 @@ struct CalibrateCommand: ParsableCommand {
                     [t.tier, "\(t.customers)", "\(t.won)", "\(t.lost)", t.conversionRate.map { String(format: "%.1f%%", $0 * 100) } ?? "–",
                      c.lift(t).map { String(format: "%.2fx", $0) } ?? "–"]
                 }, rightAligned: [1, 2, 3, 4, 5], indent: "  ")
+                for rows in [true, false] where !c.margins(rows: rows).isEmpty {
+                    Terminal.out("  by matrix " + (rows ? "row" : "column") + ": " + c.margins(rows: rows).map { t in
+                        "\(t.tier) " + (t.conversionRate.map { String(format: "%.1f%%", $0 * 100) } ?? "–")
+                    }.joined(separator: ", "))
+                }
                 Terminal.out(c.tiersSeparate() ? "  the tiers separate winners from losers (conversion falls tier by tier)"
                                                : "  the tiers do NOT separate winners from losers (conversion does not fall tier by tier)")
             }

@@ -18,6 +18,8 @@ public struct Calibration: Sendable {
 
     public var modelName: String
     public var modelVersion: String
+    /// For a matrix: the row and column tier names, so each axis can be judged on its own.
+    let axes: (rows: [String], columns: [String])?
     public private(set) var tiers: [TierStats]
     private var index: [String: Int]
     private var wonScores: [Double] = []
@@ -26,6 +28,11 @@ public struct Calibration: Sendable {
     public init(model: ScoringModel) {
         modelName = model.name
         modelVersion = model.version
+        if case let .matrix(rows, columns) = model.grading {
+            axes = (rows.tiers.map(\.name), columns.tiers.map(\.name))
+        } else {
+            axes = nil
+        }
         tiers = (model.grading.tierNames + [ScoringEngine.disqualifiedTier]).map { TierStats(tier: $0) }
         index = Dictionary(uniqueKeysWithValues: tiers.enumerated().map { ($1.tier, $0) })
     }
@@ -72,9 +79,33 @@ public struct Calibration: Sendable {
     }
 
     /// Whether conversion falls from each tier to the next (ignoring tiers with fewer than
-    /// `minimum` outcomes): the tiers separate winners from losers.
+    /// `minimum` outcomes): the tiers separate winners from losers. For a matrix, each axis is
+    /// judged on its own margins (every row grade summed over columns, and the reverse).
     public func tiersSeparate(minimum: Int = 5) -> Bool {
-        let rates = tiers.filter { $0.tier != ScoringEngine.disqualifiedTier && $0.decided >= minimum }.compactMap(\.conversionRate)
+        guard let axes else { return Self.falls(tiers.filter { $0.tier != ScoringEngine.disqualifiedTier }, minimum: minimum) }
+        return Self.falls(margins(rows: true), minimum: minimum) && Self.falls(margins(rows: false), minimum: minimum)
+    }
+
+    /// Conversion by row grade (`rows`) or column grade of a matrix model, best first.
+    public func margins(rows: Bool) -> [TierStats] {
+        guard let axes else { return [] }
+        return (rows ? axes.rows : axes.columns).map { grade in
+            var stats = TierStats(tier: grade)
+            for r in axes.rows {
+                for c in axes.columns where (rows ? r : c) == grade {
+                    if let cell = tiers.first(where: { $0.tier == r + c }) {
+                        stats.customers += cell.customers
+                        stats.won += cell.won
+                        stats.lost += cell.lost
+                    }
+                }
+            }
+            return stats
+        }
+    }
+
+    static func falls(_ tiers: [TierStats], minimum: Int) -> Bool {
+        let rates = tiers.filter { $0.decided >= minimum }.compactMap(\.conversionRate)
         guard rates.count >= 2 else { return false }
         return zip(rates, rates.dropFirst()).allSatisfy { $0 >= $1 }
     }

@@ -161,7 +161,10 @@ public struct Qualifier {
         let value = needsValue ? try fitValue(scan, settings: valueSettings) : nil
         var clvThreshold = Double.infinity
         if case let .topCLV(share) = segment, let value {
-            clvThreshold = value.predictedCLVQuantile(1 - share)
+            guard value.predictive != nil else {
+                throw VaultError.invalidInput("no predictive CLV for this vault: \(value.fitNotes.joined(separator: "; ")); import more orders")
+            }
+            clvThreshold = value.predictedCLVThreshold(top: share, of: scan.customerCount)
         }
         let engine = model.map { ScoringEngine(model: $0, schema: vault.schema, value: value) }
         let modelPositions = modelFields.map { fields.firstIndex(of: $0)! }
