@@ -90,7 +90,7 @@ public struct ScoringEngine: Sendable {
                 case .match: uncertain += hi - lo
                 case .noMatch: break
                 }
-                if hi != 0 || lo != 0, let seen {
+                if hi != 0 || lo != 0 {
                     candidates.append(reason(rule, seen, low: lo, high: hi, indeterminate: verdict == .indeterminate))
                 }
             }
@@ -141,10 +141,11 @@ public struct ScoringEngine: Sendable {
         return pow(0.5, oldest / halfLife)...pow(0.5, youngest / halfLife)
     }
 
-    func reason(_ rule: Rule, _ seen: Observation, low: Double, high: Double, indeterminate: Bool) -> Reason {
+    /// `seen` is nil when a `missing: true` rule scored an absent value: the reason names the test.
+    func reason(_ rule: Rule, _ seen: Observation?, low: Double, high: Double, indeterminate: Bool) -> Reason {
         let input = rule.condition.input.name
         // Exact numbers are summarized by the test they passed, so reasons do not echo them.
-        let label = seen.isExactNumber || (seen.days != nil && !seen.isNumeric) ? rule.condition.op.text : seen.label
+        let label = seen.map { $0.isExactNumber || ($0.days != nil && !$0.isNumeric) ? rule.condition.op.text : $0.label } ?? rule.condition.op.text
         let identifying = rule.condition.input == .field(input) && self.identifying.contains(input)
         return Reason(input: input, label: label, low: low, high: high, indeterminate: indeterminate, identifying: identifying)
     }
