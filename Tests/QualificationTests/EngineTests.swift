@@ -687,6 +687,7 @@ import Testing
         #expect(proposed.map(\.field) == ["country", "budget", "homeowner"])
         #expect(proposed.map(\.points) == [10, 4, 4])
         #expect(proposed[0].yaml == "- { field: country, equals: GB, points: 10 }   # lift 2.00, support 3")
+        #expect(proposed[1].yaml == "- { field: budget, range: { min: 1000, max: 9999.99 }, points: 4 }   # lift 1.33, support 2")
         #expect(Self.icp().proposedRules().map(\.field) == ["country"])
         // Pasted into a model's fit group, the rules load for the analyst...
         let yaml = modelYAML("groups:\n  fit:\n    rules:\n" + proposed.map { "      " + $0.yaml + "\n" }.joined() + "tiers: [{ name: A }]\n")
@@ -701,5 +702,21 @@ import Testing
             #expect(verdicts[1] == ((1000..<10000).contains(c.budget) ? .match : .noMatch), "budget \(c.budget)")
             #expect(verdicts[2] == (c.homeowner == nil ? .missing : c.homeowner == "true" ? .match : .noMatch), "\(c)")
         }
+    }
+
+    @Test func decadeRulesHoldEveryValueOfTheirDecade() throws {
+        #expect(try #require(ICPDiscovery.decadeBounds("10-99")) == ("10", "99.99"))
+        #expect(try #require(ICPDiscovery.decadeBounds("0")) == ("0", "0.99"))
+        #expect(try #require(ICPDiscovery.decadeBounds("<0")) == (nil, "-0.01"))
+        #expect(ICPDiscovery.decadeBounds("10-49") == nil && ICPDiscovery.decadeBounds("GB") == nil)
+        // Budgets under 1 in the segment, tens outside it.
+        var discovery = ICPDiscovery(fields: ["budget"], segment: "won", k: 2)
+        for (budget, member) in [(0.0, true), (0.5, true), (50.0, false), (60.0, false)] {
+            discovery.add([ICPDiscovery.label(View.number(budget))], inSegment: member)
+        }
+        let rule = try #require(discovery.proposedRules().first)
+        #expect(rule.value == "0" && rule.yaml.hasPrefix("- { field: budget, range: { min: 0, max: 0.99 }, points: 10 }"))
+        let engine = try Fixture.engine(modelYAML("groups:\n  fit:\n    rules:\n      \(rule.yaml)\ntiers: [{ name: A }]\n"))
+        #expect([0, 0.5, 0.99, 1, 50].map { engine.score(["budget": View.number($0)]).verdicts[0] } == [.match, .match, .match, .noMatch, .noMatch])
     }
 }
