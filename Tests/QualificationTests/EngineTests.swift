@@ -100,6 +100,28 @@ import Testing
         }
     }
 
+    @Test func equalsOnAPlainNumberComparesNumbers() throws {
+        let engine = try Fixture.engine(modelYAML("""
+            groups:
+              intent:
+                rules:
+                  - { field: budget, in: [5000, 7500], points: 5 }
+                  - { field: payment_delays, equals: 0, points: 1 }
+            tiers: [{ name: A }]
+
+            """))
+        // Decimals keep the digits they were imported with: "5000.00" is 5000.
+        func budget(_ text: String) -> Verdict {
+            let x = Double(text)!
+            return engine.score(["budget": ViewedValue(form: .plain, label: text, lower: x, upper: x)]).verdicts[0]
+        }
+        #expect(budget("5000") == .match && budget("5000.00") == .match && budget("7500.0") == .match)
+        #expect(budget("5000.5") == .noMatch && budget("500") == .noMatch)
+        #expect(engine.score(["payment_delays": View.number(0)]).verdicts[1] == .match)
+        #expect(engine.score(["budget": ViewedValue(form: .plain, label: "5000.00", lower: 5000, upper: 5000)]).reasons.map { $0.text() }
+                == ["budget in 5000|7500: +5"])
+    }
+
     // MARK: Unknown and unreadable values
 
     static let unknownModel = modelYAML("""
