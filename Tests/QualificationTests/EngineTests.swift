@@ -157,6 +157,14 @@ import Testing
         #expect(complete.completeness == 1 && complete.confidence == 1 && complete.low == 10 && complete.tier == "A")
     }
 
+    @Test func aRowWithoutTheModelsFieldsScoresAsAllMissing() throws {
+        let engine = try Fixture.engine(Self.unknownModel)
+        // A row that carries fewer values than the model reads (e.g. a scan for another model).
+        let score = engine.score(ScoringRow(reference: "ps_short", values: []))
+        #expect(score.verdicts == [.missing, .missing, .match, .missing])
+        #expect(score.completeness == 0 && score.low == -5 && score.reference == "ps_short")
+    }
+
     @Test func anUnreadableValueIsInvalid() throws {
         let engine = try Fixture.engine(Self.unknownModel)
         let score = engine.score(["homeowner": View.unreadable, "industry": View.label("Software"), "decision_maker": View.unreadable,

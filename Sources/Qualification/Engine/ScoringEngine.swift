@@ -116,7 +116,7 @@ public struct ScoringEngine: Sendable {
         candidates.sort { max(abs($0.low), abs($0.high)) > max(abs($1.low), abs($1.high)) }
         var present = 0
         for field in completenessFields {
-            if let position = positions[field], let value = row.values[position], value.form != .unreadable { present += 1 }
+            if let position = positions[field], position < row.values.count, let value = row.values[position], value.form != .unreadable { present += 1 }
         }
         let completeness = completenessFields.isEmpty ? 1 : Double(present) / Double(completenessFields.count)
         let confidence = totalPoints == 0 ? 1 : max(0, 1 - uncertain / totalPoints)
