@@ -115,11 +115,25 @@ import Testing
         #expect(result.status == 1)
         #expect(result.stderr == "coffer: error: --out qcl.txt: name a .csv or .json file\n")
         #expect(!FileManager.default.fileExists(atPath: setup.cli.directory + "/qcl.txt"))
-        // An output the tool cannot create is one clear line too.
-        let missing = try setup.score(["--out", "no/such/dir/qcl.csv"])
+        // An output the tool cannot create is refused before any customer is read.
+        let missing = try setup.score(["--out", "qcl.csv", "--report", "no/such/dir/report.html"])
         #expect(missing.status == 1)
-        #expect(missing.stderr.hasPrefix("coffer: error: no/such/dir/qcl.csv: cannot open file"), "\(missing.stderr)")
-        #expect(missing.stderr.split(separator: "\n").count == 1)
+        #expect(missing.stderr == "coffer: error: --report no/such/dir/report.html: the directory no/such/dir does not exist or is not writable\n")
+        setup.cli.environment["COFFER_TOKEN"] = setup.admin
+        let log = try setup.cli.run(["audit", "log", "--action", "score", "--json"])
+        #expect((try JSONSerialization.jsonObject(with: Data(log.stdout.utf8)) as? [Any])?.count == 0, "\(log.stdout)")
+        #expect(try setup.cli.run(["qcl", "handoff", "qcl.csv", "--tier", "A", "--out", "no/h.csv"]).stderr.contains("the directory no does not exist"))
+    }
+
+    @Test func aMalformedQCLIsOneLineWithItsLine() throws {
+        let setup = try Setup()
+        setup.cli.environment["COFFER_TOKEN"] = setup.admin
+        _ = try setup.cli.write("bad.csv", Self.qclHeader + "\nps_abc,1,,,A,exact,100,100,\"never closed,,,,\n")
+        let result = try setup.cli.run(["qcl", "handoff", "bad.csv", "--tier", "A", "--out", "h.csv", "--purpose", "operations"])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("coffer: error: bad.csv:2: quoted field never closed"), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: setup.cli.directory + "/h.csv"))
     }
 
     @Test func anInvalidModelIsRefusedWithFileAndLine() throws {
