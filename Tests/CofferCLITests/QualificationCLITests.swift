@@ -49,6 +49,15 @@ import Testing
             return out
         }
 
+        /// A refusal: exit `status`, one line on stderr starting with `prefix`, `file` not written.
+        func expectRefusal(_ result: CLI.Result, status: Int32, _ prefix: String, notWritten file: String,
+                           sourceLocation: SourceLocation = #_sourceLocation) {
+            #expect(result.status == status, sourceLocation: sourceLocation)
+            #expect(result.stderr.hasPrefix("coffer: error: " + prefix), "\(result.stderr)", sourceLocation: sourceLocation)
+            #expect(result.stderr.split(separator: "\n").count == 1, sourceLocation: sourceLocation)
+            #expect(!FileManager.default.fileExists(atPath: cli.directory + "/" + file), sourceLocation: sourceLocation)
+        }
+
         /// `coffer score` as the analyst.
         func score(_ extra: [String] = [], model: String = QualificationCLITests.b2b) throws -> CLI.Result {
             try cli.run(["score", "--model", model, "--purpose", "qualification"] + extra)
@@ -111,14 +120,10 @@ import Testing
 
     @Test func anOutputWithAnotherExtensionIsOneErrorLine() throws {
         let setup = try Setup()
-        let result = try setup.score(["--out", "qcl.txt"])
-        #expect(result.status == 1)
-        #expect(result.stderr == "coffer: error: --out qcl.txt: name a .csv or .json file\n")
-        #expect(!FileManager.default.fileExists(atPath: setup.cli.directory + "/qcl.txt"))
+        setup.expectRefusal(try setup.score(["--out", "qcl.txt"]), status: 1, "--out qcl.txt: name a .csv or .json file\n", notWritten: "qcl.txt")
         // An output the tool cannot create is refused before any customer is read.
-        let missing = try setup.score(["--out", "qcl.csv", "--report", "no/such/dir/report.html"])
-        #expect(missing.status == 1)
-        #expect(missing.stderr == "coffer: error: --report no/such/dir/report.html: the directory no/such/dir does not exist or is not writable\n")
+        setup.expectRefusal(try setup.score(["--out", "qcl.csv", "--report", "no/such/dir/report.html"]), status: 1,
+                            "--report no/such/dir/report.html: the directory no/such/dir does not exist or is not writable\n", notWritten: "qcl.csv")
         setup.cli.environment["COFFER_TOKEN"] = setup.admin
         let log = try setup.cli.run(["audit", "log", "--action", "score", "--json"])
         #expect((try JSONSerialization.jsonObject(with: Data(log.stdout.utf8)) as? [Any])?.count == 0, "\(log.stdout)")
@@ -129,11 +134,8 @@ import Testing
         let setup = try Setup()
         setup.cli.environment["COFFER_TOKEN"] = setup.admin
         _ = try setup.cli.write("bad.csv", Self.qclHeader + "\nps_abc,1,,,A,exact,100,100,\"never closed,,,,\n")
-        let result = try setup.cli.run(["qcl", "handoff", "bad.csv", "--tier", "A", "--out", "h.csv", "--purpose", "operations"])
-        #expect(result.status == 1)
-        #expect(result.stderr.hasPrefix("coffer: error: bad.csv:2: quoted field never closed"), "\(result.stderr)")
-        #expect(result.stderr.split(separator: "\n").count == 1)
-        #expect(!FileManager.default.fileExists(atPath: setup.cli.directory + "/h.csv"))
+        setup.expectRefusal(try setup.cli.run(["qcl", "handoff", "bad.csv", "--tier", "A", "--out", "h.csv", "--purpose", "operations"]),
+                            status: 1, "bad.csv:2: quoted field never closed", notWritten: "h.csv")
     }
 
     @Test func anInvalidModelIsRefusedWithFileAndLine() throws {
@@ -149,11 +151,8 @@ import Testing
             tiers: [{ name: A }]
 
             """)
-        let result = try setup.score(["--out", "qcl.csv"], model: model)
-        #expect(result.status == 1)
-        #expect(result.stderr.hasPrefix("coffer: error: \(model):7: field email is redacted for the analyst role"), "\(result.stderr)")
-        #expect(result.stderr.split(separator: "\n").count == 1)
-        #expect(!FileManager.default.fileExists(atPath: setup.cli.directory + "/qcl.csv"))
+        setup.expectRefusal(try setup.score(["--out", "qcl.csv"], model: model), status: 1, "\(model):7: field email is redacted for the analyst role",
+                            notWritten: "qcl.csv")
     }
 
     @Test func handoffOfTierANeedsReidentify() throws {
@@ -162,10 +161,8 @@ import Testing
         let tierA = try setup.read("qcl.csv").split(separator: "\n").dropFirst().filter { $0.split(separator: ",", omittingEmptySubsequences: false)[4] == "A" }
         #expect(!tierA.isEmpty)
 
-        let refused = try setup.cli.run(["qcl", "handoff", "qcl.csv", "--tier", "A", "--out", "h.csv", "--purpose", "qualification"])
-        #expect(refused.status == 5)
-        #expect(refused.stderr == "coffer: error: not permitted: role analyst may not reidentify\n")
-        #expect(!FileManager.default.fileExists(atPath: setup.cli.directory + "/h.csv"))
+        setup.expectRefusal(try setup.cli.run(["qcl", "handoff", "qcl.csv", "--tier", "A", "--out", "h.csv", "--purpose", "qualification"]),
+                            status: 5, "not permitted: role analyst may not reidentify\n", notWritten: "h.csv")
 
         setup.cli.environment["COFFER_TOKEN"] = setup.admin
         let handed = try setup.cli.run(["qcl", "handoff", "qcl.csv", "--tier", "A", "--out", "h.csv", "--purpose", "operations"])
