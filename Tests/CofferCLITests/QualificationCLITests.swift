@@ -165,9 +165,10 @@ import Testing
                             status: 5, "not permitted: role analyst may not reidentify\n", notWritten: "h.csv")
 
         setup.cli.environment["COFFER_TOKEN"] = setup.admin
-        let handed = try setup.cli.run(["qcl", "handoff", "qcl.csv", "--tier", "A", "--out", "h.csv", "--purpose", "operations"])
+        // A --tier that is no tier of the QCL (here: a name) is ignored and never logged.
+        let handed = try setup.cli.run(["qcl", "handoff", "qcl.csv", "--tier", "A", "Ada Lovelace", "--out", "h.csv", "--purpose", "operations"])
         #expect(handed.status == 0, "\(handed.stderr)")
-        #expect(handed.stdout.hasPrefix("handed \(tierA.count) customers (tier A) to role sales in h.csv"))
+        #expect(handed.stdout.hasPrefix("handed \(tierA.count) customers (tier A, Ada Lovelace) to role sales in h.csv"))
         let rows = try setup.read("h.csv").split(separator: "\n")
         #expect(rows.first?.hasPrefix("customer_ref,full_name,email,phone,") == true)
         #expect(rows.first?.hasSuffix(",tier,score,next_action,recontact_month") == true)
@@ -178,7 +179,8 @@ import Testing
         let entries = try #require(try JSONSerialization.jsonObject(with: Data(log.stdout.utf8)) as? [[String: Any]])
         #expect(entries.count == 2)
         #expect(entries.compactMap { $0["outcome"] as? String } == ["denied", "ok"])
-        #expect((entries.last?["detail"] as? String)?.hasPrefix("\(tierA.count) of \(tierA.count) pseudonyms (domain analytics) handed to role sales") == true)
+        #expect(entries.last?["detail"] as? String == "\(tierA.count) of \(tierA.count) pseudonyms (domain analytics) handed to role sales; tiers A")
+        #expect(!log.stdout.contains("Lovelace"))
     }
 
     @Test func icpAndCalibratePrintTheirTablesAndJSON() throws {
