@@ -91,6 +91,10 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let error as PolicyFileError {
         Terminal.error(error.description)
         throw ExitCode(1)
+    } catch let error as CSVError {
+        // Paths and errno texts only (no CSV contents): safe to show, and what the user must fix.
+        Terminal.error(error.description)
+        throw ExitCode(1)
     } catch let error as ExitCode {
         throw error
     } catch let error as ValidationError {

@@ -24,6 +24,9 @@ struct ScoreCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let format = try QCLFormat(path: out)
+            try checkOutputDirectory(out, option: "--out")
+            if let report { try checkOutputDirectory(report, option: "--report") }
+            if let quality { try checkOutputDirectory(quality, option: "--quality") }
             let (opened, session) = try auth.session(vault)
             let bar = ProgressBar("score")
             let qualifier = Qualifier(vault: opened, session: session, purpose: auth.purpose ?? nil) { bar.update($0) }
@@ -90,6 +93,18 @@ enum QCLFormat {
     }
 }
 
+/// Refuses an output whose directory is missing or not writable, before any audited read: a
+/// run that could not write its result would still have read (and logged) every customer.
+func checkOutputDirectory(_ path: String, option: String) throws(VaultError) {
+    let parent = (path as NSString).deletingLastPathComponent
+    let directory = parent.isEmpty ? "." : parent
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
+          FileManager.default.isWritableFile(atPath: directory) else {
+        throw .invalidInput("\(option) \(path): the directory \(directory) does not exist or is not writable")
+    }
+}
+
 /// Writes a text output with mode 0600.
 func writeOutput(_ path: String, _ text: String) throws {
     guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
@@ -123,6 +138,7 @@ struct QCLCommand: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 guard !tier.isEmpty else { throw VaultError.invalidInput("name at least one --tier") }
+                try checkOutputDirectory(out, option: "--out")
                 let rows = try QCLFile.read(qcl)
                 let chosen = rows.filter { tier.contains($0.tier) }
                 guard !chosen.isEmpty else {
@@ -131,7 +147,7 @@ struct QCLCommand: ParsableCommand {
                 let (opened, session) = try auth.session(vault)
                 let domain = try self.domain ?? Self.onlyDomain(opened.policy)
                 let handoff = try opened.handoff(chosen.map(\.pseudonym), domain: domain, to: role, session: session, purpose: auth.purpose,
-                                                 detail: "tiers \(tier.joined(separator: ","))")
+                                                 detail: "tiers \(Self.loggedTiers(chosen))")
                 let writer = try CSVWriter(path: out)
                 try writer.write(handoff.fields + ["tier", "score", "next_action", "recontact_month"])
                 var written = 0
@@ -144,6 +160,16 @@ struct QCLCommand: ParsableCommand {
                 Terminal.out("handed \(written) customers (tier \(tier.joined(separator: ", "))) to role \(role) in \(out)"
                              + (written < chosen.count ? "; \(chosen.count - written) pseudonyms no longer match a customer (erased, or another domain)" : ""))
             }
+        }
+
+        /// The tiers handed, as the audit log records them: only those present in the chosen rows,
+        /// and only when they look like tier names ("A", "B2"); anything else typed into --tier or
+        /// written into the file is free text, which stays out of the log.
+        static func loggedTiers(_ chosen: [QCLFile]) -> String {
+            Set(chosen.map(\.tier)).sorted().map { name in
+                name.count <= 32 && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-") }
+                    ? name : "<other>"
+            }.joined(separator: ",")
         }
 
         static func onlyDomain(_ policy: Policy) throws(VaultError) -> String {
@@ -208,6 +234,7 @@ struct ICPCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let segment = try parseSegment()
+            if let rules { try checkOutputDirectory(rules, option: "--rules") }
             let (opened, session) = try auth.session(vault)
             let bar = ProgressBar("icp")
             let qualifier = Qualifier(vault: opened, session: session, purpose: auth.purpose) { bar.update($0) }

@@ -114,7 +114,7 @@ public struct ICPDiscovery: Sendable {
             let points = min(20, max(1, Int((10 * log2(cell.lift)).rounded())))
             let test: String
             if let (low, high) = Self.decadeBounds(cell.value) {
-                test = "range: { min: \(low)\(high.map { ", max: \($0)" } ?? "") }"
+                test = "range: { " + [low.map { "min: \($0)" }, high.map { "max: \($0)" }].compactMap { $0 }.joined(separator: ", ") + " }"
             } else {
                 test = "equals: \(Self.yamlScalar(cell.value))"
             }
@@ -123,11 +123,15 @@ public struct ICPDiscovery: Sendable {
         }
     }
 
-    /// Bounds of a decade label made by `decade` ("10-99" → 10, 99); nil for other labels.
-    static func decadeBounds(_ label: String) -> (String, String?)? {
+    /// Inclusive bounds of a decade label made by `decade`, for a `range` rule that holds every
+    /// value counted under the label: "10-99" is [10, 99.99] (decimals step by a cent, as bands
+    /// do; 99.5 counts as "10-99"), "0" is [0, 0.99], "<0" is up to -0.01. Nil for other labels.
+    static func decadeBounds(_ label: String) -> (String?, String?)? {
+        if label == "0" { return ("0", "0.99") }
+        if label == "<0" { return (nil, "-0.01") }
         let parts = label.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2, let low = Double(parts[0]), let high = Double(parts[1]), low >= 1, high == low * 10 - 1 else { return nil }
-        return (String(parts[0]), String(parts[1]))
+        return (String(parts[0]), String(parts[1]) + ".99")
     }
 
     /// A label quoted when YAML would otherwise read it as something else.

@@ -39,7 +39,8 @@ public struct CustomerScore: Sendable {
 /// A PII-free reason code: "company_size 50-249: +15".
 public struct Reason: Sendable, Equatable {
     public var input: String
-    /// What the rule saw: the label (a band, an enum value) or, for plain numbers, the rule's test.
+    /// What the rule saw: the label (a band, an enum value) or, for plain numbers and absent
+    /// values (a `missing: true` rule), the rule's test.
     public var label: String
     public var low: Double
     public var high: Double

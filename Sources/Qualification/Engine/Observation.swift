@@ -65,7 +65,14 @@ extension Operator {
         guard observation.isReadable else { return .invalid }
         switch self {
         case let .oneOf(labels):
-            return labels.contains(observation.label) ? .match : .noMatch
+            if labels.contains(observation.label) { return .match }
+            // A plain number equals a label that reads as the same number: decimals keep the
+            // digits they were imported with, so "5000.00" must match `equals: 5000`.
+            if observation.isExactNumber, observation.days == nil, let x = observation.lower,
+               labels.contains(where: { Double($0) == x }) {
+                return .match
+            }
+            return .noMatch
         case let .range(min, max):
             guard observation.isNumeric else { return .invalid }
             if Self.disjoint(observation, min, max) { return .noMatch }

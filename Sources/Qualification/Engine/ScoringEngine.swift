@@ -95,7 +95,7 @@ public struct ScoringEngine: Sendable {
                 case .match: uncertain += hi - lo
                 case .noMatch: break
                 }
-                if hi != 0 || lo != 0, let seen {
+                if hi != 0 || lo != 0 {
                     candidates.append(reason(ruleIndex, seen, low: lo, high: hi, indeterminate: verdict == .indeterminate))
                 }
                 ruleIndex += 1
@@ -122,7 +122,7 @@ public struct ScoringEngine: Sendable {
         candidates.sort { max(abs($0.low), abs($0.high)) > max(abs($1.low), abs($1.high)) }
         var present = 0
         for field in completenessFields {
-            if let position = positions[field], let value = row.values[position], value.form != .unreadable { present += 1 }
+            if let position = positions[field], position < row.values.count, let value = row.values[position], value.form != .unreadable { present += 1 }
         }
         let completeness = completenessFields.isEmpty ? 1 : Double(present) / Double(completenessFields.count)
         let confidence = totalPoints == 0 ? 1 : max(0, 1 - uncertain / totalPoints)
@@ -147,10 +147,11 @@ public struct ScoringEngine: Sendable {
         return pow(0.5, oldest / halfLife)...pow(0.5, youngest / halfLife)
     }
 
-    func reason(_ ruleIndex: Int, _ seen: Observation, low: Double, high: Double, indeterminate: Bool) -> Reason {
+    /// `seen` is nil when a `missing: true` rule scored an absent value: the reason names the test.
+    func reason(_ ruleIndex: Int, _ seen: Observation?, low: Double, high: Double, indeterminate: Bool) -> Reason {
         let rule = rules[ruleIndex]
         // Exact numbers and dates are summarized by the test they passed, so reasons do not echo them.
-        let label = seen.isExactNumber || (seen.days != nil && !seen.isNumeric) ? rule.test : seen.label
+        let label = seen.map { $0.isExactNumber || ($0.days != nil && !$0.isNumeric) ? rule.test : $0.label } ?? rule.test
         return Reason(input: rule.input, label: label, low: low, high: high, indeterminate: indeterminate, identifying: rule.identifying)
     }
 
