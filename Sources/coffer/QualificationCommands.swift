@@ -43,7 +43,7 @@ struct ScoreCommand: ParsableCommand {
             if output.json { return try printJSON(summary) }
             Terminal.out("scored \(run.customers) customers with \(scoringModel.name) v\(scoringModel.version) (sha256:\(scoringModel.digest.prefix(16))…)")
             Terminal.out("tiers in the QCL: " + summary.tiers.map { "\($0.tier) \($0.customers)" }.joined(separator: ", "))
-            Terminal.out("k=\(k) guard: \(run.qcl.coarsened) rows coarsened, \(run.qcl.suppressed) suppressed; \(run.qcl.rows.count) rows written to \(out)")
+            Terminal.out("k=\(k) guard: \(run.qcl.coarsened) rows coarsened, \(run.qcl.suppressed) suppressed; \(run.qcl.count) rows written to \(out)")
             Terminal.out("\(run.quality.indeterminateScores) scores are intervals; \(run.quality.customersWithGaps) customers miss some input")
             for criterion in run.quality.criteria where criterion.unscored > 0 {
                 Terminal.out("  not scored: \(criterion.name) (line \(criterion.line)): \(criterion.missing) missing, \(criterion.invalid) invalid")
@@ -68,12 +68,12 @@ struct ScoreSummary: Encodable {
         version = qcl.model.version
         digest = qcl.model.digest
         customers = run.customers
-        rows = qcl.rows.count
+        rows = qcl.count
         k = qcl.k
         coarsened = qcl.coarsened
         suppressed = qcl.suppressed
         var counts: [String: Int] = [:]
-        for row in qcl.rows { counts[row.score.tier, default: 0] += 1 }
+        counts = qcl.tierCounts
         tiers = (qcl.model.grading.tierNames + [ScoringEngine.disqualifiedTier]).map { TierCount(tier: $0, customers: counts[$0] ?? 0) }
         indeterminateScores = run.quality.indeterminateScores
         customersWithGaps = run.quality.customersWithGaps

@@ -30,8 +30,12 @@ public struct CustomerScore: Sendable {
     public var groupScores: [ClosedRange<Double>]
     /// One verdict per rule (groups in order), then per disqualifier: for data-quality counts.
     public var verdicts: [Verdict]
-    /// The decay field's verdict per group with decay (missing when the date is unknown).
+    /// The imported won/lost outcome, for calibration and reports (never written to the QCL).
     public var outcome: DealOutcome?
+    /// The identifying reason codes as shown (`classReasons`) and coarsened: what the QCL's
+    /// k-anonymity guard groups rows by, with the tier. Nil when no reason is identifying.
+    var classReasons: String?
+    var coarseClassReasons: String?
 
     public var isIndeterminate: Bool { low != high }
 }

@@ -132,6 +132,11 @@ public struct ScoringEngine: Sendable {
                                    reasons: Array(candidates.prefix(Self.reasonCount)), nextAction: nil, recontactMonth: nil,
                                    rfmSegment: derived[.rfmSegment]?.label, clvPredicted: derived[.clvPredicted]?.lower,
                                    groupScores: groupScores, verdicts: verdicts, outcome: row.outcome)
+        let identifying = result.reasons.filter(\.identifying)
+        if !identifying.isEmpty {
+            result.classReasons = identifying.map { $0.text() }.sorted().joined(separator: "\u{1F}")
+            result.coarseClassReasons = identifying.map { $0.text(coarse: true) }.sorted().joined(separator: "\u{1F}")
+        }
         result.recontactMonth = recontactMonth(row, derived: derived)
         result.nextAction = nextAction(for: result, row: row, derived: derived)
         return result

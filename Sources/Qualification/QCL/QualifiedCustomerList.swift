@@ -9,45 +9,70 @@ import Foundation
 /// field and the points); coarsened rows whose tier still holds fewer than k of them are
 /// suppressed. The summary says how many of each.
 public struct QualifiedCustomerList: Sendable {
-    public var rows: [QCLRow]
+    /// Every scored customer, in scan order; `order` picks and sorts the rows that are kept.
+    let scores: [CustomerScore]
+    /// Indices into `scores` of the rows kept, best first.
+    let order: [Int]
+    /// Per score: whether its identifying labels are dropped.
+    let coarse: [Bool]
     public var k: Int
     public var coarsened: Int
     public var suppressed: Int
     public var model: ScoringModel
 
-    /// Applies the guard to `scores` and sorts the survivors by score, best first.
+    /// The rows kept, best tier first and by score within a tier.
+    public var rows: [QCLRow] { order.map { QCLRow(score: scores[$0], coarse: coarse[$0]) } }
+    public var count: Int { order.count }
+    /// Rows kept per tier.
+    public var tierCounts: [String: Int] {
+        var counts: [String: Int] = [:]
+        for i in order { counts[scores[i].tier, default: 0] += 1 }
+        return counts
+    }
+
+    /// A class as the guard sees it: the tier plus the identifying reason codes (nil: none).
+    struct ClassKey: Hashable {
+        var tier: String
+        var reasons: String?
+    }
+
+    /// Applies the guard to `scores` and sorts the survivors by score, best first. The class keys
+    /// were computed with the scores (on the worker threads) and are released here.
     public init(scores: [CustomerScore], model: ScoringModel, k: Int) {
         self.model = model
         self.k = k
-        func classKey(_ score: CustomerScore, coarse: Bool) -> String {
-            ([score.tier] + score.reasons.filter(\.identifying).map { $0.text(coarse: coarse) }.sorted()).joined(separator: "\u{1F}")
-        }
-        var fine: [String: Int] = [:]
-        for score in scores { fine[classKey(score, coarse: false), default: 0] += 1 }
-        var coarseCounts: [String: Int] = [:]
+        var scores = scores
+        var fine: [ClassKey: Int] = [:]
+        for score in scores { fine[ClassKey(tier: score.tier, reasons: score.classReasons), default: 0] += 1 }
+        var coarseCounts: [ClassKey: Int] = [:]
         var coarse = [Bool](repeating: false, count: scores.count)
-        for (i, score) in scores.enumerated() where fine[classKey(score, coarse: false)]! < k {
+        for (i, score) in scores.enumerated() where fine[ClassKey(tier: score.tier, reasons: score.classReasons)]! < k {
             coarse[i] = true
-            coarseCounts[classKey(score, coarse: true), default: 0] += 1
+            coarseCounts[ClassKey(tier: score.tier, reasons: score.coarseClassReasons), default: 0] += 1
         }
         let tierRank = Dictionary(uniqueKeysWithValues: model.grading.tierNames.enumerated().map { ($1, $0) })
         // Sort small keys, not rows: (tier rank, score) per surviving customer.
         var keys: [(rank: Int, score: Double, index: Int)] = []
         keys.reserveCapacity(scores.count)
         var coarsened = 0, suppressed = 0
-        for (i, score) in scores.enumerated() {
+        for i in scores.indices {
             if coarse[i] {
-                if coarseCounts[classKey(score, coarse: true)]! < k {
+                if coarseCounts[ClassKey(tier: scores[i].tier, reasons: scores[i].coarseClassReasons)]! < k {
                     suppressed += 1
                     continue
                 }
                 coarsened += 1
             }
-            keys.append((tierRank[score.tier] ?? Int.max, score.score, i))
+            keys.append((tierRank[scores[i].tier] ?? Int.max, scores[i].score, i))
+        }
+        for i in scores.indices where scores[i].classReasons != nil {
+            scores[i].classReasons = nil
+            scores[i].coarseClassReasons = nil
         }
         keys.sort { $0.rank != $1.rank ? $0.rank < $1.rank : $0.score != $1.score ? $0.score > $1.score : $0.index < $1.index }
-        let rows = keys.map { QCLRow(score: scores[$0.index], coarse: coarse[$0.index]) }
-        self.rows = rows
+        self.scores = scores
+        self.order = keys.map(\.index)
+        self.coarse = coarse
         self.coarsened = coarsened
         self.suppressed = suppressed
     }
@@ -55,11 +80,30 @@ public struct QualifiedCustomerList: Sendable {
     public static let columns = ["pseudonym", "score", "score_min", "score_max", "tier", "tier_bound", "completeness", "confidence",
                                  "reasons", "next_action", "recontact_month", "rfm_segment", "clv_predicted"]
 
-    /// Writes the list as CSV (mode 0600), one row per customer, `columns` in order.
+    /// Writes the list as CSV (mode 0600), one row per customer, `columns` in order. Rows are
+    /// encoded on all cores, block by block, and written in order.
     public func writeCSV(to path: String) throws(CSVError) {
         let writer = try CSVWriter(path: path)
         try writer.write(Self.columns)
-        for row in rows { try writer.write(row.fields) }
+        let block = 32_768
+        var start = 0
+        while start < order.count {
+            let first = start, end = min(order.count, start + block)
+            let lanes = max(1, min(ProcessInfo.processInfo.activeProcessorCount, (end - first) / 1024))
+            let parts = EncodedParts(count: lanes)
+            DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+                let lo = first + (end - first) * lane / lanes, hi = first + (end - first) * (lane + 1) / lanes
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity((hi - lo) * 200)
+                for n in lo..<hi {
+                    let i = order[n]
+                    CSVWriter.encodeRow(QCLRow(score: scores[i], coarse: coarse[i]).fields, to: &bytes)
+                }
+                parts.set(lane, bytes)
+            }
+            for lane in 0..<lanes { try writer.write(encoded: parts.get(lane)) }
+            start = end
+        }
         try writer.close()
     }
 
@@ -108,4 +152,21 @@ func writePrivateFile(_ path: String, _ data: Data) throws {
         throw CSVError.cannotOpen(path: path, reason: "cannot create the file")
     }
     try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+}
+
+/// Per-lane output of a parallel encode (each lane writes its own slot).
+final class EncodedParts: @unchecked Sendable {
+    private var parts: [[UInt8]]
+    private let lock = NSLock()
+    init(count: Int) { parts = Array(repeating: [], count: count) }
+    func set(_ lane: Int, _ bytes: [UInt8]) {
+        lock.lock()
+        parts[lane] = bytes
+        lock.unlock()
+    }
+    func get(_ lane: Int) -> [UInt8] {
+        lock.lock()
+        defer { lock.unlock() }
+        return parts[lane]
+    }
 }

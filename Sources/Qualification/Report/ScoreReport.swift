@@ -20,7 +20,7 @@ public enum ScoreReport {
             ("Model digest (SHA-256)", model.digest),
             ("Purpose", model.purpose),
             ("Customers scored", "\(run.customers)"),
-            ("Rows in the QCL", "\(qcl.rows.count)"),
+            ("Rows in the QCL", "\(qcl.count)"),
             ("k-anonymity guard", "k = \(qcl.k): \(qcl.coarsened) rows coarsened, \(qcl.suppressed) suppressed"),
             ("Scores that are intervals", "\(run.quality.indeterminateScores) (a band straddles a rule's threshold)"),
             ("Customers missing some input", "\(run.quality.customersWithGaps)"),
@@ -39,7 +39,7 @@ public enum ScoreReport {
         if let calibration = run.calibration {
             for stats in calibration.tiers { tierCounts[stats.tier] = stats.customers }
         } else {
-            for row in qcl.rows { tierCounts[row.score.tier, default: 0] += 1 }
+            tierCounts = qcl.tierCounts
         }
         let tierNames = model.grading.tierNames + [ScoringEngine.disqualifiedTier]
         page.chart(.verticalBars(title: "Customers per tier (before the k-anonymity guard)", labels: tierNames,
