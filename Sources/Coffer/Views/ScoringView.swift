@@ -243,9 +243,8 @@ extension Vault {
                                _ body: ([Int64], [Output]) throws -> Void) throws {
         let workers = makeWorkers()
         let fieldCount = schema.fields.count
-        var after: Int64 = 0
-        while true {
-            var rows = try database.read { db -> [ScannedCustomer] in
+        func readBatch(after: Int64) throws -> [ScannedCustomer] {
+            try database.read { db -> [ScannedCustomer] in
                 var rows = try Row.fetchAll(db, sql: "SELECT id, wrapped_dek, fields FROM customers WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
                                             arguments: [after, lastID, Self.scanBatchSize])
                     .map { ScannedCustomer(id: $0["id"], wrappedDataKey: [UInt8]($0["wrapped_dek"] as Data), fields: [UInt8]($0["fields"] as Data)) }
@@ -270,8 +269,12 @@ extension Vault {
                 }
                 return rows
             }
-            guard let last = rows.last else { return }
-            after = last.id
+        }
+        var next = try readBatch(after: 0)
+        while let last = next.last {
+            let rows = next
+            // The next batch is read while this one is decrypted.
+            let prefetch = Prefetch { try readBatch(after: last.id) }
             let slots = ParallelSlots<Output>(count: rows.count)
             try parallelChunks(count: rows.count, workers: workers) { range, worker in
                 for i in range {
@@ -282,8 +285,28 @@ extension Vault {
                 }
             }
             try body(rows.map(\.id), (0..<rows.count).map { slots[$0]! })
-            rows.removeAll()
+            next = try prefetch.wait()
         }
+    }
+}
+
+/// Runs `work` on another thread at once; `wait()` returns its result (or rethrows).
+final class Prefetch<T>: @unchecked Sendable {
+    private let group = DispatchGroup()
+    private var result: Result<T, any Error>?
+
+    init(_ work: @escaping () throws -> T) {
+        let box = UncheckedSendable(value: work)
+        group.enter()
+        DispatchQueue.global().async {
+            self.result = Result { try box.value() }
+            self.group.leave()
+        }
+    }
+
+    func wait() throws -> T {
+        group.wait()
+        return try result!.get()
     }
 }
 
