@@ -38,17 +38,16 @@ public struct QualifiedCustomerList: Sendable {
 
     /// Applies the guard to `scores` and sorts the survivors by score, best first. The class keys
     /// were computed with the scores (on the worker threads) and are released here.
-    public init(scores: [CustomerScore], model: ScoringModel, k: Int) {
+    public init(scores: consuming [CustomerScore], model: ScoringModel, k: Int) {
         self.model = model
         self.k = k
-        var scores = scores
         var fine: [ClassKey: Int] = [:]
-        for score in scores { fine[ClassKey(tier: score.tier, reasons: score.classReasons), default: 0] += 1 }
+        for i in scores.indices { fine[ClassKey(tier: scores[i].tier, reasons: scores[i].classReasons), default: 0] += 1 }
         var coarseCounts: [ClassKey: Int] = [:]
         var coarse = [Bool](repeating: false, count: scores.count)
-        for (i, score) in scores.enumerated() where fine[ClassKey(tier: score.tier, reasons: score.classReasons)]! < k {
+        for i in scores.indices where fine[ClassKey(tier: scores[i].tier, reasons: scores[i].classReasons)]! < k {
             coarse[i] = true
-            coarseCounts[ClassKey(tier: score.tier, reasons: score.coarseClassReasons), default: 0] += 1
+            coarseCounts[ClassKey(tier: scores[i].tier, reasons: scores[i].coarseClassReasons), default: 0] += 1
         }
         let tierRank = Dictionary(uniqueKeysWithValues: model.grading.tierNames.enumerated().map { ($1, $0) })
         // Sort small keys, not rows: (tier rank, score) per surviving customer.

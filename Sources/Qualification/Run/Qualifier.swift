@@ -78,7 +78,7 @@ public struct Qualifier {
                 scores.append(kept)
             }
         }
-        let qcl = QualifiedCustomerList(scores: scores, model: model, k: k)
+        let qcl = QualifiedCustomerList(scores: consume scores, model: model, k: k)
         return ScoreRun(qcl: qcl, quality: quality, calibration: calibration, discovery: discovery, histogram: histogram,
                         customers: count, domain: try referenceDomain(), value: value)
     }
