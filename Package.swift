@@ -55,7 +55,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "VaultBenchmarks",
-            dependencies: ["Coffer", .product(name: "Benchmark", package: "benchmark")],
+            dependencies: ["Coffer", "Qualification", .product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/VaultBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),

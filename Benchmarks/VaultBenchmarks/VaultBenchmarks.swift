@@ -1,6 +1,7 @@
 import Benchmark
 @_spi(Benchmarks) import Coffer
 import Foundation
+import Qualification
 
 /// End-to-end vault operations on demo data. The side-by-side comparison with sqlite3's
 /// plaintext `.import` is scripts/bench-import; this suite tracks regressions.
@@ -48,6 +49,26 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations {
             blackHole(try vault.find(.email(" Ada@Example.COM "), session: admin, purpose: "operations"))
         }
+    }
+
+    // The analyst's scoring run end to end (scripts/bench-score compares it with sqlite3).
+    Benchmark("score 20,000 demo customers as an analyst (b2b model)") { benchmark in
+        let directory = NSTemporaryDirectory() + "coffer-bench-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        _ = try DemoData.write(customers: 20_000, seed: 1, to: directory + "/demo")
+        let schema = try Schema.load(yaml: String(contentsOfFile: schemaPath, encoding: .utf8), file: schemaPath)
+        let (vault, token) = try Vault.create(at: directory + "/vault", schema: schema, policyYAML: policyYAML(schemaPath),
+                                              protection: .keyFile(path: directory + "/vault.key"))
+        let admin = try vault.authenticate(token: token)
+        _ = try vault.importCSV(.customers, path: directory + "/demo/customers.csv", session: admin)
+        let analyst = try vault.authenticate(token: vault.addUser(name: "bench", role: "analyst", by: admin))
+        let qualifier = Qualifier(vault: vault, session: analyst, purpose: "qualification")
+        let model = try qualifier.loadModel(path: (schemaPath as NSString).deletingLastPathComponent + "/scoring/b2b.yaml")
+        benchmark.startMeasurement()
+        let run = try qualifier.score(model)
+        try run.qcl.writeCSV(to: directory + "/qcl.csv")
+        benchmark.stopMeasurement()
+        precondition(run.customers == 20_000)
     }
 }
 
