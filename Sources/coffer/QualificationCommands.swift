@@ -147,7 +147,7 @@ struct QCLCommand: ParsableCommand {
                 let (opened, session) = try auth.session(vault)
                 let domain = try self.domain ?? Self.onlyDomain(opened.policy)
                 let handoff = try opened.handoff(chosen.map(\.pseudonym), domain: domain, to: role, session: session, purpose: auth.purpose,
-                                                 detail: "tiers \(Self.loggedTiers(chosen))")
+                                                 tiers: chosen.map(\.tier))
                 let writer = try CSVWriter(path: out)
                 try writer.write(handoff.fields + ["tier", "score", "next_action", "recontact_month"])
                 var written = 0
@@ -160,16 +160,6 @@ struct QCLCommand: ParsableCommand {
                 Terminal.out("handed \(written) customers (tier \(tier.joined(separator: ", "))) to role \(role) in \(out)"
                              + (written < chosen.count ? "; \(chosen.count - written) pseudonyms no longer match a customer (erased, or another domain)" : ""))
             }
-        }
-
-        /// The tiers handed, as the audit log records them: only those present in the chosen rows,
-        /// and only when they look like tier names ("A", "B2"); anything else typed into --tier or
-        /// written into the file is free text, which stays out of the log.
-        static func loggedTiers(_ chosen: [QCLFile]) -> String {
-            Set(chosen.map(\.tier)).sorted().map { name in
-                name.count <= 32 && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-") }
-                    ? name : "<other>"
-            }.joined(separator: ",")
         }
 
         static func onlyDomain(_ policy: Policy) throws(VaultError) -> String {

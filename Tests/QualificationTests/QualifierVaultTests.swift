@@ -144,7 +144,7 @@ import Testing
         #expect(try fixture.entries("handoff").filter { $0.outcome == .denied && $0.actor == "ana" }.count == 1)
 
         let handoff = try vault.handoff(chosen + ["ps_nobody"], domain: "analytics", to: "sales", session: fixture.admin, purpose: "operations",
-                                        detail: "tiers A")
+                                        tiers: ["A", "A", "Ada Lovelace <ada@example.com>"])
         #expect(handoff.fields == ["customer_ref"] + (try Fixture.role("sales")).visibleFields.filter { $0 != "customer_ref" })
         #expect(Set(handoff.rows.keys) == Set(chosen))
         let references = handoff.rows.values.map { $0[0] }
@@ -158,7 +158,8 @@ import Testing
         let entry = try #require(try fixture.entries("handoff").last)
         #expect(entry.outcome == .ok && entry.actor == "admin" && entry.purpose == "operations")
         #expect(entry.customerCount == 2 && entry.fields == handoff.fields)
-        #expect(entry.detail == "2 of 3 pseudonyms (domain analytics) handed to role sales; tiers A")
+        // Tier names are logged; free text is not.
+        #expect(entry.detail == "2 of 3 pseudonyms (domain analytics) handed to role sales; tiers A,<other>")
         #expect(throws: VaultError.self) {
             _ = try vault.handoff(chosen, domain: "marketing", to: "sales", session: fixture.admin, purpose: "operations")
         }

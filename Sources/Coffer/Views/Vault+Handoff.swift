@@ -13,8 +13,10 @@ extension Vault {
     /// Turns `customer_ref` pseudonyms of `domain` back into customers as `role` (e.g. sales)
     /// would see them: the hand-off of qualified customers. Requires `reidentify`; one audit
     /// entry names the customers and fields released, committed before anything is returned.
+    /// `tiers` (what was handed, e.g. "A") is logged only where it looks like a tier name: the
+    /// log never takes free text from a file or an argument.
     public func handoff(_ tokens: [String], domain: String, to roleName: String, session: Session, purpose: String? = nil,
-                        detail: String = "") throws(VaultError) -> Handoff {
+                        tiers: [String] = []) throws(VaultError) -> Handoff {
         try authorize(session, .reidentify, action: "handoff", purpose: purpose)
         guard let target = policy[roleName] else {
             throw .invalidInput("no role \(roleName) in the policy; roles: \(policy.roleNames.joined(separator: ", "))")
@@ -52,8 +54,15 @@ extension Vault {
         let fields = [Schema.referenceField] + visible.map { schema.fields[$0].name }
         try audit(actor: session.name, role: session.role, action: "handoff", purpose: auditPurpose(purpose, nil), fields: fields,
                   customers: CustomerIDSet(ids.sorted()),
-                  detail: (["\(rows.count) of \(wanted.count) pseudonyms (domain \(domain)) handed to role \(target.name)"] + (detail.isEmpty ? [] : [detail]))
-                      .joined(separator: "; "))
+                  detail: "\(rows.count) of \(wanted.count) pseudonyms (domain \(domain)) handed to role \(target.name)"
+                      + (tiers.isEmpty ? "" : "; tiers " + Set(tiers).sorted().map(Self.loggableTier).joined(separator: ",")))
         return Handoff(fields: fields, rows: rows)
+    }
+
+    /// A tier name as the audit log records it: short ASCII letters, digits, `_` and `-` ("A",
+    /// "B2"); anything else is `<other>`.
+    static func loggableTier(_ name: String) -> String {
+        name.count <= 32 && !name.isEmpty && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-") }
+            ? name : "<other>"
     }
 }
