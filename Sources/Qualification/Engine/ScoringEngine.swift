@@ -26,6 +26,20 @@ public struct ScoringEngine: Sendable {
     let totalPoints: Double
     /// Per rule (groups in order): what reasons print about it, computed once.
     let rules: [(input: String, test: String, identifying: Bool)]
+    /// Where each input is read from, resolved once (no name lookups per customer).
+    let ruleSlots: [Slot]
+    let disqualifierSlots: [Slot]
+    let decaySlots: [Slot]
+    let nextActionSlots: [[Slot]]
+    let recontactSlot: Slot
+    let completenessSlots: [Int]
+
+    /// An input's place: a position in `ScoringRow.values`, or a derived attribute.
+    enum Slot: Sendable {
+        case field(Int)
+        case attribute(ValueAttribute)
+        case none
+    }
 
     /// `value` is required when the model uses value attributes (see `ValueContext`).
     public init(model: ScoringModel, schema: Schema, value: ValueContext? = nil, today: CivilDate = .today) {
@@ -45,6 +59,19 @@ public struct ScoringEngine: Sendable {
         model.disqualifiers.forEach { count($0.condition) }
         completenessFields = counted
         totalPoints = model.groups.flatMap(\.rules).reduce(0) { $0 + abs($1.points) }
+        let positions = self.positions
+        func slot(_ input: Input) -> Slot {
+            switch input {
+            case let .field(name): positions[name].map(Slot.field) ?? .none
+            case let .attribute(attribute): .attribute(attribute)
+            }
+        }
+        ruleSlots = model.groups.flatMap(\.rules).map { slot($0.condition.input) }
+        disqualifierSlots = model.disqualifiers.map { slot($0.condition.input) }
+        decaySlots = model.groups.map { group in group.decay.map { slot(.field($0.field)) } ?? .none }
+        nextActionSlots = model.nextActions.map { $0.conditions.map { slot($0.input) } }
+        recontactSlot = model.recontact.map { slot(.field($0.field)) } ?? .none
+        completenessSlots = counted.compactMap { positions[$0] }
         let identifying = self.identifying
         rules = model.groups.flatMap(\.rules).map { rule in
             let input = rule.condition.input
@@ -55,32 +82,31 @@ public struct ScoringEngine: Sendable {
     /// The fields a scan must request, in the order rows carry them.
     public var requestedFields: [String] { model.fields }
 
-    func observation(_ input: Input, _ row: ScoringRow, derived: [ValueAttribute: Observation]) -> Observation? {
-        switch input {
-        case let .field(name):
-            guard let position = positions[name], position < row.values.count, let value = row.values[position] else { return nil }
-            return Observation(value)
-        case let .attribute(attribute):
-            return derived[attribute]
+    func observation(_ slot: Slot, _ observed: [Observation?], derived: [ValueAttribute: Observation]) -> Observation? {
+        switch slot {
+        case let .field(position): position < observed.count ? observed[position] : nil
+        case let .attribute(attribute): derived[attribute]
+        case .none: nil
         }
     }
 
     public func score(_ row: ScoringRow) -> CustomerScore {
         let derived = model.usesValueAttributes ? (value?.attributes(for: row.purchases) ?? [:]) : [:]
+        let observed = row.values.map { $0.map(Observation.init) }
         var verdicts: [Verdict] = []
         verdicts.reserveCapacity(model.groups.reduce(0) { $0 + $1.rules.count } + model.disqualifiers.count)
         var candidates: [Reason] = []
         var groupScores: [ClosedRange<Double>] = []
         var uncertain = 0.0
         var ruleIndex = 0
-        for group in model.groups {
+        for (g, group) in model.groups.enumerated() {
             var factor = 1.0...1.0
             if let decay = group.decay {
-                factor = decayFactor(observation(.field(decay.field), row, derived: derived), halfLife: decay.halfLifeDays)
+                factor = decayFactor(observation(decaySlots[g], observed, derived: derived), halfLife: decay.halfLifeDays)
             }
             var low = 0.0, high = 0.0
             for rule in group.rules {
-                let seen = observation(rule.condition.input, row, derived: derived)
+                let seen = observation(ruleSlots[ruleIndex], observed, derived: derived)
                 let verdict = rule.condition.op.verdict(seen)
                 verdicts.append(verdict)
                 // The rule adds p × factor for a match, anything in [0, p] × factor when indeterminate.
@@ -106,8 +132,8 @@ public struct ScoringEngine: Sendable {
         let high = model.scoreCap.clamp(groupScores.reduce(0) { $0 + $1.upperBound })
 
         var disqualification: String?
-        for disqualifier in model.disqualifiers {
-            let verdict = disqualifier.condition.op.verdict(observation(disqualifier.condition.input, row, derived: derived))
+        for (d, disqualifier) in model.disqualifiers.enumerated() {
+            let verdict = disqualifier.condition.op.verdict(observation(disqualifierSlots[d], observed, derived: derived))
             verdicts.append(verdict)
             guard disqualification == nil else { continue }
             if verdict == .match {
@@ -121,8 +147,8 @@ public struct ScoringEngine: Sendable {
         let finalTier = disqualification == nil ? tier : Self.disqualifiedTier
         candidates.sort { max(abs($0.low), abs($0.high)) > max(abs($1.low), abs($1.high)) }
         var present = 0
-        for field in completenessFields {
-            if let position = positions[field], position < row.values.count, let value = row.values[position], value.form != .unreadable { present += 1 }
+        for position in completenessSlots {
+            if position < row.values.count, let value = row.values[position], value.form != .unreadable { present += 1 }
         }
         let completeness = completenessFields.isEmpty ? 1 : Double(present) / Double(completenessFields.count)
         let confidence = totalPoints == 0 ? 1 : max(0, 1 - uncertain / totalPoints)
@@ -137,8 +163,8 @@ public struct ScoringEngine: Sendable {
             result.classReasons = identifying.map { $0.text() }.sorted().joined(separator: "\u{1F}")
             result.coarseClassReasons = identifying.map { $0.text(coarse: true) }.sorted().joined(separator: "\u{1F}")
         }
-        result.recontactMonth = recontactMonth(row, derived: derived)
-        result.nextAction = nextAction(for: result, row: row, derived: derived)
+        result.recontactMonth = recontactMonth(observed, derived: derived)
+        result.nextAction = nextAction(for: result, observed: observed, derived: derived)
         return result
     }
 
@@ -190,8 +216,8 @@ public struct ScoringEngine: Sendable {
     }
 
     /// The month of the recontact date minus the lead time; this month when that is past.
-    func recontactMonth(_ row: ScoringRow, derived: [ValueAttribute: Observation]) -> String? {
-        guard let recontact = model.recontact, let days = observation(.field(recontact.field), row, derived: derived)?.days else { return nil }
+    func recontactMonth(_ observed: [Observation?], derived: [ValueAttribute: Observation]) -> String? {
+        guard let recontact = model.recontact, let days = observation(recontactSlot, observed, derived: derived)?.days else { return nil }
         let start = CivilDate(daysSinceEpoch: days.lowerBound)
         var month = CivilDate(year: start.year, month: start.month, day: 1).adding(months: -recontact.leadMonths)
         let thisMonth = CivilDate(year: today.year, month: today.month, day: 1)
@@ -199,10 +225,10 @@ public struct ScoringEngine: Sendable {
         return String(month.iso8601.prefix(7))
     }
 
-    func nextAction(for score: CustomerScore, row: ScoringRow, derived: [ValueAttribute: Observation]) -> String? {
-        for rule in model.nextActions {
+    func nextAction(for score: CustomerScore, observed: [Observation?], derived: [ValueAttribute: Observation]) -> String? {
+        for (n, rule) in model.nextActions.enumerated() {
             if !rule.tiers.isEmpty, !rule.tiers.contains(score.tier) { continue }
-            if rule.conditions.allSatisfy({ $0.op.verdict(observation($0.input, row, derived: derived)) == .match }) {
+            if rule.conditions.indices.allSatisfy({ rule.conditions[$0].op.verdict(observation(nextActionSlots[n][$0], observed, derived: derived)) == .match }) {
                 return rule.action
             }
         }
