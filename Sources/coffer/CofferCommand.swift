@@ -16,7 +16,7 @@ struct CofferCommand: ParsableCommand {
             InitCommand.self, DemoDataCommand.self, ImportCommand.self,
             GetCommand.self, FindCommand.self, PutCommand.self, EraseCommand.self,
             KeysCommand.self, UsersCommand.self, PolicyCommand.self, AuditCommand.self,
-            ExportCommand.self, ReidentifyCommand.self, PrivacyCommand.self,
+            ExportCommand.self, ReidentifyCommand.self, PrivacyCommand.self, ReviewCommand.self,
         ]
     )
 

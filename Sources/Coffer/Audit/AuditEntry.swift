@@ -68,6 +68,71 @@ struct CanonicalWriter {
     }
 }
 
+/// One entry read back from its canonical bytes (as the verifier lays them out), without
+/// copying: each column is a slice of the message. Valid only while the message is.
+///
+/// The inverse of `CanonicalWriter`, so consumers of verified batches (review exports) see
+/// exactly the bytes whose MAC was checked.
+struct AuditRecord {
+    let seq: Int64
+    let timeMilliseconds: Int64
+    let actor: UnsafeRawBufferPointer
+    let role: UnsafeRawBufferPointer
+    let action: UnsafeRawBufferPointer
+    let purpose: UnsafeRawBufferPointer
+    let outcome: UnsafeRawBufferPointer
+    /// Field names joined by ",".
+    let fields: UnsafeRawBufferPointer
+    let customerCount: Int64
+    /// `CustomerIDSet.encoded()` bytes.
+    let customers: UnsafeRawBufferPointer
+    let detail: UnsafeRawBufferPointer
+    /// The MAC stored with the entry (checked before the record is handed out).
+    let mac: UnsafeRawBufferPointer
+
+    /// Parses `message` = `prefixLength` bytes (the previous MAC) | canonical bytes.
+    /// Nil if it is not laid out as `CanonicalWriter` writes entries.
+    init?(message: UnsafeRawBufferPointer, prefixLength: Int, mac: UnsafeRawBufferPointer) {
+        var offset = prefixLength
+        func int() -> Int64? {
+            guard offset + 8 <= message.count else { return nil }
+            var value: UInt64 = 0
+            for i in 0..<8 { value = value << 8 | UInt64(message[offset + i]) }
+            offset += 8
+            return Int64(bitPattern: value)
+        }
+        func bytes() -> UnsafeRawBufferPointer? {
+            guard let count = int(), count >= 0, offset + Int(count) <= message.count else { return nil }
+            defer { offset += Int(count) }
+            return UnsafeRawBufferPointer(rebasing: message[offset..<offset + Int(count)])
+        }
+        let magic = CanonicalWriter.magic
+        guard message.count >= offset + magic.count,
+              zip(message[offset..<offset + magic.count], magic).allSatisfy({ $0 == $1 }) else { return nil }
+        offset += magic.count
+        guard let seq = int(), let time = int(), let actor = bytes(), let role = bytes(), let action = bytes(),
+              let purpose = bytes(), let outcome = bytes(), let fields = bytes(), let count = int(),
+              let customers = bytes(), let detail = bytes(), offset == message.count else { return nil }
+        self.seq = seq
+        timeMilliseconds = time
+        self.actor = actor
+        self.role = role
+        self.action = action
+        self.purpose = purpose
+        self.outcome = outcome
+        self.fields = fields
+        customerCount = count
+        self.customers = customers
+        self.detail = detail
+        self.mac = mac
+    }
+
+    /// A column as a String (for keys and rare events; formatters use the bytes).
+    static func string(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(decoding: bytes, as: UTF8.self)
+    }
+}
+
 /// Computes chain MACs: `mac(n) = HMAC(chain key, mac(n-1) | canonical(entry n))`, with
 /// `mac(0) = HMAC(chain key, "genesis" | vault id)` so a chain cannot be moved to another vault.
 final class AuditChain {

@@ -1,0 +1,444 @@
+/// The three event files of a review package, rendered from verified audit records:
+///
+/// - `events.jsonl`: one JSON object per entry, every column (and the entry's chain MAC, so a
+///   reviewer holding an earlier checkpoint can match it).
+/// - `events.csv`: the same columns; any cell starting with `=`, `+`, `-`, `@`, tab or CR gets
+///   a leading `'` so a spreadsheet shows it as text instead of running it as a formula.
+/// - `events.ocsf.jsonl`: OCSF 1.3.0 events (see `OCSFMapping`).
+///
+/// Entries hold internal customer ids, never values; customers are written as id ranges
+/// (`1-5,9`). The renderers work on the raw bytes of each record: ten million entries format
+/// without a String per column.
+struct EventFormatter {
+    static let csvHeader = ["seq", "time", "actor", "role", "action", "purpose", "outcome", "fields", "customer_count", "customers", "detail"]
+
+    /// Customers listed one by one in OCSF `resources` up to this many; above, one aggregate resource.
+    static let ocsfResourceLimit = 20
+
+    private var cachedDay = Int64.min
+    private var cachedDate: [UInt8] = []
+    private var scratch: [UInt8] = []
+
+    // MARK: JSON Lines
+
+    mutating func appendJSONLine(_ r: AuditRecord, to out: inout [UInt8]) {
+        out.appendLiteral("{\"seq\":")
+        out.appendDecimal(r.seq)
+        out.appendLiteral(",\"time\":\"")
+        appendTime(r.timeMilliseconds, to: &out)
+        out.appendLiteral("\",\"time_ms\":")
+        out.appendDecimal(r.timeMilliseconds)
+        out.appendLiteral(",\"actor\":")
+        out.appendJSONString(r.actor)
+        out.appendLiteral(",\"role\":")
+        out.appendJSONString(r.role)
+        out.appendLiteral(",\"action\":")
+        out.appendJSONString(r.action)
+        out.appendLiteral(",\"purpose\":")
+        out.appendJSONString(r.purpose)
+        out.appendLiteral(",\"outcome\":")
+        out.appendJSONString(r.outcome)
+        out.appendLiteral(",\"fields\":[")
+        var first = true
+        var start = 0
+        for i in 0...r.fields.count where i == r.fields.count || r.fields[i] == UInt8(ascii: ",") {
+            if i > start {
+                if !first { out.append(UInt8(ascii: ",")) }
+                out.appendJSONString(UnsafeRawBufferPointer(rebasing: r.fields[start..<i]))
+                first = false
+            }
+            start = i + 1
+        }
+        out.appendLiteral("],\"customer_count\":")
+        out.appendDecimal(r.customerCount)
+        out.appendLiteral(",\"customers\":\"")
+        Self.appendRanges(r.customers, to: &out)
+        out.appendLiteral("\",\"detail\":")
+        out.appendJSONString(r.detail)
+        out.appendLiteral(",\"mac\":\"")
+        out.appendHex(r.mac)
+        out.appendLiteral("\"}\n")
+    }
+
+    // MARK: CSV
+
+    mutating func appendCSVRow(_ r: AuditRecord, to out: inout [UInt8]) {
+        out.appendDecimal(r.seq)
+        out.append(UInt8(ascii: ","))
+        appendTime(r.timeMilliseconds, to: &out)
+        // Column by column (an array literal here would allocate per entry).
+        out.append(UInt8(ascii: ","))
+        appendCSVCell(r.actor, to: &out)
+        out.append(UInt8(ascii: ","))
+        appendCSVCell(r.role, to: &out)
+        out.append(UInt8(ascii: ","))
+        appendCSVCell(r.action, to: &out)
+        out.append(UInt8(ascii: ","))
+        appendCSVCell(r.purpose, to: &out)
+        out.append(UInt8(ascii: ","))
+        appendCSVCell(r.outcome, to: &out)
+        out.append(UInt8(ascii: ","))
+        appendCSVCell(r.fields, to: &out)
+        out.append(UInt8(ascii: ","))
+        out.appendDecimal(r.customerCount)
+        out.append(UInt8(ascii: ","))
+        scratch.removeAll(keepingCapacity: true)
+        Self.appendRanges(r.customers, to: &scratch)
+        scratch.withUnsafeBufferPointer { CSVWriter.appendField(utf8: $0, to: &out) }
+        out.append(UInt8(ascii: ","))
+        appendCSVCell(r.detail, to: &out)
+        out.append(UInt8(ascii: "\n"))
+    }
+
+    /// Bytes a spreadsheet would read as the start of a formula (or a hidden one after a tab/CR).
+    static func isFormulaStart(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "=") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "@")
+            || byte == 0x09 || byte == 0x0d
+    }
+
+    /// One cell, neutralized (a leading `'` before a formula start) and quoted as RFC 4180 needs.
+    mutating func appendCSVCell(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        if let first = bytes.first, Self.isFormulaStart(first) {
+            scratch.removeAll(keepingCapacity: true)
+            scratch.append(UInt8(ascii: "'"))
+            scratch.append(contentsOf: bytes)
+            scratch.withUnsafeBufferPointer { CSVWriter.appendField(utf8: $0, to: &out) }
+        } else {
+            CSVWriter.appendField(utf8: bytes.bindMemory(to: UInt8.self), to: &out)
+        }
+    }
+
+    /// A String cell, as `appendCSVCell` writes it (for headers and tests).
+    static func csvCell(_ text: String) -> String {
+        var formatter = EventFormatter()
+        var out: [UInt8] = []
+        Array(text.utf8).withUnsafeBytes { formatter.appendCSVCell($0, to: &out) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    // MARK: OCSF
+
+    mutating func appendOCSF(_ r: AuditRecord, mapping: OCSFMapping, to out: inout [UInt8]) {
+        let ok = r.outcome.elementsEqual("ok".utf8)
+        let denied = r.outcome.elementsEqual("denied".utf8)
+        var activity = mapping.activityID, activityName = mapping.activityName
+        if mapping.dependsOnCreation, r.detail.elementsEqual("created".utf8) == false {
+            activity = 3
+            activityName = "Update"
+        }
+        out.appendLiteral("{\"activity_id\":")
+        out.appendDecimal(Int64(activity))
+        out.appendLiteral(",\"activity_name\":\"")
+        out.append(contentsOf: activityName.utf8)
+        out.appendLiteral("\",\"category_uid\":")
+        out.appendDecimal(Int64(mapping.category.rawValue))
+        out.appendLiteral(",\"class_uid\":")
+        out.appendDecimal(Int64(mapping.eventClass.rawValue))
+        out.appendLiteral(",\"type_uid\":")
+        out.appendDecimal(Int64(mapping.eventClass.rawValue) * 100 + Int64(activity))
+        out.appendLiteral(",\"time\":")
+        out.appendDecimal(r.timeMilliseconds)
+        // Informational when allowed, Medium when denied, Low when it failed otherwise.
+        out.appendLiteral(ok ? ",\"severity_id\":1,\"status_id\":1,\"status\":\"Success\"" : denied
+            ? ",\"severity_id\":3,\"status_id\":2,\"status\":\"Failure\"" : ",\"severity_id\":2,\"status_id\":2,\"status\":\"Failure\"")
+        if !ok, r.detail.count > 0 {
+            out.appendLiteral(",\"status_detail\":")
+            out.appendJSONString(r.detail)
+        }
+        out.appendLiteral(",\"metadata\":{\"version\":\"1.3.0\",\"product\":{\"name\":\"Coffer\",\"vendor_name\":\"Coffer\"},\"log_name\":\"audit_log\",\"uid\":\"")
+        out.appendDecimal(r.seq)
+        out.appendLiteral("\",\"sequence\":")
+        out.appendDecimal(r.seq)
+        out.appendLiteral("},\"actor\":{\"user\":")
+        appendOCSFUser(r.actor, role: r.role, to: &out)
+        out.append(UInt8(ascii: "}"))
+        switch mapping.eventClass {
+        case .apiActivity:
+            out.appendLiteral(",\"api\":{\"operation\":")
+            out.appendJSONString(r.action)
+            out.appendLiteral(",\"service\":{\"name\":\"coffer\"}},\"src_endpoint\":{\"svc_name\":\"coffer\"}")
+            if r.customerCount > 0 {
+                out.appendLiteral(",\"resources\":[")
+                if r.customerCount <= Self.ocsfResourceLimit {
+                    var first = true
+                    Self.forEachRun(r.customers) { start, count in
+                        for id in start..<(start + count) {
+                            out.appendLiteral(first ? "{\"type\":\"customer\",\"uid\":\"" : ",{\"type\":\"customer\",\"uid\":\"")
+                            out.appendDecimal(id)
+                            out.appendLiteral("\"}")
+                            first = false
+                        }
+                    }
+                } else {
+                    out.appendLiteral("{\"type\":\"customer_set\",\"name\":\"")
+                    out.appendDecimal(r.customerCount)
+                    out.appendLiteral(" customers\"}")
+                }
+                out.append(UInt8(ascii: "]"))
+            }
+        case .entityManagement:
+            out.appendLiteral(",\"entity\":")
+            Self.appendEntity(action: AuditRecord.string(r.action), detail: AuditRecord.string(r.detail), to: &out)
+            if r.detail.count > 0 {
+                out.appendLiteral(",\"comment\":")
+                out.appendJSONString(r.detail)
+            }
+        case .authentication:
+            out.appendLiteral(",\"user\":")
+            appendOCSFUser(r.actor, role: nil, to: &out)
+            out.appendLiteral(",\"service\":{\"name\":\"coffer\"}")
+        }
+        out.appendLiteral(",\"message\":")
+        out.appendJSONString(r.action)
+        out.appendLiteral(",\"unmapped\":{\"coffer_action\":")
+        out.appendJSONString(r.action)
+        out.appendLiteral(",\"purpose\":")
+        out.appendJSONString(r.purpose)
+        out.appendLiteral(",\"fields\":")
+        out.appendJSONString(r.fields)
+        out.appendLiteral(",\"customer_count\":")
+        out.appendDecimal(r.customerCount)
+        out.appendLiteral(",\"customers\":\"")
+        Self.appendRanges(r.customers, to: &out)
+        out.appendLiteral("\",\"detail\":")
+        out.appendJSONString(r.detail)
+        out.appendLiteral("}}\n")
+    }
+
+    /// An OCSF user: `-` (no authenticated user) is "unknown" with type 0, staff are type 1 (User).
+    private func appendOCSFUser(_ name: UnsafeRawBufferPointer, role: UnsafeRawBufferPointer?, to out: inout [UInt8]) {
+        if name.elementsEqual("-".utf8) {
+            out.appendLiteral("{\"name\":\"unknown\",\"type_id\":0}")
+            return
+        }
+        out.appendLiteral("{\"name\":")
+        out.appendJSONString(name)
+        out.appendLiteral(",\"type_id\":1")
+        if let role, role.count > 0, !role.elementsEqual("-".utf8) {
+            out.appendLiteral(",\"groups\":[{\"name\":")
+            out.appendJSONString(role)
+            out.appendLiteral(",\"type\":\"role\"}]")
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// The managed entity of a user, policy, key or vault change, from the entry's action and detail.
+    static func appendEntity(action: String, detail: String, to out: inout [UInt8]) {
+        func word(after marker: String) -> String? {
+            guard let range = detail.range(of: marker) else { return nil }
+            return detail[range.upperBound...].split(separator: " ").first.map(String.init)
+        }
+        var entity: [(String, String)]
+        switch action {
+        case "user_add", "user_set_role", "user_revoke":
+            entity = [("type", "user"), ("name", word(after: "user ") ?? "user")]
+        case "policy_apply":
+            entity = [("type", "role_policy"), ("name", "role policy")]
+            if let digest = word(after: "-> ") { entity.append(("uid", digest)) }
+        case "vault_create":
+            entity = [("type", "vault"), ("name", "vault")]
+        case "key_rewrap":
+            entity = [("type", "data_keys"), ("name", "customer data keys")]
+        default:
+            entity = [("type", "key_encryption_key"), ("name", "KEK")]
+            if let version = word(after: "version ") { entity.append(("version", version)) }
+        }
+        out.append(UInt8(ascii: "{"))
+        for (i, (key, value)) in entity.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.appendJSONString(key)
+            out.append(UInt8(ascii: ":"))
+            out.appendJSONString(value)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    // MARK: Shared pieces
+
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC).
+    mutating func appendTime(_ milliseconds: Int64, to out: inout [UInt8]) {
+        let day = milliseconds >= 0 ? milliseconds / 86_400_000 : (milliseconds - 86_399_999) / 86_400_000
+        if day != cachedDay {
+            cachedDay = day
+            cachedDate = Array(CivilDate(daysSinceEpoch: Int(day)).iso8601.utf8)
+        }
+        out.append(contentsOf: cachedDate)
+        var rest = milliseconds - day * 86_400_000
+        let hours = rest / 3_600_000
+        rest -= hours * 3_600_000
+        let minutes = rest / 60_000
+        rest -= minutes * 60_000
+        let seconds = rest / 1_000
+        let millis = rest - seconds * 1_000
+        out.append(UInt8(ascii: "T"))
+        out.appendPadded(hours, width: 2)
+        out.append(UInt8(ascii: ":"))
+        out.appendPadded(minutes, width: 2)
+        out.append(UInt8(ascii: ":"))
+        out.appendPadded(seconds, width: 2)
+        out.append(UInt8(ascii: "."))
+        out.appendPadded(millis, width: 3)
+        out.append(UInt8(ascii: "Z"))
+    }
+
+    /// Calls `body(first, count)` for each run of an encoded `CustomerIDSet`.
+    static func forEachRun(_ encoded: UnsafeRawBufferPointer, _ body: (Int64, Int64) -> Void) {
+        var i = 0, previousEnd: Int64 = 0
+        func varint() -> Int64? {
+            var value: UInt64 = 0, shift: UInt64 = 0
+            while i < encoded.count, shift < 64 {
+                let byte = encoded[i]
+                i += 1
+                value |= UInt64(byte & 0x7f) << shift
+                if byte & 0x80 == 0 { return value < UInt64(Int64.max / 2) ? Int64(value) : nil }
+                shift += 7
+            }
+            return nil
+        }
+        while i < encoded.count {
+            guard let gap = varint(), let count = varint() else { return }
+            let first = previousEnd + gap
+            body(first, count)
+            previousEnd = first + count
+        }
+    }
+
+    /// The ids of an encoded `CustomerIDSet` as ranges: `1-5,9,12-13`.
+    static func appendRanges(_ encoded: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        var first = true
+        forEachRun(encoded) { start, count in
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            out.appendDecimal(start)
+            if count > 1 {
+                out.append(UInt8(ascii: "-"))
+                out.appendDecimal(start + count - 1)
+            }
+        }
+    }
+
+    /// `appendRanges` for a `CustomerIDSet` (summaries and subject reports).
+    static func ranges(_ set: CustomerIDSet) -> String {
+        var out: [UInt8] = []
+        set.encoded().withUnsafeBytes { appendRanges($0, to: &out) }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// Where an audit action lands in OCSF 1.3.0.
+///
+/// | Coffer action | OCSF class (class_uid, category_uid) | activity_id |
+/// |---|---|---|
+/// | read, find, export, reidentify, privacy_check, policy_explain, score..., audit_*, key_status, user_list, review_* and any other read | API Activity (6003, 6) | 2 Read |
+/// | write | API Activity | 1 Create (detail "created") or 3 Update |
+/// | import | API Activity | 1 Create |
+/// | erase | API Activity | 4 Delete |
+/// | vault_create, user_add, key_rotate | Entity Management (3004, 3) | 1 Create |
+/// | user_set_role, user_revoke, policy_apply, key_rewrap | Entity Management | 3 Update |
+/// | key_retire | Entity Management | 4 Delete |
+/// | authenticate, authorize | Authentication (3002, 3) | 1 Logon (status Failure: only refusals are logged) |
+struct OCSFMapping: Sendable, Equatable {
+    enum EventClass: Int, Sendable { case apiActivity = 6003, entityManagement = 3004, authentication = 3002 }
+    enum Category: Int, Sendable { case identityAndAccess = 3, applicationActivity = 6 }
+
+    let eventClass: EventClass
+    let activityID: Int
+    let activityName: String
+    /// `write` is a Create only when its detail says the customer was created.
+    var dependsOnCreation = false
+
+    var category: Category { eventClass == .apiActivity ? .applicationActivity : .identityAndAccess }
+
+    static func forAction(_ action: String) -> OCSFMapping {
+        switch action {
+        case "write": return OCSFMapping(eventClass: .apiActivity, activityID: 1, activityName: "Create", dependsOnCreation: true)
+        case "import": return OCSFMapping(eventClass: .apiActivity, activityID: 1, activityName: "Create")
+        case "erase": return OCSFMapping(eventClass: .apiActivity, activityID: 4, activityName: "Delete")
+        case "vault_create", "user_add", "key_rotate": return OCSFMapping(eventClass: .entityManagement, activityID: 1, activityName: "Create")
+        case "user_set_role", "user_revoke", "policy_apply", "key_rewrap":
+            return OCSFMapping(eventClass: .entityManagement, activityID: 3, activityName: "Update")
+        case "key_retire": return OCSFMapping(eventClass: .entityManagement, activityID: 4, activityName: "Delete")
+        case "authenticate", "authorize": return OCSFMapping(eventClass: .authentication, activityID: 1, activityName: "Logon")
+        default: return OCSFMapping(eventClass: .apiActivity, activityID: 2, activityName: "Read")
+        }
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends ASCII text known at compile time.
+    mutating func appendLiteral(_ text: StaticString) {
+        text.withUTF8Buffer { append(contentsOf: $0) }
+    }
+
+    mutating func appendDecimal(_ value: Int64) {
+        if value < 0 {
+            append(UInt8(ascii: "-"))
+            if value == .min { append(contentsOf: "9223372036854775808".utf8); return }
+            appendDecimal(-value)
+            return
+        }
+        if value < 10 { append(UInt8(truncatingIfNeeded: value) + 0x30); return }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0) // 24 bytes of stack for up to 19 digits
+        var n = UInt64(value), count = 0
+        Swift.withUnsafeMutableBytes(of: &digits) { buffer in
+            while n > 0 {
+                buffer[23 - count] = UInt8(truncatingIfNeeded: n % 10) + 0x30
+                n /= 10
+                count += 1
+            }
+            append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(24 - count)...]))
+        }
+    }
+
+    mutating func appendPadded(_ value: Int64, width: Int) {
+        var divisor: Int64 = 1
+        for _ in 1..<width { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            append(UInt8(truncatingIfNeeded: rest / divisor % 10) + 0x30)
+            rest %= divisor
+            divisor /= 10
+        }
+    }
+
+    mutating func appendHex(_ bytes: UnsafeRawBufferPointer) {
+        let digits: StaticString = "0123456789abcdef"
+        digits.withUTF8Buffer { d in
+            for byte in bytes {
+                append(d[Int(byte >> 4)])
+                append(d[Int(byte & 0x0f)])
+            }
+        }
+    }
+
+    /// A JSON string literal of UTF-8 `bytes`: quotes, backslashes and control characters escaped.
+    mutating func appendJSONString(_ bytes: UnsafeRawBufferPointer) {
+        append(UInt8(ascii: "\""))
+        var start = 0
+        for i in 0..<bytes.count {
+            let byte = bytes[i]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            if i > start { append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<i])) }
+            switch byte {
+            case UInt8(ascii: "\""): appendLiteral("\\\"")
+            case UInt8(ascii: "\\"): appendLiteral("\\\\")
+            case 0x0a: appendLiteral("\\n")
+            case 0x0d: appendLiteral("\\r")
+            case 0x09: appendLiteral("\\t")
+            default:
+                appendLiteral("\\u00")
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                append(hex[Int(byte >> 4)])
+                append(hex[Int(byte & 0x0f)])
+            }
+            start = i + 1
+        }
+        if start < bytes.count { append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start...])) }
+        append(UInt8(ascii: "\""))
+    }
+
+    mutating func appendJSONString(_ text: String) {
+        var text = text
+        text.withUTF8 { appendJSONString(UnsafeRawBufferPointer($0)) }
+    }
+}
