@@ -340,7 +340,7 @@ final class ReviewFixture: @unchecked Sendable {
         let ids = customers > 0 ? CustomerIDSet(1...customers) : CustomerIDSet()
         let entry = AuditEntry(seq: 0, timeMilliseconds: time, actor: actor, role: role, action: action, purpose: purpose, outcome: outcome,
                                fields: fields, customers: ids, detail: detail, mac: [])
-        try fixture.vault.database.write { db in try fixture.vault.appendAudit(entry, db: db) }
+        _ = try fixture.vault.database.write { db in try fixture.vault.appendAudit(entry, db: db) }
     }
 
     func export(_ settings: ReviewSettings = ReviewSettings()) throws -> ReviewExportResult {
@@ -648,9 +648,9 @@ final class ReviewFixture: @unchecked Sendable {
                 #expect(record.seq == 42 && record.timeMilliseconds == entry.timeMilliseconds && record.customerCount == 5)
                 #expect(AuditRecord.string(record.fields) == "email,city" && AuditRecord.string(record.detail) == entry.detail)
                 var formatter = EventFormatter()
-                var line: [UInt8] = []
-                formatter.appendJSONLine(record, to: &line)
-                let object = try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])
+                let line = ByteBuffer()
+                formatter.appendJSONLine(record, to: line)
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(line.array)) as? [String: Any])
                 #expect(object["customers"] as? String == "1-3,9,1000000")
                 #expect(object["detail"] as? String == entry.detail)
                 #expect(object["time"] as? String == "2026-09-21T14:13:20.123Z")
@@ -664,18 +664,22 @@ final class ReviewFixture: @unchecked Sendable {
         var formatter = EventFormatter()
         for (ms, text) in [(Int64(0), "1970-01-01T00:00:00.000Z"), (951_782_400_000, "2000-02-29T00:00:00.000Z"),
                            (-1, "1969-12-31T23:59:59.999Z"), (1_795_406_768_023, "2026-11-23T04:06:08.023Z")] {
-            var out: [UInt8] = []
-            formatter.appendTime(ms, to: &out)
-            #expect(String(decoding: out, as: UTF8.self) == text)
+            let out = ByteBuffer(capacity: 1)
+            formatter.appendTime(ms, to: out)
+            #expect(String(decoding: out.bytes, as: UTF8.self) == text)
         }
-        for value: Int64 in [0, 7, 10, 1_234_567_890, -45, .max, .min] {
-            var out: [UInt8] = []
+        for value: Int64 in [0, 7, 10, 99, 100, 1_234_567_890, -45, .max, .min] {
+            let out = ByteBuffer(capacity: 1)
             out.appendDecimal(value)
-            #expect(String(decoding: out, as: UTF8.self) == String(value))
+            #expect(String(decoding: out.bytes, as: UTF8.self) == String(value))
         }
-        var json: [UInt8] = []
+        let json = ByteBuffer(capacity: 1)
         json.appendJSONString("a\u{01}\"\\\té")
-        #expect(String(decoding: json, as: UTF8.self) == "\"a\\u0001\\\"\\\\\\té\"")
+        #expect(String(decoding: json.bytes, as: UTF8.self) == "\"a\\u0001\\\"\\\\\\té\"")
+        json.removeAll()
+        json.appendPadded(7, width: 3)
+        [UInt8]([0x00, 0xab, 0xff]).withUnsafeBytes { json.appendHex($0) }
+        #expect(String(decoding: json.bytes, as: UTF8.self) == "00700abff")
     }
 
     @Test func policyDiffsShowChangedLinesWithContext() {

@@ -64,7 +64,10 @@ struct CanonicalWriter {
 
     mutating func bytes(_ raw: UnsafeRawBufferPointer) {
         int(Int64(raw.count))
-        buffer.append(contentsOf: raw)
+        // As typed bytes: appending a raw buffer would copy byte by byte.
+        if let base = raw.baseAddress {
+            buffer.append(contentsOf: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: raw.count))
+        }
     }
 }
 

@@ -50,13 +50,19 @@ extension Vault {
         entry.seq = (last?["seq"] as Int64? ?? 0) + 1
         let previous = (last?["mac"] as Data?).map { [UInt8]($0) } ?? chain.genesis
         entry.mac = try chain.mac(for: entry, previous: previous)
-        try db.execute(sql: """
-            INSERT INTO audit_log (seq, time_ms, actor, role, action, purpose, outcome, fields, customer_count, customers, detail, mac)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [entry.seq, entry.timeMilliseconds, entry.actor, entry.role, entry.action, entry.purpose,
-                             entry.outcome.rawValue, entry.fields.joined(separator: ","), entry.customerCount,
-                             Data(entry.customers.encoded()), entry.detail, Data(entry.mac)])
+        try db.cachedStatement(sql: Self.insertAuditSQL).execute(arguments: Self.auditRow(entry))
         return entry
+    }
+
+    static let insertAuditSQL = """
+        INSERT INTO audit_log (seq, time_ms, actor, role, action, purpose, outcome, fields, customer_count, customers, detail, mac)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    /// The columns of `insertAuditSQL` for an entry whose seq and MAC are set.
+    static func auditRow(_ entry: AuditEntry) -> StatementArguments {
+        [entry.seq, entry.timeMilliseconds, entry.actor, entry.role, entry.action, entry.purpose, entry.outcome.rawValue,
+         entry.fields.joined(separator: ","), entry.customerCount, Data(entry.customers.encoded()), entry.detail, Data(entry.mac)]
     }
 
     /// Appends one entry in its own durable transaction. Fails closed: the caller must not
@@ -216,17 +222,37 @@ extension Vault {
 }
 
 extension Vault {
-    /// Appends `count` synthetic read entries in one transaction (benchmarks and tests of scale).
+    /// Appends `count` synthetic read entries (benchmarks and tests of scale), 100,000 per
+    /// transaction, chained like any other. With `spanningDays`, their times are spread evenly
+    /// over that many days before now (oldest first); otherwise they are all "now".
     /// Not for production code: it writes entries for actors that did nothing.
-    @_spi(Benchmarks) public func appendSyntheticAuditEntries(_ count: Int) throws(VaultError) {
-        try database.write { db in
-            for i in 0..<count {
-                let draft = AuditEntry(seq: 0, timeMilliseconds: Int64(Date().timeIntervalSince1970 * 1000), actor: "analyst\(i % 7)",
-                                       role: "analyst", action: "read", purpose: "qualification", outcome: .ok,
-                                       fields: ["customer_ref", "city", "birth_date"], customers: CustomerIDSet([Int64(i % 50_000 + 1)]),
-                                       detail: "", mac: [])
-                try self.appendAudit(draft, db: db)
+    @_spi(Benchmarks) public func appendSyntheticAuditEntries(_ count: Int, spanningDays: Int = 0,
+                                                              progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) {
+        let chain: AuditChain
+        do { chain = try AuditChain(auditKey: keyRing.auditKey, vaultID: keyRing.vaultID) } catch { throw .crypto(error) }
+        let now = Vault.nowMilliseconds
+        let step = count > 0 ? Double(spanningDays) * 86_400_000 / Double(count) : 0
+        var done = 0
+        while done < count {
+            let end = min(count, done + 100_000)
+            try database.write { db in
+                let last = try Row.fetchOne(db, sql: "SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1")
+                var seq: Int64 = last?["seq"] ?? 0
+                var previous = (last?["mac"] as Data?).map { [UInt8]($0) } ?? chain.genesis
+                let insert = try db.cachedStatement(sql: Self.insertAuditSQL)
+                for i in done..<end {
+                    seq += 1
+                    var entry = AuditEntry(seq: seq, timeMilliseconds: now - Int64(step * Double(count - i)), actor: "analyst\(i % 7)",
+                                           role: "analyst", action: "read", purpose: "qualification", outcome: .ok,
+                                           fields: ["customer_ref", "city", "birth_date"], customers: CustomerIDSet([Int64(i % 50_000 + 1)]),
+                                           detail: "", mac: [])
+                    entry.mac = try chain.mac(for: entry, previous: previous)
+                    previous = entry.mac
+                    try insert.execute(arguments: Self.auditRow(entry))
+                }
             }
+            done = end
+            progress?(WorkProgress(completed: done, total: count, unit: "entries"))
         }
     }
 }

@@ -680,35 +680,36 @@ public final class CSVWriter {
         field.withUTF8 { appendField(utf8: $0, to: &out) }
     }
 
+    /// Whether a field must be quoted: it has `,` `"` CR or LF, a leading or trailing space or
+    /// tab, or starts with a BOM.
+    static func needsQuotes(utf8 u: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let p = u.baseAddress, u.count > 0 else { return false }
+        let n = u.count
+        if p[0] == 0x20 || p[0] == 0x09 || p[n - 1] == 0x20 || p[n - 1] == 0x09
+            || (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) { return true }
+        for i in 0..<n {
+            let c = p[i]
+            if c == csvQuote || c == csvComma || c == csvLF || c == csvCR { return true }
+        }
+        return false
+    }
+
     /// One field's UTF-8 bytes as they appear in a row (quoted and escaped if needed).
     static func appendField(utf8 u: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         guard let p = u.baseAddress, u.count > 0 else { return }
-        let n = u.count
-        var quote = p[0] == 0x20 || p[0] == 0x09 || p[n - 1] == 0x20 || p[n - 1] == 0x09
-            || (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
-        var quotes = 0
-        for i in 0..<n {
-            let c = p[i]
-            if c == csvQuote { quotes += 1; quote = true }
-            else if c == csvComma || c == csvLF || c == csvCR { quote = true }
-        }
-        if !quote {
+        guard needsQuotes(utf8: u) else {
             out.append(contentsOf: u)
             return
         }
         // No reserveCapacity here: on a long buffer it would reallocate exactly, row after row.
         out.append(csvQuote)
-        if quotes == 0 {
-            out.append(contentsOf: u)
-        } else {
-            var start = 0
-            for i in 0..<n where p[i] == csvQuote {
-                out.append(contentsOf: UnsafeBufferPointer(start: p + start, count: i + 1 - start))
-                out.append(csvQuote)
-                start = i + 1
-            }
-            out.append(contentsOf: UnsafeBufferPointer(start: p + start, count: n - start))
+        var start = 0
+        for i in 0..<u.count where p[i] == csvQuote {
+            out.append(contentsOf: UnsafeBufferPointer(start: p + start, count: i + 1 - start))
+            out.append(csvQuote)
+            start = i + 1
         }
+        out.append(contentsOf: UnsafeBufferPointer(start: p + start, count: u.count - start))
         out.append(csvQuote)
     }
 }

@@ -18,27 +18,29 @@ struct EventFormatter {
     private var cachedDay = Int64.min
     private var cachedDate: [UInt8] = []
     private var scratch: [UInt8] = []
+    private var quoted: [UInt8] = []
+    private let ranges = ByteBuffer(capacity: 256)
 
     // MARK: JSON Lines
 
-    mutating func appendJSONLine(_ r: AuditRecord, to out: inout [UInt8]) {
-        out.appendLiteral("{\"seq\":")
+    mutating func appendJSONLine(_ r: AuditRecord, to out: ByteBuffer) {
+        out.append("{\"seq\":")
         out.appendDecimal(r.seq)
-        out.appendLiteral(",\"time\":\"")
-        appendTime(r.timeMilliseconds, to: &out)
-        out.appendLiteral("\",\"time_ms\":")
+        out.append(",\"time\":\"")
+        appendTime(r.timeMilliseconds, to: out)
+        out.append("\",\"time_ms\":")
         out.appendDecimal(r.timeMilliseconds)
-        out.appendLiteral(",\"actor\":")
+        out.append(",\"actor\":")
         out.appendJSONString(r.actor)
-        out.appendLiteral(",\"role\":")
+        out.append(",\"role\":")
         out.appendJSONString(r.role)
-        out.appendLiteral(",\"action\":")
+        out.append(",\"action\":")
         out.appendJSONString(r.action)
-        out.appendLiteral(",\"purpose\":")
+        out.append(",\"purpose\":")
         out.appendJSONString(r.purpose)
-        out.appendLiteral(",\"outcome\":")
+        out.append(",\"outcome\":")
         out.appendJSONString(r.outcome)
-        out.appendLiteral(",\"fields\":[")
+        out.append(",\"fields\":[")
         var first = true
         var start = 0
         for i in 0...r.fields.count where i == r.fields.count || r.fields[i] == UInt8(ascii: ",") {
@@ -49,44 +51,44 @@ struct EventFormatter {
             }
             start = i + 1
         }
-        out.appendLiteral("],\"customer_count\":")
+        out.append("],\"customer_count\":")
         out.appendDecimal(r.customerCount)
-        out.appendLiteral(",\"customers\":\"")
-        Self.appendRanges(r.customers, to: &out)
-        out.appendLiteral("\",\"detail\":")
+        out.append(",\"customers\":\"")
+        Self.appendRanges(r.customers, to: out)
+        out.append("\",\"detail\":")
         out.appendJSONString(r.detail)
-        out.appendLiteral(",\"mac\":\"")
+        out.append(",\"mac\":\"")
         out.appendHex(r.mac)
-        out.appendLiteral("\"}\n")
+        out.append("\"}\n")
     }
 
     // MARK: CSV
 
-    mutating func appendCSVRow(_ r: AuditRecord, to out: inout [UInt8]) {
+    mutating func appendCSVRow(_ r: AuditRecord, to out: ByteBuffer) {
         out.appendDecimal(r.seq)
         out.append(UInt8(ascii: ","))
-        appendTime(r.timeMilliseconds, to: &out)
+        appendTime(r.timeMilliseconds, to: out)
         // Column by column (an array literal here would allocate per entry).
         out.append(UInt8(ascii: ","))
-        appendCSVCell(r.actor, to: &out)
+        appendCSVCell(r.actor, to: out)
         out.append(UInt8(ascii: ","))
-        appendCSVCell(r.role, to: &out)
+        appendCSVCell(r.role, to: out)
         out.append(UInt8(ascii: ","))
-        appendCSVCell(r.action, to: &out)
+        appendCSVCell(r.action, to: out)
         out.append(UInt8(ascii: ","))
-        appendCSVCell(r.purpose, to: &out)
+        appendCSVCell(r.purpose, to: out)
         out.append(UInt8(ascii: ","))
-        appendCSVCell(r.outcome, to: &out)
+        appendCSVCell(r.outcome, to: out)
         out.append(UInt8(ascii: ","))
-        appendCSVCell(r.fields, to: &out)
+        appendCSVCell(r.fields, to: out)
         out.append(UInt8(ascii: ","))
         out.appendDecimal(r.customerCount)
         out.append(UInt8(ascii: ","))
-        scratch.removeAll(keepingCapacity: true)
-        Self.appendRanges(r.customers, to: &scratch)
-        scratch.withUnsafeBufferPointer { CSVWriter.appendField(utf8: $0, to: &out) }
+        ranges.removeAll()
+        Self.appendRanges(r.customers, to: ranges)
+        appendCSVCell(ranges.bytes, to: out)
         out.append(UInt8(ascii: ","))
-        appendCSVCell(r.detail, to: &out)
+        appendCSVCell(r.detail, to: out)
         out.append(UInt8(ascii: "\n"))
     }
 
@@ -97,133 +99,126 @@ struct EventFormatter {
     }
 
     /// One cell, neutralized (a leading `'` before a formula start) and quoted as RFC 4180 needs.
-    mutating func appendCSVCell(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+    mutating func appendCSVCell(_ bytes: UnsafeRawBufferPointer, to out: ByteBuffer) {
+        let typed = bytes.bindMemory(to: UInt8.self)
         if let first = bytes.first, Self.isFormulaStart(first) {
             scratch.removeAll(keepingCapacity: true)
             scratch.append(UInt8(ascii: "'"))
-            scratch.append(contentsOf: bytes)
-            scratch.withUnsafeBufferPointer { CSVWriter.appendField(utf8: $0, to: &out) }
+            scratch.append(contentsOf: typed)
+            quoted.removeAll(keepingCapacity: true)
+            scratch.withUnsafeBufferPointer { CSVWriter.appendField(utf8: $0, to: &quoted) }
+            out.append(quoted)
+        } else if CSVWriter.needsQuotes(utf8: typed) {
+            quoted.removeAll(keepingCapacity: true)
+            CSVWriter.appendField(utf8: typed, to: &quoted)
+            out.append(quoted)
         } else {
-            CSVWriter.appendField(utf8: bytes.bindMemory(to: UInt8.self), to: &out)
+            out.append(bytes)
         }
     }
 
-    /// A String cell, as `appendCSVCell` writes it (for headers and tests).
+    /// A String cell, as `appendCSVCell` writes it (for tests).
     static func csvCell(_ text: String) -> String {
         var formatter = EventFormatter()
-        var out: [UInt8] = []
-        Array(text.utf8).withUnsafeBytes { formatter.appendCSVCell($0, to: &out) }
-        return String(decoding: out, as: UTF8.self)
+        let out = ByteBuffer()
+        Array(text.utf8).withUnsafeBytes { formatter.appendCSVCell($0, to: out) }
+        return String(decoding: out.bytes, as: UTF8.self)
     }
 
     // MARK: OCSF
 
-    mutating func appendOCSF(_ r: AuditRecord, mapping: OCSFMapping, to out: inout [UInt8]) {
-        let ok = r.outcome.elementsEqual("ok".utf8)
-        let denied = r.outcome.elementsEqual("denied".utf8)
-        var activity = mapping.activityID, activityName = mapping.activityName
-        if mapping.dependsOnCreation, r.detail.elementsEqual("created".utf8) == false {
-            activity = 3
-            activityName = "Update"
-        }
-        out.appendLiteral("{\"activity_id\":")
-        out.appendDecimal(Int64(activity))
-        out.appendLiteral(",\"activity_name\":\"")
-        out.append(contentsOf: activityName.utf8)
-        out.appendLiteral("\",\"category_uid\":")
-        out.appendDecimal(Int64(mapping.category.rawValue))
-        out.appendLiteral(",\"class_uid\":")
-        out.appendDecimal(Int64(mapping.eventClass.rawValue))
-        out.appendLiteral(",\"type_uid\":")
-        out.appendDecimal(Int64(mapping.eventClass.rawValue) * 100 + Int64(activity))
-        out.appendLiteral(",\"time\":")
+    mutating func appendOCSF(_ r: AuditRecord, mapping: OCSFMapping, to out: ByteBuffer) {
+        let ok = r.outcome.equals("ok")
+        let denied = r.outcome.equals("denied")
+        // Classification (activity, category, class, type) is fixed per action: laid out once.
+        out.append(mapping.dependsOnCreation && !r.detail.equals("created") ? mapping.updatePrefix : mapping.prefix)
         out.appendDecimal(r.timeMilliseconds)
         // Informational when allowed, Medium when denied, Low when it failed otherwise.
-        out.appendLiteral(ok ? ",\"severity_id\":1,\"status_id\":1,\"status\":\"Success\"" : denied
-            ? ",\"severity_id\":3,\"status_id\":2,\"status\":\"Failure\"" : ",\"severity_id\":2,\"status_id\":2,\"status\":\"Failure\"")
+        let status: StaticString = ok ? ",\"severity_id\":1,\"status_id\":1,\"status\":\"Success\"" : denied
+            ? ",\"severity_id\":3,\"status_id\":2,\"status\":\"Failure\"" : ",\"severity_id\":2,\"status_id\":2,\"status\":\"Failure\""
+        out.append(status)
         if !ok, r.detail.count > 0 {
-            out.appendLiteral(",\"status_detail\":")
+            out.append(",\"status_detail\":")
             out.appendJSONString(r.detail)
         }
-        out.appendLiteral(",\"metadata\":{\"version\":\"1.3.0\",\"product\":{\"name\":\"Coffer\",\"vendor_name\":\"Coffer\"},\"log_name\":\"audit_log\",\"uid\":\"")
+        out.append(",\"metadata\":{\"version\":\"1.3.0\",\"product\":{\"name\":\"Coffer\",\"vendor_name\":\"Coffer\"},\"uid\":\"")
         out.appendDecimal(r.seq)
-        out.appendLiteral("\",\"sequence\":")
+        out.append("\",\"sequence\":")
         out.appendDecimal(r.seq)
-        out.appendLiteral("},\"actor\":{\"user\":")
-        appendOCSFUser(r.actor, role: r.role, to: &out)
+        out.append("},\"actor\":{\"user\":")
+        appendOCSFUser(r.actor, role: r.role, to: out)
         out.append(UInt8(ascii: "}"))
         switch mapping.eventClass {
         case .apiActivity:
-            out.appendLiteral(",\"api\":{\"operation\":")
+            out.append(",\"api\":{\"operation\":")
             out.appendJSONString(r.action)
-            out.appendLiteral(",\"service\":{\"name\":\"coffer\"}},\"src_endpoint\":{\"svc_name\":\"coffer\"}")
+            out.append(",\"service\":{\"name\":\"coffer\"}},\"src_endpoint\":{\"svc_name\":\"coffer\"}")
             if r.customerCount > 0 {
-                out.appendLiteral(",\"resources\":[")
+                out.append(",\"resources\":[")
                 if r.customerCount <= Self.ocsfResourceLimit {
                     var first = true
                     Self.forEachRun(r.customers) { start, count in
                         for id in start..<(start + count) {
-                            out.appendLiteral(first ? "{\"type\":\"customer\",\"uid\":\"" : ",{\"type\":\"customer\",\"uid\":\"")
+                            let open: StaticString = first ? "{\"type\":\"customer\",\"uid\":\"" : ",{\"type\":\"customer\",\"uid\":\""
+                            out.append(open)
                             out.appendDecimal(id)
-                            out.appendLiteral("\"}")
+                            out.append("\"}")
                             first = false
                         }
                     }
                 } else {
-                    out.appendLiteral("{\"type\":\"customer_set\",\"name\":\"")
+                    out.append("{\"type\":\"customer_set\",\"name\":\"")
                     out.appendDecimal(r.customerCount)
-                    out.appendLiteral(" customers\"}")
+                    out.append(" customers\"}")
                 }
                 out.append(UInt8(ascii: "]"))
             }
         case .entityManagement:
-            out.appendLiteral(",\"entity\":")
-            Self.appendEntity(action: AuditRecord.string(r.action), detail: AuditRecord.string(r.detail), to: &out)
+            out.append(",\"entity\":")
+            Self.appendEntity(action: AuditRecord.string(r.action), detail: AuditRecord.string(r.detail), to: out)
             if r.detail.count > 0 {
-                out.appendLiteral(",\"comment\":")
+                out.append(",\"comment\":")
                 out.appendJSONString(r.detail)
             }
         case .authentication:
-            out.appendLiteral(",\"user\":")
-            appendOCSFUser(r.actor, role: nil, to: &out)
-            out.appendLiteral(",\"service\":{\"name\":\"coffer\"}")
+            out.append(",\"user\":")
+            appendOCSFUser(r.actor, role: nil, to: out)
+            out.append(",\"service\":{\"name\":\"coffer\"}")
         }
-        out.appendLiteral(",\"message\":")
+        out.append(",\"unmapped\":{\"coffer_action\":")
         out.appendJSONString(r.action)
-        out.appendLiteral(",\"unmapped\":{\"coffer_action\":")
-        out.appendJSONString(r.action)
-        out.appendLiteral(",\"purpose\":")
+        out.append(",\"purpose\":")
         out.appendJSONString(r.purpose)
-        out.appendLiteral(",\"fields\":")
+        out.append(",\"fields\":")
         out.appendJSONString(r.fields)
-        out.appendLiteral(",\"customer_count\":")
+        out.append(",\"customer_count\":")
         out.appendDecimal(r.customerCount)
-        out.appendLiteral(",\"customers\":\"")
-        Self.appendRanges(r.customers, to: &out)
-        out.appendLiteral("\",\"detail\":")
+        out.append(",\"customers\":\"")
+        Self.appendRanges(r.customers, to: out)
+        out.append("\",\"detail\":")
         out.appendJSONString(r.detail)
-        out.appendLiteral("}}\n")
+        out.append("}}\n")
     }
 
     /// An OCSF user: `-` (no authenticated user) is "unknown" with type 0, staff are type 1 (User).
-    private func appendOCSFUser(_ name: UnsafeRawBufferPointer, role: UnsafeRawBufferPointer?, to out: inout [UInt8]) {
-        if name.elementsEqual("-".utf8) {
-            out.appendLiteral("{\"name\":\"unknown\",\"type_id\":0}")
+    private func appendOCSFUser(_ name: UnsafeRawBufferPointer, role: UnsafeRawBufferPointer?, to out: ByteBuffer) {
+        if name.equals("-") {
+            out.append("{\"name\":\"unknown\",\"type_id\":0}")
             return
         }
-        out.appendLiteral("{\"name\":")
+        out.append("{\"name\":")
         out.appendJSONString(name)
-        out.appendLiteral(",\"type_id\":1")
-        if let role, role.count > 0, !role.elementsEqual("-".utf8) {
-            out.appendLiteral(",\"groups\":[{\"name\":")
+        out.append(",\"type_id\":1")
+        if let role, role.count > 0, !role.equals("-") {
+            out.append(",\"groups\":[{\"name\":")
             out.appendJSONString(role)
-            out.appendLiteral(",\"type\":\"role\"}]")
+            out.append(",\"type\":\"role\"}]")
         }
         out.append(UInt8(ascii: "}"))
     }
 
     /// The managed entity of a user, policy, key or vault change, from the entry's action and detail.
-    static func appendEntity(action: String, detail: String, to out: inout [UInt8]) {
+    static func appendEntity(action: String, detail: String, to out: ByteBuffer) {
         func word(after marker: String) -> String? {
             guard let range = detail.range(of: marker) else { return nil }
             return detail[range.upperBound...].split(separator: " ").first.map(String.init)
@@ -256,13 +251,13 @@ struct EventFormatter {
     // MARK: Shared pieces
 
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC).
-    mutating func appendTime(_ milliseconds: Int64, to out: inout [UInt8]) {
+    mutating func appendTime(_ milliseconds: Int64, to out: ByteBuffer) {
         let day = milliseconds >= 0 ? milliseconds / 86_400_000 : (milliseconds - 86_399_999) / 86_400_000
         if day != cachedDay {
             cachedDay = day
             cachedDate = Array(CivilDate(daysSinceEpoch: Int(day)).iso8601.utf8)
         }
-        out.append(contentsOf: cachedDate)
+        out.append(cachedDate)
         var rest = milliseconds - day * 86_400_000
         let hours = rest / 3_600_000
         rest -= hours * 3_600_000
@@ -304,7 +299,7 @@ struct EventFormatter {
     }
 
     /// The ids of an encoded `CustomerIDSet` as ranges: `1-5,9,12-13`.
-    static func appendRanges(_ encoded: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+    static func appendRanges(_ encoded: UnsafeRawBufferPointer, to out: ByteBuffer) {
         var first = true
         forEachRun(encoded) { start, count in
             if !first { out.append(UInt8(ascii: ",")) }
@@ -319,9 +314,9 @@ struct EventFormatter {
 
     /// `appendRanges` for a `CustomerIDSet` (summaries and subject reports).
     static func ranges(_ set: CustomerIDSet) -> String {
-        var out: [UInt8] = []
-        set.encoded().withUnsafeBytes { appendRanges($0, to: &out) }
-        return String(decoding: out, as: UTF8.self)
+        let out = ByteBuffer(capacity: 256)
+        set.encoded().withUnsafeBytes { appendRanges($0, to: out) }
+        return String(decoding: out.bytes, as: UTF8.self)
     }
 }
 
@@ -337,17 +332,34 @@ struct EventFormatter {
 /// | user_set_role, user_revoke, policy_apply, key_rewrap | Entity Management | 3 Update |
 /// | key_retire | Entity Management | 4 Delete |
 /// | authenticate, authorize | Authentication (3002, 3) | 1 Logon (status Failure: only refusals are logged) |
-struct OCSFMapping: Sendable, Equatable {
+struct OCSFMapping: Sendable {
     enum EventClass: Int, Sendable { case apiActivity = 6003, entityManagement = 3004, authentication = 3002 }
     enum Category: Int, Sendable { case identityAndAccess = 3, applicationActivity = 6 }
 
     let eventClass: EventClass
     let activityID: Int
     let activityName: String
-    /// `write` is a Create only when its detail says the customer was created.
-    var dependsOnCreation = false
+    /// `write` is a Create only when its detail says the customer was created, else an Update.
+    let dependsOnCreation: Bool
+    /// `{"activity_id":…,"activity_name":…,"category_uid":…,"class_uid":…,"type_uid":…,"time":`
+    let prefix: [UInt8]
+    /// The same for an Update (writes to an existing customer).
+    let updatePrefix: [UInt8]
 
     var category: Category { eventClass == .apiActivity ? .applicationActivity : .identityAndAccess }
+
+    init(eventClass: EventClass, activityID: Int, activityName: String, dependsOnCreation: Bool = false) {
+        self.eventClass = eventClass
+        self.activityID = activityID
+        self.activityName = activityName
+        self.dependsOnCreation = dependsOnCreation
+        let category = eventClass == .apiActivity ? Category.applicationActivity : .identityAndAccess
+        func classification(_ id: Int, _ name: String) -> [UInt8] {
+            Array(#"{"activity_id":\#(id),"activity_name":"\#(name)","category_uid":\#(category.rawValue),"class_uid":\#(eventClass.rawValue),"type_uid":\#(eventClass.rawValue * 100 + id),"time":"#.utf8)
+        }
+        prefix = classification(activityID, activityName)
+        updatePrefix = classification(3, "Update")
+    }
 
     static func forAction(_ action: String) -> OCSFMapping {
         switch action {
@@ -361,84 +373,5 @@ struct OCSFMapping: Sendable, Equatable {
         case "authenticate", "authorize": return OCSFMapping(eventClass: .authentication, activityID: 1, activityName: "Logon")
         default: return OCSFMapping(eventClass: .apiActivity, activityID: 2, activityName: "Read")
         }
-    }
-}
-
-extension Array where Element == UInt8 {
-    /// Appends ASCII text known at compile time.
-    mutating func appendLiteral(_ text: StaticString) {
-        text.withUTF8Buffer { append(contentsOf: $0) }
-    }
-
-    mutating func appendDecimal(_ value: Int64) {
-        if value < 0 {
-            append(UInt8(ascii: "-"))
-            if value == .min { append(contentsOf: "9223372036854775808".utf8); return }
-            appendDecimal(-value)
-            return
-        }
-        if value < 10 { append(UInt8(truncatingIfNeeded: value) + 0x30); return }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0) // 24 bytes of stack for up to 19 digits
-        var n = UInt64(value), count = 0
-        Swift.withUnsafeMutableBytes(of: &digits) { buffer in
-            while n > 0 {
-                buffer[23 - count] = UInt8(truncatingIfNeeded: n % 10) + 0x30
-                n /= 10
-                count += 1
-            }
-            append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(24 - count)...]))
-        }
-    }
-
-    mutating func appendPadded(_ value: Int64, width: Int) {
-        var divisor: Int64 = 1
-        for _ in 1..<width { divisor *= 10 }
-        var rest = value
-        while divisor > 0 {
-            append(UInt8(truncatingIfNeeded: rest / divisor % 10) + 0x30)
-            rest %= divisor
-            divisor /= 10
-        }
-    }
-
-    mutating func appendHex(_ bytes: UnsafeRawBufferPointer) {
-        let digits: StaticString = "0123456789abcdef"
-        digits.withUTF8Buffer { d in
-            for byte in bytes {
-                append(d[Int(byte >> 4)])
-                append(d[Int(byte & 0x0f)])
-            }
-        }
-    }
-
-    /// A JSON string literal of UTF-8 `bytes`: quotes, backslashes and control characters escaped.
-    mutating func appendJSONString(_ bytes: UnsafeRawBufferPointer) {
-        append(UInt8(ascii: "\""))
-        var start = 0
-        for i in 0..<bytes.count {
-            let byte = bytes[i]
-            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-            if i > start { append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<i])) }
-            switch byte {
-            case UInt8(ascii: "\""): appendLiteral("\\\"")
-            case UInt8(ascii: "\\"): appendLiteral("\\\\")
-            case 0x0a: appendLiteral("\\n")
-            case 0x0d: appendLiteral("\\r")
-            case 0x09: appendLiteral("\\t")
-            default:
-                appendLiteral("\\u00")
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                append(hex[Int(byte >> 4)])
-                append(hex[Int(byte & 0x0f)])
-            }
-            start = i + 1
-        }
-        if start < bytes.count { append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start...])) }
-        append(UInt8(ascii: "\""))
-    }
-
-    mutating func appendJSONString(_ text: String) {
-        var text = text
-        text.withUTF8 { appendJSONString(UnsafeRawBufferPointer($0)) }
     }
 }

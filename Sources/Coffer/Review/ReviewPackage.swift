@@ -238,44 +238,92 @@ final class PackageDirectory {
 }
 
 /// Writes a new file (mode 0600, never over an existing one) and hashes what it writes.
-final class HashingFileWriter {
+///
+/// Hashing and writing run on the writer's own serial queue, so the three event files of a
+/// package are hashed and written in parallel with each other and with the reading of the log;
+/// at most `maximumPending` buffers wait, so memory stays bounded.
+final class HashingFileWriter: @unchecked Sendable {
     let name: String
     private let fd: Int32
     private let hasher: SHA256.Hasher
+    private let queue: DispatchQueue
+    private let pending: DispatchSemaphore
+    private static let maximumPending = 3
+    // Written on `queue`; read after it has drained (`finish`) or under `lock`.
     private var bytes: Int64 = 0
+    private let lock = NSLock()
+    private var failure: VaultError?
     private var closed = false
 
     init(path: String, name: String) throws(VaultError) {
         self.name = name
         do { hasher = try SHA256.Hasher() } catch { throw .crypto(error) }
+        queue = DispatchQueue(label: "coffer.review.\(name)")
+        pending = DispatchSemaphore(value: Self.maximumPending)
         fd = path.withCString { csvOpen($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600) }
         guard fd >= 0 else { throw .invalidInput("cannot create \(name) in the package: \(csvErrno())") }
     }
 
-    deinit { if !closed { _ = csvClose(fd) } }
-
-    func write(_ data: [UInt8]) throws(VaultError) {
-        guard !data.isEmpty else { return }
-        do { try hasher.update(data) } catch { throw .crypto(error) }
-        let failure: String? = data.withUnsafeBytes { raw in
-            var p = raw.baseAddress!, left = raw.count
-            while left > 0 {
-                let n = csvWrite(fd, p, left)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return csvErrno()
-                }
-                p += n
-                left -= n
-            }
-            return nil
-        }
-        if let failure { throw .invalidInput("cannot write \(name) in the package: \(failure)") }
-        bytes += Int64(data.count)
+    deinit {
+        queue.sync {}
+        if !closed { _ = csvClose(fd) }
     }
 
+    private var firstFailure: VaultError? {
+        lock.lock()
+        defer { lock.unlock() }
+        return failure
+    }
+
+    private func fail(_ error: VaultError) {
+        lock.lock()
+        if failure == nil { failure = error }
+        lock.unlock()
+    }
+
+    func write(_ data: [UInt8]) throws(VaultError) {
+        let buffer = ByteBuffer(capacity: data.count)
+        buffer.append(data)
+        try write(buffer)
+    }
+
+    /// Queues `buffer` (no longer written to by the caller) to be hashed and appended; throws
+    /// the first failure of an earlier write.
+    func write(_ buffer: ByteBuffer) throws(VaultError) {
+        if let failure = firstFailure { throw failure }
+        guard buffer.count > 0 else { return }
+        pending.wait()
+        queue.async {
+            defer { self.pending.signal() }
+            guard self.firstFailure == nil else { return }
+            let raw = buffer.bytes
+            do throws(CryptoError) { try self.hasher.update(raw) } catch { return self.fail(.crypto(error)) }
+            let problem: String? = {
+                var p = raw.baseAddress!, left = raw.count
+                while left > 0 {
+                    let n = csvWrite(self.fd, p, left)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        return csvErrno()
+                    }
+                    p += n
+                    left -= n
+                }
+                return nil
+            }()
+            if let problem { return self.fail(.invalidInput("cannot write \(self.name) in the package: \(problem)")) }
+            self.bytes += Int64(raw.count)
+        }
+    }
+
+    /// Waits for the queued writes, closes the file and returns its size and digest.
     func finish() throws(VaultError) -> ReviewManifest.File {
+        queue.sync {}
         closed = true
+        if let failure = firstFailure {
+            _ = csvClose(fd)
+            throw failure
+        }
         guard csvClose(fd) == 0 else { throw .invalidInput("cannot write \(name) in the package: \(csvErrno())") }
         do { return ReviewManifest.File(name: name, bytes: bytes, sha256: try hasher.finalize().hexString) } catch { throw .crypto(error) }
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The one pass a review export makes over the audit log, alongside its verification.
 ///
 /// `ReviewScan.process` runs on the verifier's checking threads, one batch of verified entries
@@ -111,9 +113,9 @@ public struct ReviewEvent: Sendable, Equatable, Codable {
         let joined = AuditRecord.string(r.fields)
         fields = joined.isEmpty ? [] : joined.split(separator: ",").map(String.init)
         customerCount = r.customerCount
-        var ranges: [UInt8] = []
-        if r.customers.count <= Self.maximumRangesLength / 2 { EventFormatter.appendRanges(r.customers, to: &ranges) }
-        customers = ranges.count <= Self.maximumRangesLength ? String(decoding: ranges, as: UTF8.self) : ""
+        let ranges = ByteBuffer(capacity: 64)
+        if r.customers.count <= Self.maximumRangesLength / 2 { EventFormatter.appendRanges(r.customers, to: ranges) }
+        customers = ranges.count <= Self.maximumRangesLength ? String(decoding: ranges.bytes, as: UTF8.self) : ""
         detail = AuditRecord.string(r.detail)
     }
 }
@@ -129,9 +131,9 @@ enum ReviewClock {
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
     static func iso(_ milliseconds: Int64) -> String {
         var formatter = EventFormatter()
-        var out: [UInt8] = []
-        formatter.appendTime(milliseconds, to: &out)
-        return String(decoding: out, as: UTF8.self)
+        let out = ByteBuffer(capacity: 32)
+        formatter.appendTime(milliseconds, to: out)
+        return String(decoding: out.bytes, as: UTF8.self)
     }
 
     static func date(_ milliseconds: Int64) -> String {
@@ -141,9 +143,9 @@ enum ReviewClock {
 
 /// What one batch contributes: its rendered events, its counts, its notable entries.
 final class ReviewBatchResult: @unchecked Sendable {
-    var jsonl: [UInt8] = []
-    var csv: [UInt8] = []
-    var ocsf: [UInt8] = []
+    let jsonl = ByteBuffer(capacity: 1 << 20)
+    let csv = ByteBuffer(capacity: 1 << 19)
+    let ocsf = ByteBuffer(capacity: 1 << 21)
     var activity: [(key: ActivityKey, count: ActivityCount)] = []
     /// Period entries that are denied, in a reviewer's category, or bulk reads, in log order.
     var notable: [ReviewEvent] = []
@@ -208,9 +210,9 @@ struct ReviewScan: Sendable {
                 table.counts[row].samples.append(EntrySample(seq: r.seq, time: ReviewClock.iso(time)))
             }
             result.periodEntries += 1
-            formatter.appendJSONLine(r, to: &result.jsonl)
-            formatter.appendCSVRow(r, to: &result.csv)
-            formatter.appendOCSF(r, mapping: traits.ocsf, to: &result.ocsf)
+            formatter.appendJSONLine(r, to: result.jsonl)
+            formatter.appendCSVRow(r, to: result.csv)
+            formatter.appendOCSF(r, mapping: traits.ocsf, to: result.ocsf)
             if reads { result.sizeCounts[Self.sizeBin(r.customerCount)] += 1 }
             let isNotable = traits.category != nil || traits.isDenied || (reads && r.customerCount >= Int64(settings.bulkReadMinimum))
             if isNotable { result.notable.append(ReviewEvent(r)) }
@@ -239,31 +241,35 @@ private struct ActivityTable {
     private var keys: [ActivityKey] = []
     var counts: [ActivityCount] = []
     var traits: [Traits] = []
-    private var scratch: [UInt8] = []
+    private let scratch = ByteBuffer(capacity: 256)
 
     mutating func row(for r: AuditRecord, day: Int32, offHours: Bool) -> Int {
-        scratch.removeAll(keepingCapacity: true)
+        scratch.removeAll()
         // Column by column (an array literal here would allocate per entry).
-        scratch.append(contentsOf: r.actor)
+        scratch.append(r.actor)
         scratch.append(0x1f)
-        scratch.append(contentsOf: r.role)
+        scratch.append(r.role)
         scratch.append(0x1f)
-        scratch.append(contentsOf: r.action)
+        scratch.append(r.action)
         scratch.append(0x1f)
-        scratch.append(contentsOf: r.purpose)
+        scratch.append(r.purpose)
         scratch.append(0x1f)
-        scratch.append(contentsOf: r.outcome)
+        scratch.append(r.outcome)
         scratch.append(0x1f)
-        withUnsafeBytes(of: day.littleEndian) { scratch.append(contentsOf: $0) }
+        withUnsafeBytes(of: day.littleEndian) { scratch.append($0) }
         scratch.append(offHours ? 1 : 0)
+        let key = scratch.bytes
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in scratch { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        for byte in key { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
             let index = Int(slots[slot])
             if index < 0 { break }
-            if hashes[index] == hash, arena[keyRanges[index]].elementsEqual(scratch) { return index }
+            if hashes[index] == hash, keyRanges[index].count == key.count,
+               arena.withUnsafeBytes({ memcmp($0.baseAddress! + keyRanges[index].lowerBound, key.baseAddress!, key.count) }) == 0 {
+                return index
+            }
             slot = (slot + 1) & mask
         }
         let index = keys.count
@@ -274,8 +280,8 @@ private struct ActivityTable {
         traits.append(Traits(isRead: outcome == "ok" && ReviewActions.isRead(action), isDenied: outcome == "denied",
                              category: ReviewActions.category(of: action), ocsf: OCSFMapping.forAction(action)))
         hashes.append(hash)
-        keyRanges.append(arena.count..<(arena.count + scratch.count))
-        arena.append(contentsOf: scratch)
+        keyRanges.append(arena.count..<(arena.count + key.count))
+        arena.append(contentsOf: key.bindMemory(to: UInt8.self))
         slots[slot] = Int32(index)
         if keys.count * 2 > slots.count { rehash() }
         return index
