@@ -267,12 +267,21 @@ private struct AuditBatch {
     var wellFormed: [Bool] = []
     private var writer = CanonicalWriter()
 
+    init() {
+        // Room for a full batch of typical entries, so the arrays do not grow (and copy) as it fills.
+        messages.reserveCapacity(Self.capacity * 256)
+        offsets.reserveCapacity(Self.capacity + 1)
+        macs.reserveCapacity(Self.capacity * HMACSHA256.byteCount)
+        seqs.reserveCapacity(Self.capacity)
+        wellFormed.reserveCapacity(Self.capacity)
+    }
+
     mutating func add(seq: Int64, mac: UnsafeRawBufferPointer, _ build: (inout CanonicalWriter) -> Bool) {
         let ok = build(&writer) && mac.count == HMACSHA256.byteCount
         messages.append(contentsOf: writer.buffer)
         offsets.append(messages.count)
         if mac.count == HMACSHA256.byteCount {
-            macs.append(contentsOf: mac)
+            macs.append(contentsOf: mac.bindMemory(to: UInt8.self))
         } else {
             macs.append(contentsOf: repeatElement(0, count: HMACSHA256.byteCount))
         }

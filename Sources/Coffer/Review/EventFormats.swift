@@ -28,9 +28,7 @@ struct EventFormatter {
         out.appendDecimal(r.seq)
         out.append(",\"time\":\"")
         appendTime(r.timeMilliseconds, to: out)
-        out.append("\",\"time_ms\":")
-        out.appendDecimal(r.timeMilliseconds)
-        out.append(",\"actor\":")
+        out.append("\",\"actor\":")
         out.appendJSONString(r.actor)
         out.append(",\"role\":")
         out.appendJSONString(r.role)
@@ -134,8 +132,8 @@ struct EventFormatter {
         out.append(mapping.dependsOnCreation && !r.detail.equals("created") ? mapping.updatePrefix : mapping.prefix)
         out.appendDecimal(r.timeMilliseconds)
         // Informational when allowed, Medium when denied, Low when it failed otherwise.
-        let status: StaticString = ok ? ",\"severity_id\":1,\"status_id\":1,\"status\":\"Success\"" : denied
-            ? ",\"severity_id\":3,\"status_id\":2,\"status\":\"Failure\"" : ",\"severity_id\":2,\"status_id\":2,\"status\":\"Failure\""
+        let status: StaticString = ok ? ",\"severity_id\":1,\"status_id\":1" : denied
+            ? ",\"severity_id\":3,\"status_id\":2" : ",\"severity_id\":2,\"status_id\":2"
         out.append(status)
         if !ok, r.detail.count > 0 {
             out.append(",\"status_detail\":")
@@ -143,16 +141,14 @@ struct EventFormatter {
         }
         out.append(",\"metadata\":{\"version\":\"1.3.0\",\"product\":{\"name\":\"Coffer\",\"vendor_name\":\"Coffer\"},\"uid\":\"")
         out.appendDecimal(r.seq)
-        out.append("\",\"sequence\":")
-        out.appendDecimal(r.seq)
-        out.append("},\"actor\":{\"user\":")
+        out.append("\"},\"actor\":{\"user\":")
         appendOCSFUser(r.actor, role: r.role, to: out)
         out.append(UInt8(ascii: "}"))
         switch mapping.eventClass {
         case .apiActivity:
             out.append(",\"api\":{\"operation\":")
             out.appendJSONString(r.action)
-            out.append(",\"service\":{\"name\":\"coffer\"}},\"src_endpoint\":{\"svc_name\":\"coffer\"}")
+            out.append("},\"src_endpoint\":{\"svc_name\":\"coffer\"}")
             if r.customerCount > 0 {
                 out.append(",\"resources\":[")
                 if r.customerCount <= Self.ocsfResourceLimit {
@@ -185,22 +181,38 @@ struct EventFormatter {
             appendOCSFUser(r.actor, role: nil, to: out)
             out.append(",\"service\":{\"name\":\"coffer\"}")
         }
-        out.append(",\"unmapped\":{\"coffer_action\":")
-        out.appendJSONString(r.action)
-        out.append(",\"purpose\":")
-        out.appendJSONString(r.purpose)
-        out.append(",\"fields\":")
-        out.appendJSONString(r.fields)
-        out.append(",\"customer_count\":")
-        out.appendDecimal(r.customerCount)
-        out.append(",\"customers\":\"")
-        Self.appendRanges(r.customers, to: out)
-        out.append("\",\"detail\":")
-        out.appendJSONString(r.detail)
-        out.append("}}\n")
+        // Coffer's own columns, leaving out what is empty or already said above.
+        var separator: StaticString = ",\"unmapped\":{"
+        func key(_ name: StaticString) {
+            out.append(separator)
+            separator = ","
+            out.append(name)
+        }
+        if mapping.eventClass != .apiActivity {
+            key("\"coffer_action\":")
+            out.appendJSONString(r.action)
+        }
+        if r.purpose.count > 0 {
+            key("\"purpose\":")
+            out.appendJSONString(r.purpose)
+        }
+        if r.fields.count > 0 {
+            key("\"fields\":")
+            out.appendJSONString(r.fields)
+        }
+        if r.customerCount > Int64(Self.ocsfResourceLimit) || (r.customerCount > 0 && mapping.eventClass != .apiActivity) {
+            key("\"customers\":\"")
+            Self.appendRanges(r.customers, to: out)
+            out.append(UInt8(ascii: "\""))
+        }
+        if r.detail.count > 0 {
+            key("\"detail\":")
+            out.appendJSONString(r.detail)
+        }
+        out.append(separator.utf8CodeUnitCount == 1 ? "}}\n" : "}\n")
     }
 
-    /// An OCSF user: `-` (no authenticated user) is "unknown" with type 0, staff are type 1 (User).
+    /// An OCSF user: `-` (no authenticated user) is "unknown" with type_id 0; staff carry their role as a group.
     private func appendOCSFUser(_ name: UnsafeRawBufferPointer, role: UnsafeRawBufferPointer?, to out: ByteBuffer) {
         if name.equals("-") {
             out.append("{\"name\":\"unknown\",\"type_id\":0}")
@@ -208,11 +220,10 @@ struct EventFormatter {
         }
         out.append("{\"name\":")
         out.appendJSONString(name)
-        out.append(",\"type_id\":1")
         if let role, role.count > 0, !role.equals("-") {
             out.append(",\"groups\":[{\"name\":")
             out.appendJSONString(role)
-            out.append(",\"type\":\"role\"}]")
+            out.append("}]")
         }
         out.append(UInt8(ascii: "}"))
     }

@@ -143,9 +143,9 @@ enum ReviewClock {
 
 /// What one batch contributes: its rendered events, its counts, its notable entries.
 final class ReviewBatchResult: @unchecked Sendable {
-    let jsonl = ByteBuffer(capacity: 1 << 20)
-    let csv = ByteBuffer(capacity: 1 << 19)
-    let ocsf = ByteBuffer(capacity: 1 << 21)
+    let jsonl: ByteBuffer
+    let csv: ByteBuffer
+    let ocsf: ByteBuffer
     var activity: [(key: ActivityKey, count: ActivityCount)] = []
     /// Period entries that are denied, in a reviewer's category, or bulk reads, in log order.
     var notable: [ReviewEvent] = []
@@ -155,6 +155,12 @@ final class ReviewBatchResult: @unchecked Sendable {
     /// First and last period entries of the batch: (seq, time in ms).
     var first: (seq: Int64, time: Int64)?
     var last: (seq: Int64, time: Int64)?
+
+    init(pools: ReviewScan.Pools) {
+        jsonl = pools.jsonl.take()
+        csv = pools.csv.take()
+        ocsf = pools.ocsf.take()
+    }
 }
 
 /// The per-batch half of the pass; immutable, so the checking threads share it.
@@ -165,6 +171,14 @@ struct ReviewScan: Sendable {
     let headSeq: Int64
     /// Earliest entry counted: the baseline and inactivity windows before the period.
     let scanStart: Int64
+    /// Output buffers, returned by the file writers once written.
+    let pools = Pools()
+
+    struct Pools: Sendable {
+        let jsonl = ByteBufferPool(capacity: 4 << 20)
+        let csv = ByteBufferPool(capacity: 2 << 20)
+        let ocsf = ByteBufferPool(capacity: 8 << 20)
+    }
 
     /// Bins of the bulk-read size histogram: customers per read entry.
     static let sizeBins: [(lower: Int64, upper: Int64, label: String)] = [
@@ -186,7 +200,7 @@ struct ReviewScan: Sendable {
     }
 
     func process(_ batch: AuditRecordBatch) throws -> ReviewBatchResult {
-        let result = ReviewBatchResult()
+        let result = ReviewBatchResult(pools: pools)
         var table = ActivityTable()
         var formatter = EventFormatter()
         let start = period.startMilliseconds, end = period.endMilliseconds

@@ -41,9 +41,9 @@ extension Vault {
         try csv.write(header)
         let hook = AuditBatchHook(process: { try scan.process($0) }, deliver: { output in
             let batch = output as! ReviewBatchResult
-            try jsonl.write(batch.jsonl)
-            try csv.write(batch.csv)
-            try ocsf.write(batch.ocsf)
+            try jsonl.write(batch.jsonl, recycle: scan.pools.jsonl)
+            try csv.write(batch.csv, recycle: scan.pools.csv)
+            try ocsf.write(batch.ocsf, recycle: scan.pools.ocsf)
             accumulator.merge(batch)
         })
         let verification = try verifyAudit(progress: progress, hook: hook)

@@ -148,6 +148,33 @@ final class ByteBuffer: @unchecked Sendable {
     }
 }
 
+/// Buffers handed back after use, so a long stream of batches reuses a few grown buffers
+/// instead of allocating (and faulting in) fresh ones each time.
+final class ByteBufferPool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var available: [ByteBuffer] = []
+    private let capacity: Int
+    private let limit: Int
+
+    init(capacity: Int, keeping limit: Int = 8) {
+        self.capacity = capacity
+        self.limit = limit
+    }
+
+    func take() -> ByteBuffer {
+        lock.lock()
+        defer { lock.unlock() }
+        return available.popLast() ?? ByteBuffer(capacity: capacity)
+    }
+
+    func give(_ buffer: ByteBuffer) {
+        buffer.removeAll()
+        lock.lock()
+        if available.count < limit { available.append(buffer) }
+        lock.unlock()
+    }
+}
+
 extension UnsafeRawBufferPointer {
     /// Whether these bytes are exactly `text`'s.
     @inline(__always)
