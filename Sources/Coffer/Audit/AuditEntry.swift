@@ -59,7 +59,7 @@ struct CanonicalWriter {
     }
 
     mutating func int(_ value: Int64) {
-        withUnsafeBytes(of: value.bigEndian) { buffer.append(contentsOf: $0) }
+        withUnsafeBytes(of: value.bigEndian) { buffer.append(contentsOf: $0.bindMemory(to: UInt8.self)) }
     }
 
     mutating func bytes(_ raw: UnsafeRawBufferPointer) {

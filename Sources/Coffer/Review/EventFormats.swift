@@ -17,6 +17,8 @@ struct EventFormatter {
 
     private var cachedDay = Int64.min
     private var cachedDate: [UInt8] = []
+    private var cachedTime = Int64.min
+    private let timeText = ByteBuffer(capacity: 32)
     private var scratch: [UInt8] = []
     private var quoted: [UInt8] = []
     private let ranges = ByteBuffer(capacity: 256)
@@ -261,30 +263,36 @@ struct EventFormatter {
 
     // MARK: Shared pieces
 
-    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC).
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC). The last time formatted is kept: each entry's time
+    /// goes into two files.
     mutating func appendTime(_ milliseconds: Int64, to out: ByteBuffer) {
-        let day = milliseconds >= 0 ? milliseconds / 86_400_000 : (milliseconds - 86_399_999) / 86_400_000
-        if day != cachedDay {
-            cachedDay = day
-            cachedDate = Array(CivilDate(daysSinceEpoch: Int(day)).iso8601.utf8)
+        if milliseconds != cachedTime {
+            cachedTime = milliseconds
+            timeText.removeAll()
+            let day = milliseconds >= 0 ? milliseconds / 86_400_000 : (milliseconds - 86_399_999) / 86_400_000
+            if day != cachedDay {
+                cachedDay = day
+                cachedDate = Array(CivilDate(daysSinceEpoch: Int(day)).iso8601.utf8)
+            }
+            timeText.append(cachedDate)
+            var rest = milliseconds - day * 86_400_000
+            let hours = rest / 3_600_000
+            rest -= hours * 3_600_000
+            let minutes = rest / 60_000
+            rest -= minutes * 60_000
+            let seconds = rest / 1_000
+            let millis = rest - seconds * 1_000
+            timeText.append(UInt8(ascii: "T"))
+            timeText.appendPadded(hours, width: 2)
+            timeText.append(UInt8(ascii: ":"))
+            timeText.appendPadded(minutes, width: 2)
+            timeText.append(UInt8(ascii: ":"))
+            timeText.appendPadded(seconds, width: 2)
+            timeText.append(UInt8(ascii: "."))
+            timeText.appendPadded(millis, width: 3)
+            timeText.append(UInt8(ascii: "Z"))
         }
-        out.append(cachedDate)
-        var rest = milliseconds - day * 86_400_000
-        let hours = rest / 3_600_000
-        rest -= hours * 3_600_000
-        let minutes = rest / 60_000
-        rest -= minutes * 60_000
-        let seconds = rest / 1_000
-        let millis = rest - seconds * 1_000
-        out.append(UInt8(ascii: "T"))
-        out.appendPadded(hours, width: 2)
-        out.append(UInt8(ascii: ":"))
-        out.appendPadded(minutes, width: 2)
-        out.append(UInt8(ascii: ":"))
-        out.appendPadded(seconds, width: 2)
-        out.append(UInt8(ascii: "."))
-        out.appendPadded(millis, width: 3)
-        out.append(UInt8(ascii: "Z"))
+        out.append(timeText.bytes)
     }
 
     /// Calls `body(first, count)` for each run of an encoded `CustomerIDSet`.
