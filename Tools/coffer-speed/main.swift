@@ -120,7 +120,7 @@ if arguments.count > 3, arguments[1] == "lookup", let count = Int(arguments[2]) 
     try withScratchVault(schemaPath: arguments[3]) { vault, admin, directory in
         let auditor = try vault.addUser(name: "rita", role: "auditor", by: admin)
         if ProcessInfo.processInfo.environment["COFFER_SPEED_KEEP"] == "1" {
-            FileManager.default.createFile(atPath: directory + "/auditor.token", contents: Data(auditor.utf8), attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: directory + "/auditor.token", contents: Data(auditor.utf8), attributes: [.posixPermissions: 0o600])
         }
         let start = Date()
         try vault.appendSyntheticAuditEntries(entries, spanningDays: 90)

@@ -29,7 +29,7 @@ public struct AuditEntry: Sendable, Equatable, Codable {
 
     /// The bytes the chain MAC covers: every field, length-prefixed, in a fixed order.
     func canonicalBytes() -> [UInt8] {
-        var writer = CanonicalWriter()
+        let writer = CanonicalWriter()
         writer.begin(seq: seq, timeMilliseconds: timeMilliseconds)
         for text in [actor, role, action, purpose, outcome.rawValue, fields.joined(separator: ",")] {
             var text = text
@@ -46,28 +46,31 @@ public struct AuditEntry: Sendable, Equatable, Codable {
 /// Builds an entry's canonical bytes into a reusable buffer. `AuditEntry.canonicalBytes()`
 /// and the verifier (which reads raw column bytes) both go through it, so they cannot differ.
 struct CanonicalWriter {
-    static let magic: [UInt8] = Array("coffer-audit-v1".utf8)
-    var buffer: [UInt8] = []
+    static let magic: StaticString = "coffer-audit-v1"
+    /// Written through a raw pointer: the verifier lays out millions of entries.
+    private let storage = ByteBuffer(capacity: 512)
+
+    /// The bytes of the entry begun last (a copy).
+    var buffer: [UInt8] { storage.array }
+    /// The same bytes, valid until the next `begin`.
+    var bytes: UnsafeRawBufferPointer { storage.bytes }
 
     /// Starts an entry; `prefix` (the previous MAC, for verification) goes first if given.
-    mutating func begin(seq: Int64, timeMilliseconds: Int64, prefix: [UInt8] = []) {
-        buffer.removeAll(keepingCapacity: true)
-        buffer.append(contentsOf: prefix)
-        buffer.append(contentsOf: Self.magic)
+    func begin(seq: Int64, timeMilliseconds: Int64, prefix: [UInt8] = []) {
+        storage.removeAll()
+        storage.append(prefix)
+        storage.append(Self.magic)
         int(seq)
         int(timeMilliseconds)
     }
 
-    mutating func int(_ value: Int64) {
-        withUnsafeBytes(of: value.bigEndian) { buffer.append(contentsOf: $0.bindMemory(to: UInt8.self)) }
+    func int(_ value: Int64) {
+        withUnsafeBytes(of: value.bigEndian) { storage.append($0) }
     }
 
-    mutating func bytes(_ raw: UnsafeRawBufferPointer) {
+    func bytes(_ raw: UnsafeRawBufferPointer) {
         int(Int64(raw.count))
-        // As typed bytes: appending a raw buffer would copy byte by byte.
-        if let base = raw.baseAddress {
-            buffer.append(contentsOf: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: raw.count))
-        }
+        storage.append(raw)
     }
 }
 
@@ -110,9 +113,9 @@ struct AuditRecord {
             return UnsafeRawBufferPointer(rebasing: message[offset..<offset + Int(count)])
         }
         let magic = CanonicalWriter.magic
-        guard message.count >= offset + magic.count,
-              zip(message[offset..<offset + magic.count], magic).allSatisfy({ $0 == $1 }) else { return nil }
-        offset += magic.count
+        guard message.count >= offset + magic.utf8CodeUnitCount,
+              UnsafeRawBufferPointer(rebasing: message[offset..<offset + magic.utf8CodeUnitCount]).equals(magic) else { return nil }
+        offset += magic.utf8CodeUnitCount
         guard let seq = int(), let time = int(), let actor = bytes(), let role = bytes(), let action = bytes(),
               let purpose = bytes(), let outcome = bytes(), let fields = bytes(), let count = int(),
               let customers = bytes(), let detail = bytes(), offset == message.count else { return nil }

@@ -278,7 +278,7 @@ private struct AuditBatch {
 
     mutating func add(seq: Int64, mac: UnsafeRawBufferPointer, _ build: (inout CanonicalWriter) -> Bool) {
         let ok = build(&writer) && mac.count == HMACSHA256.byteCount
-        messages.append(contentsOf: writer.buffer)
+        messages.append(contentsOf: writer.bytes.bindMemory(to: UInt8.self))
         offsets.append(messages.count)
         if mac.count == HMACSHA256.byteCount {
             macs.append(contentsOf: mac.bindMemory(to: UInt8.self))

@@ -184,34 +184,38 @@ struct EventFormatter {
             out.append(",\"service\":{\"name\":\"coffer\"}")
         }
         // Coffer's own columns, leaving out what is empty or already said above.
-        var separator: StaticString = ",\"unmapped\":{"
-        func key(_ name: StaticString) {
-            out.append(separator)
-            separator = ","
-            out.append(name)
-        }
+        var opened = false
         if mapping.eventClass != .apiActivity {
-            key("\"coffer_action\":")
+            Self.key("\"coffer_action\":", opened: &opened, to: out)
             out.appendJSONString(r.action)
         }
         if r.purpose.count > 0 {
-            key("\"purpose\":")
+            Self.key("\"purpose\":", opened: &opened, to: out)
             out.appendJSONString(r.purpose)
         }
         if r.fields.count > 0 {
-            key("\"fields\":")
+            Self.key("\"fields\":", opened: &opened, to: out)
             out.appendJSONString(r.fields)
         }
         if r.customerCount > Int64(Self.ocsfResourceLimit) || (r.customerCount > 0 && mapping.eventClass != .apiActivity) {
-            key("\"customers\":\"")
+            Self.key("\"customers\":\"", opened: &opened, to: out)
             Self.appendRanges(r.customers, to: out)
             out.append(UInt8(ascii: "\""))
         }
-        if r.detail.count > 0 {
-            key("\"detail\":")
+        // The detail, unless already given as status_detail (refusals) or comment (entity changes).
+        if r.detail.count > 0, ok, mapping.eventClass != .entityManagement {
+            Self.key("\"detail\":", opened: &opened, to: out)
             out.appendJSONString(r.detail)
         }
-        out.append(separator.utf8CodeUnitCount == 1 ? "}}\n" : "}\n")
+        out.append(opened ? "}}\n" : "}\n")
+    }
+
+    /// Opens `unmapped` before its first key, then separates keys.
+    private static func key(_ name: StaticString, opened: inout Bool, to out: ByteBuffer) {
+        let lead: StaticString = opened ? "," : ",\"unmapped\":{"
+        out.append(lead)
+        opened = true
+        out.append(name)
     }
 
     /// An OCSF user: `-` (no authenticated user) is "unknown" with type_id 0; staff carry their role as a group.
