@@ -94,15 +94,7 @@ extension Vault {
         var query = query
         var touched = CustomerIDSet()
         if let customerReference {
-            let digest = try referenceDigest(customerReference, worker: CryptoWorker(keyRing: keyRing))
-            guard let id = try database.read({ db in
-                try Int64.fetchOne(db, sql: "SELECT id FROM customers WHERE ref_index = ?", arguments: [Data(digest)])
-            }) else {
-                // Probing whether a reference exists leaves a trace too.
-                try audit(actor: session.name, role: session.role, action: "audit_read", purpose: auditPurpose(purpose, nil),
-                          outcome: .failed, detail: "no such customer")
-                throw .customerNotFound
-            }
+            let id = try customerID(reference: customerReference, session: session, action: "audit_read", purpose: purpose)
             query.customerID = id
             touched = CustomerIDSet([id])
         }

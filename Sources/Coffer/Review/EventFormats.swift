@@ -69,27 +69,25 @@ struct EventFormatter {
         out.append(UInt8(ascii: ","))
         appendTime(r.timeMilliseconds, to: out)
         // Column by column (an array literal here would allocate per entry).
-        out.append(UInt8(ascii: ","))
-        appendCSVCell(r.actor, to: out)
-        out.append(UInt8(ascii: ","))
-        appendCSVCell(r.role, to: out)
-        out.append(UInt8(ascii: ","))
-        appendCSVCell(r.action, to: out)
-        out.append(UInt8(ascii: ","))
-        appendCSVCell(r.purpose, to: out)
-        out.append(UInt8(ascii: ","))
-        appendCSVCell(r.outcome, to: out)
-        out.append(UInt8(ascii: ","))
-        appendCSVCell(r.fields, to: out)
+        appendCSVColumn(r.actor, to: out)
+        appendCSVColumn(r.role, to: out)
+        appendCSVColumn(r.action, to: out)
+        appendCSVColumn(r.purpose, to: out)
+        appendCSVColumn(r.outcome, to: out)
+        appendCSVColumn(r.fields, to: out)
         out.append(UInt8(ascii: ","))
         out.appendDecimal(r.customerCount)
-        out.append(UInt8(ascii: ","))
         ranges.removeAll()
         Self.appendRanges(r.customers, to: ranges)
-        appendCSVCell(ranges.bytes, to: out)
-        out.append(UInt8(ascii: ","))
-        appendCSVCell(r.detail, to: out)
+        appendCSVColumn(ranges.bytes, to: out)
+        appendCSVColumn(r.detail, to: out)
         out.append(UInt8(ascii: "\n"))
+    }
+
+    /// A comma, then the cell.
+    private mutating func appendCSVColumn(_ bytes: UnsafeRawBufferPointer, to out: ByteBuffer) {
+        out.append(UInt8(ascii: ","))
+        appendCSVCell(bytes, to: out)
     }
 
     /// Bytes a spreadsheet would read as the start of a formula (or a hidden one after a tab/CR).
@@ -155,7 +153,7 @@ struct EventFormatter {
                 out.append(",\"resources\":[")
                 if r.customerCount <= Self.ocsfResourceLimit {
                     var first = true
-                    Self.forEachRun(r.customers) { start, count in
+                    CustomerIDSet.forEachRun(ofEncoded: r.customers) { start, count in
                         for id in start..<(start + count) {
                             let open: StaticString = first ? "{\"type\":\"customer\",\"uid\":\"" : ",{\"type\":\"customer\",\"uid\":\""
                             out.append(open)
@@ -299,32 +297,10 @@ struct EventFormatter {
         out.append(timeText.bytes)
     }
 
-    /// Calls `body(first, count)` for each run of an encoded `CustomerIDSet`.
-    static func forEachRun(_ encoded: UnsafeRawBufferPointer, _ body: (Int64, Int64) -> Void) {
-        var i = 0, previousEnd: Int64 = 0
-        func varint() -> Int64? {
-            var value: UInt64 = 0, shift: UInt64 = 0
-            while i < encoded.count, shift < 64 {
-                let byte = encoded[i]
-                i += 1
-                value |= UInt64(byte & 0x7f) << shift
-                if byte & 0x80 == 0 { return value < UInt64(Int64.max / 2) ? Int64(value) : nil }
-                shift += 7
-            }
-            return nil
-        }
-        while i < encoded.count {
-            guard let gap = varint(), let count = varint() else { return }
-            let first = previousEnd + gap
-            body(first, count)
-            previousEnd = first + count
-        }
-    }
-
     /// The ids of an encoded `CustomerIDSet` as ranges: `1-5,9,12-13`.
     static func appendRanges(_ encoded: UnsafeRawBufferPointer, to out: ByteBuffer) {
         var first = true
-        forEachRun(encoded) { start, count in
+        CustomerIDSet.forEachRun(ofEncoded: encoded) { start, count in
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
             out.appendDecimal(start)

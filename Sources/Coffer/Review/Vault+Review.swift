@@ -111,20 +111,13 @@ extension Vault {
     public func subjectAccessReport(reference: String, session: Session, purpose: String? = nil) throws(VaultError) -> SubjectAccessReport {
         try authorize(session, .auditRead, action: "review_subject", purpose: purpose)
         try authorize(session, .reidentify, action: "review_subject", purpose: purpose)
-        let digest = try referenceDigest(reference, worker: CryptoWorker(keyRing: keyRing))
-        guard let id = try database.read({ db in
-            try Int64.fetchOne(db, sql: "SELECT id FROM customers WHERE ref_index = ?", arguments: [Data(digest)])
-        }) else {
-            try audit(actor: session.name, role: session.role, action: "review_subject", purpose: auditPurpose(purpose, nil),
-                      outcome: .failed, detail: "no such customer")
-            throw .customerNotFound
-        }
+        let id = try customerID(reference: reference, session: session, action: "review_subject", purpose: purpose)
         let found = SubjectCollector()
         let hook = AuditBatchHook(process: { batch in
             var events: [ReviewEvent] = []
             try batch.forEach { r in
                 var touches = false
-                EventFormatter.forEachRun(r.customers) { first, count in touches = touches || (id >= first && id < first + count) }
+                CustomerIDSet.forEachRun(ofEncoded: r.customers) { first, count in touches = touches || (id >= first && id < first + count) }
                 guard touches else { return }
                 var event = ReviewEvent(r)
                 // The subject sees how many customers an entry named, never the others' ids.
