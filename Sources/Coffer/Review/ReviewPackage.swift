@@ -206,7 +206,7 @@ final class PackageDirectory {
         guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
             throw .invalidInput("cannot create a directory in \(parentPath): \(csvErrno())")
         }
-        temporary = String(cString: template)
+        temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     deinit { if !committed { discard() } }
