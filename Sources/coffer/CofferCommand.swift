@@ -17,7 +17,7 @@ struct CofferCommand: ParsableCommand {
             GetCommand.self, FindCommand.self, PutCommand.self, EraseCommand.self,
             KeysCommand.self, UsersCommand.self, PolicyCommand.self, AuditCommand.self,
             ExportCommand.self, ReidentifyCommand.self, PrivacyCommand.self,
-            ScoreCommand.self, QCLCommand.self, ICPCommand.self, CalibrateCommand.self,
+            ScoreCommand.self, QCLCommand.self, ICPCommand.self, CalibrateCommand.self, ReviewCommand.self,
         ]
     )
 

@@ -107,13 +107,14 @@ func reportingErrors(_ body: () throws -> Void) throws {
 }
 
 extension VaultError {
-    /// 1: failure, 3: locked (credentials), 4: not found.
+    /// 1: failure, 3: locked (credentials), 4: not found, 5: not permitted, 6: audit log tampered.
     var exitCode: Int32 {
         switch self {
         case .customerNotFound, .vaultNotFound: 4
         case .wrongRootKey, .keyFileMissing, .keyFileTooOpen, .keyFileInvalid, .passphraseMissing, .passphraseNotUsed, .keyFileNotUsed,
              .notAuthenticated: 3
         case .notPermitted, .purposeRequired: 5
+        case .auditTampered: 6
         default: 1
         }
     }

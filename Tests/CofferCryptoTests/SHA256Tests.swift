@@ -36,6 +36,31 @@ struct SHA256Tests {
                 == hex("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"))
     }
 
+    @Test("Incremental hashing equals one-shot hashing, whatever the split", arguments: SHA256Case.all)
+    func incremental(_ vector: SHA256Case) throws {
+        let message = Array(vector.message.utf8)
+        for split in [0, 1, message.count / 2, message.count] where split <= message.count {
+            let hasher = try SHA256.Hasher()
+            try hasher.update(Array(message[..<split]))
+            try hasher.update([UInt8]())
+            try hasher.update(Array(message[split...]))
+            #expect(try hasher.finalize() == hex(vector.digest))
+        }
+    }
+
+    @Test("FIPS 180-2 Appendix B.3 fed in uneven chunks")
+    func millionAIncremental() throws {
+        let hasher = try SHA256.Hasher()
+        var left = 1_000_000, chunk = 1
+        while left > 0 {
+            let n = min(left, chunk)
+            try hasher.update([UInt8](repeating: 0x61, count: n))
+            left -= n
+            chunk = chunk * 3 + 1
+        }
+        #expect(try hasher.finalize() == hex("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"))
+    }
+
     @Test("Hex helpers round-trip and reject malformed input")
     func hexHelpers() {
         let bytes: [UInt8] = [0x00, 0x0f, 0xa5, 0xff]

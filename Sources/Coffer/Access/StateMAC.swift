@@ -15,6 +15,11 @@ struct StateMAC {
         try mac.authenticate(Array("policy\u{1F}".utf8) + Array(yaml.utf8))
     }
 
+    /// One row of the policy history: its id and time are covered, so rows cannot be reordered.
+    func policyVersion(id: Int64, appliedAt: Int64, yaml: String) throws(CryptoError) -> [UInt8] {
+        try mac.authenticate(Array("policy-version\u{1F}\(id)\u{1F}\(appliedAt)\u{1F}".utf8) + Array(yaml.utf8))
+    }
+
     func user(id: Int64, name: String, role: String, tokenHash: [UInt8], revokedAt: Int64?) throws(CryptoError) -> [UInt8] {
         try mac.authenticate(Array("user\u{1F}\(id)\u{1F}\(name)\u{1F}\(role)\u{1F}\(tokenHash.hexString)\u{1F}\(revokedAt.map(String.init) ?? "-")".utf8))
     }

@@ -74,7 +74,11 @@ extension Vault {
             throw .invalidInput("\(file): no role may manage users; the vault would have no administrator")
         }
         let old = policy.digest
+        let oldText = policy.source
         try database.write { db in
+            // Keep the texts so a review can show what the change changed.
+            try self.recordInitialPolicyIfMissing(oldText, db: db)
+            try self.recordPolicyVersion(yaml, appliedAt: Vault.nowMilliseconds, db: db)
             try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [MetaKey.policy.rawValue, Data(yaml.utf8)])
             try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                            arguments: [MetaKey.policyMAC.rawValue, Data(try StateMAC(keyRing: self.keyRing).policy(yaml))])

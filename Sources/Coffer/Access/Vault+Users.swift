@@ -109,6 +109,7 @@ extension Vault {
             try self.sealUserRow(named: name, db: db)
             try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                            arguments: [MetaKey.policyMAC.rawValue, Data(try StateMAC(keyRing: self.keyRing).policy(policyYAML))])
+            try self.recordPolicyVersion(policyYAML, appliedAt: Vault.nowMilliseconds, db: db)
             try self.appendAudit(self.draft(Session(userID: 0, name: name, role: "admin"), action: "vault_create",
                                             detail: "first admin \(name); policy \(policyDigest)"), db: db)
         }
@@ -136,7 +137,7 @@ extension Vault {
 
     func draft(_ session: Session, action: String, purpose: String = "", outcome: AuditEntry.Outcome = .ok,
                fields: [String] = [], customers: CustomerIDSet = CustomerIDSet(), detail: String = "") -> AuditEntry {
-        AuditEntry(seq: 0, timeMilliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded()), actor: session.name, role: session.role,
+        AuditEntry(seq: 0, timeMilliseconds: Vault.nowMilliseconds, actor: session.name, role: session.role,
                    action: action, purpose: purpose, outcome: outcome, fields: fields, customers: customers, detail: detail, mac: [])
     }
 }

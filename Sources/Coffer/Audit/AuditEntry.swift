@@ -29,7 +29,7 @@ public struct AuditEntry: Sendable, Equatable, Codable {
 
     /// The bytes the chain MAC covers: every field, length-prefixed, in a fixed order.
     func canonicalBytes() -> [UInt8] {
-        var writer = CanonicalWriter()
+        let writer = CanonicalWriter()
         writer.begin(seq: seq, timeMilliseconds: timeMilliseconds)
         for text in [actor, role, action, purpose, outcome.rawValue, fields.joined(separator: ",")] {
             var text = text
@@ -46,25 +46,96 @@ public struct AuditEntry: Sendable, Equatable, Codable {
 /// Builds an entry's canonical bytes into a reusable buffer. `AuditEntry.canonicalBytes()`
 /// and the verifier (which reads raw column bytes) both go through it, so they cannot differ.
 struct CanonicalWriter {
-    static let magic: [UInt8] = Array("coffer-audit-v1".utf8)
-    var buffer: [UInt8] = []
+    static let magic: StaticString = "coffer-audit-v1"
+    /// Written through a raw pointer: the verifier lays out millions of entries.
+    private let storage = ByteBuffer(capacity: 512)
+
+    /// The bytes of the entry begun last (a copy).
+    var buffer: [UInt8] { storage.array }
+    /// The same bytes, valid until the next `begin`.
+    var bytes: UnsafeRawBufferPointer { storage.bytes }
 
     /// Starts an entry; `prefix` (the previous MAC, for verification) goes first if given.
-    mutating func begin(seq: Int64, timeMilliseconds: Int64, prefix: [UInt8] = []) {
-        buffer.removeAll(keepingCapacity: true)
-        buffer.append(contentsOf: prefix)
-        buffer.append(contentsOf: Self.magic)
+    func begin(seq: Int64, timeMilliseconds: Int64, prefix: [UInt8] = []) {
+        storage.removeAll()
+        storage.append(prefix)
+        storage.append(Self.magic)
         int(seq)
         int(timeMilliseconds)
     }
 
-    mutating func int(_ value: Int64) {
-        withUnsafeBytes(of: value.bigEndian) { buffer.append(contentsOf: $0) }
+    func int(_ value: Int64) {
+        withUnsafeBytes(of: value.bigEndian) { storage.append($0) }
     }
 
-    mutating func bytes(_ raw: UnsafeRawBufferPointer) {
+    func bytes(_ raw: UnsafeRawBufferPointer) {
         int(Int64(raw.count))
-        buffer.append(contentsOf: raw)
+        storage.append(raw)
+    }
+}
+
+/// One entry read back from its canonical bytes (as the verifier lays them out), without
+/// copying: each column is a slice of the message. Valid only while the message is.
+///
+/// The inverse of `CanonicalWriter`, so consumers of verified batches (review exports) see
+/// exactly the bytes whose MAC was checked.
+struct AuditRecord {
+    let seq: Int64
+    let timeMilliseconds: Int64
+    let actor: UnsafeRawBufferPointer
+    let role: UnsafeRawBufferPointer
+    let action: UnsafeRawBufferPointer
+    let purpose: UnsafeRawBufferPointer
+    let outcome: UnsafeRawBufferPointer
+    /// Field names joined by ",".
+    let fields: UnsafeRawBufferPointer
+    let customerCount: Int64
+    /// `CustomerIDSet.encoded()` bytes.
+    let customers: UnsafeRawBufferPointer
+    let detail: UnsafeRawBufferPointer
+    /// The MAC stored with the entry (checked before the record is handed out).
+    let mac: UnsafeRawBufferPointer
+
+    /// Parses `message` = `prefixLength` bytes (the previous MAC) | canonical bytes.
+    /// Nil if it is not laid out as `CanonicalWriter` writes entries.
+    init?(message: UnsafeRawBufferPointer, prefixLength: Int, mac: UnsafeRawBufferPointer) {
+        var offset = prefixLength
+        func int() -> Int64? {
+            guard offset + 8 <= message.count else { return nil }
+            var value: UInt64 = 0
+            for i in 0..<8 { value = value << 8 | UInt64(message[offset + i]) }
+            offset += 8
+            return Int64(bitPattern: value)
+        }
+        func bytes() -> UnsafeRawBufferPointer? {
+            guard let count = int(), count >= 0, offset + Int(count) <= message.count else { return nil }
+            defer { offset += Int(count) }
+            return UnsafeRawBufferPointer(rebasing: message[offset..<offset + Int(count)])
+        }
+        let magic = CanonicalWriter.magic
+        guard message.count >= offset + magic.utf8CodeUnitCount,
+              UnsafeRawBufferPointer(rebasing: message[offset..<offset + magic.utf8CodeUnitCount]).equals(magic) else { return nil }
+        offset += magic.utf8CodeUnitCount
+        guard let seq = int(), let time = int(), let actor = bytes(), let role = bytes(), let action = bytes(),
+              let purpose = bytes(), let outcome = bytes(), let fields = bytes(), let count = int(),
+              let customers = bytes(), let detail = bytes(), offset == message.count else { return nil }
+        self.seq = seq
+        timeMilliseconds = time
+        self.actor = actor
+        self.role = role
+        self.action = action
+        self.purpose = purpose
+        self.outcome = outcome
+        self.fields = fields
+        customerCount = count
+        self.customers = customers
+        self.detail = detail
+        self.mac = mac
+    }
+
+    /// A column as a String (for keys and rare events; formatters use the bytes).
+    static func string(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(decoding: bytes, as: UTF8.self)
     }
 }
 

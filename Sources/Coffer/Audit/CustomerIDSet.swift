@@ -66,27 +66,34 @@ public struct CustomerIDSet: Sendable, Equatable, Codable {
 
     /// The number of ids an encoding holds, or nil if it is malformed; allocates nothing.
     static func count(ofEncoded raw: UnsafeRawBufferPointer) -> Int64? {
-        do {
-            var i = 0, total: Int64 = 0, isCount = false
-            while i < raw.count {
-                var value: UInt64 = 0, shift: UInt64 = 0
-                while true {
-                    guard i < raw.count, shift < 64 else { return nil }
-                    let byte = raw[i]
-                    i += 1
-                    value |= UInt64(byte & 0x7f) << shift
-                    if byte & 0x80 == 0 { break }
-                    shift += 7
-                }
-                guard value < UInt64(Int64.max / 2) else { return nil }
-                if isCount {
-                    guard value > 0 else { return nil }
-                    total += Int64(value)
-                }
-                isCount.toggle()
+        var total: Int64 = 0
+        guard forEachRun(ofEncoded: raw, { total += $1 }) else { return nil }
+        return total
+    }
+
+    /// Calls `body(first, count)` for each run of an encoding, in order, without allocating.
+    /// Returns false (having stopped) at the first malformed varint or an empty run.
+    @discardableResult
+    static func forEachRun(ofEncoded raw: UnsafeRawBufferPointer, _ body: (Int64, Int64) -> Void) -> Bool {
+        var i = 0, previousEnd: Int64 = 0
+        func varint() -> Int64? {
+            var value: UInt64 = 0, shift: UInt64 = 0
+            while i < raw.count, shift < 64 {
+                let byte = raw[i]
+                i += 1
+                value |= UInt64(byte & 0x7f) << shift
+                if byte & 0x80 == 0 { return value < UInt64(Int64.max / 2) ? Int64(value) : nil }
+                shift += 7
             }
-            return isCount ? nil : total
+            return nil
         }
+        while i < raw.count {
+            guard let gap = varint(), let count = varint(), count > 0 else { return false }
+            let first = previousEnd + gap
+            body(first, count)
+            previousEnd = first + count
+        }
+        return true
     }
 
     public static func == (a: CustomerIDSet, b: CustomerIDSet) -> Bool {

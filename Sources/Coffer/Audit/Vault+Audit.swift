@@ -38,6 +38,9 @@ public struct AuditQuery: Sendable {
 }
 
 extension Vault {
+    /// The current time in milliseconds since 1970 UTC, as audit entries and history rows record it.
+    static var nowMilliseconds: Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+
     /// Appends one entry in the caller's write transaction and returns it with its seq and MAC.
     @discardableResult
     func appendAudit(_ draft: AuditEntry, db: Database) throws -> AuditEntry {
@@ -47,13 +50,19 @@ extension Vault {
         entry.seq = (last?["seq"] as Int64? ?? 0) + 1
         let previous = (last?["mac"] as Data?).map { [UInt8]($0) } ?? chain.genesis
         entry.mac = try chain.mac(for: entry, previous: previous)
-        try db.execute(sql: """
-            INSERT INTO audit_log (seq, time_ms, actor, role, action, purpose, outcome, fields, customer_count, customers, detail, mac)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [entry.seq, entry.timeMilliseconds, entry.actor, entry.role, entry.action, entry.purpose,
-                             entry.outcome.rawValue, entry.fields.joined(separator: ","), entry.customerCount,
-                             Data(entry.customers.encoded()), entry.detail, Data(entry.mac)])
+        try db.cachedStatement(sql: Self.insertAuditSQL).execute(arguments: Self.auditRow(entry))
         return entry
+    }
+
+    static let insertAuditSQL = """
+        INSERT INTO audit_log (seq, time_ms, actor, role, action, purpose, outcome, fields, customer_count, customers, detail, mac)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    /// The columns of `insertAuditSQL` for an entry whose seq and MAC are set.
+    static func auditRow(_ entry: AuditEntry) -> StatementArguments {
+        [entry.seq, entry.timeMilliseconds, entry.actor, entry.role, entry.action, entry.purpose, entry.outcome.rawValue,
+         entry.fields.joined(separator: ","), entry.customerCount, Data(entry.customers.encoded()), entry.detail, Data(entry.mac)]
     }
 
     /// Appends one entry in its own durable transaction. Fails closed: the caller must not
@@ -61,7 +70,7 @@ extension Vault {
     @discardableResult
     func audit(actor: String, role: String, action: String, purpose: String = "", outcome: AuditEntry.Outcome = .ok,
                fields: [String] = [], customers: CustomerIDSet = CustomerIDSet(), detail: String = "") throws(VaultError) -> AuditEntry {
-        let draft = AuditEntry(seq: 0, timeMilliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded()), actor: actor, role: role,
+        let draft = AuditEntry(seq: 0, timeMilliseconds: Vault.nowMilliseconds, actor: actor, role: role,
                                action: action, purpose: purpose, outcome: outcome, fields: fields, customers: customers,
                                detail: detail, mac: [])
         do {
@@ -75,7 +84,11 @@ extension Vault {
     ///
     /// Each entry's MAC covers the previous entry's stored MAC, so an edited, deleted, inserted
     /// or reordered entry breaks the chain exactly there; rewriting the chain needs the audit key.
-    func verifyAudit(progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> AuditVerification {
+    ///
+    /// With a `hook`, each batch of verified entries is also handed to `hook.process` on a
+    /// checking thread and its result to `hook.deliver` in log order: a review export reads,
+    /// verifies and formats the log in one pass.
+    func verifyAudit(progress: ((WorkProgress) -> Void)? = nil, hook: AuditBatchHook? = nil) throws(VaultError) -> AuditVerification {
         let readerChain: AuditChain, checkerChains: [AuditChain]
         do {
             readerChain = try AuditChain(auditKey: keyRing.auditKey, vaultID: keyRing.vaultID)
@@ -100,12 +113,15 @@ extension Vault {
             var batch = AuditBatch()
             // Two checkers take alternate batches; results are collected in batch order, so the
             // first failure reported is still the first bad entry.
-            let checkers = checkerChains.map(BatchChecker.init)
+            let checkers = checkerChains.map { BatchChecker(chain: $0, hook: hook) }
             var started = 0
-            func finishAll() -> Int64? {
+            // Waits for the batches in flight, oldest first; delivers their hook output while all is well.
+            func finishAll() throws -> Int64? {
                 var first: Int64?
                 for offset in [2, 1] where started >= offset {
-                    if let bad = checkers[(started - offset) % 2].finish(), first == nil { first = bad }
+                    let checker = checkers[(started - offset) % 2]
+                    if let bad = checker.finish(), first == nil { first = bad }
+                    if first == nil { try checker.deliver() }
                 }
                 return first
             }
@@ -128,7 +144,7 @@ extension Vault {
                 result.entries += 1
                 result.lastSeq = seq
                 if seq != expectedSeq {
-                    if let bad = finishAll(), bad < seq { return fail(bad, "entry \(bad) \(macProblem)") }
+                    if let bad = try finishAll(), bad < seq { return fail(bad, "entry \(bad) \(macProblem)") }
                     if let bad = try batch.firstFailure(chain: readerChain) { return fail(bad, "entry \(bad) \(macProblem)") }
                     return fail(seq, seq > expectedSeq
                         ? "entry \(expectedSeq)\(seq - expectedSeq > 1 ? "-\(seq - 1)" : "") is missing (deleted)"
@@ -153,14 +169,16 @@ extension Vault {
                         _ = checkers[(started + 1) % 2].finish()
                         return fail(bad, "entry \(bad) \(macProblem)")
                     }
+                    try checkers[started % 2].deliver()
                     checkers[started % 2].start(batch)
                     started += 1
                     batch = AuditBatch()
                     progress?(WorkProgress(completed: Int(result.entries), total: Int(total), unit: "entries"))
                 }
             }
-            if let bad = finishAll() { return fail(bad, "entry \(bad) \(macProblem)") }
+            if let bad = try finishAll() { return fail(bad, "entry \(bad) \(macProblem)") }
             if let bad = try batch.firstFailure(chain: readerChain) { return fail(bad, "entry \(bad) \(macProblem)") }
+            if let hook, !batch.seqs.isEmpty { try hook.deliver(hook.process(AuditRecordBatch(batch: batch))) }
             return result
         }
     }
@@ -204,17 +222,37 @@ extension Vault {
 }
 
 extension Vault {
-    /// Appends `count` synthetic read entries in one transaction (benchmarks and tests of scale).
+    /// Appends `count` synthetic read entries (benchmarks and tests of scale), 100,000 per
+    /// transaction, chained like any other. With `spanningDays`, their times are spread evenly
+    /// over that many days before now (oldest first); otherwise they are all "now".
     /// Not for production code: it writes entries for actors that did nothing.
-    @_spi(Benchmarks) public func appendSyntheticAuditEntries(_ count: Int) throws(VaultError) {
-        try database.write { db in
-            for i in 0..<count {
-                let draft = AuditEntry(seq: 0, timeMilliseconds: Int64(Date().timeIntervalSince1970 * 1000), actor: "analyst\(i % 7)",
-                                       role: "analyst", action: "read", purpose: "qualification", outcome: .ok,
-                                       fields: ["customer_ref", "city", "birth_date"], customers: CustomerIDSet([Int64(i % 50_000 + 1)]),
-                                       detail: "", mac: [])
-                try self.appendAudit(draft, db: db)
+    @_spi(Benchmarks) public func appendSyntheticAuditEntries(_ count: Int, spanningDays: Int = 0,
+                                                              progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) {
+        let chain: AuditChain
+        do { chain = try AuditChain(auditKey: keyRing.auditKey, vaultID: keyRing.vaultID) } catch { throw .crypto(error) }
+        let now = Vault.nowMilliseconds
+        let step = count > 0 ? Double(spanningDays) * 86_400_000 / Double(count) : 0
+        var done = 0
+        while done < count {
+            let end = min(count, done + 100_000)
+            try database.write { db in
+                let last = try Row.fetchOne(db, sql: "SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1")
+                var seq: Int64 = last?["seq"] ?? 0
+                var previous = (last?["mac"] as Data?).map { [UInt8]($0) } ?? chain.genesis
+                let insert = try db.cachedStatement(sql: Self.insertAuditSQL)
+                for i in done..<end {
+                    seq += 1
+                    var entry = AuditEntry(seq: seq, timeMilliseconds: now - Int64(step * Double(count - i)), actor: "analyst\(i % 7)",
+                                           role: "analyst", action: "read", purpose: "qualification", outcome: .ok,
+                                           fields: ["customer_ref", "city", "birth_date"], customers: CustomerIDSet([Int64(i % 50_000 + 1)]),
+                                           detail: "", mac: [])
+                    entry.mac = try chain.mac(for: entry, previous: previous)
+                    previous = entry.mac
+                    try insert.execute(arguments: Self.auditRow(entry))
+                }
             }
+            done = end
+            progress?(WorkProgress(completed: done, total: count, unit: "entries"))
         }
     }
 }
@@ -229,12 +267,21 @@ private struct AuditBatch {
     var wellFormed: [Bool] = []
     private var writer = CanonicalWriter()
 
+    init() {
+        // Room for a full batch of typical entries, so the arrays do not grow (and copy) as it fills.
+        messages.reserveCapacity(Self.capacity * 256)
+        offsets.reserveCapacity(Self.capacity + 1)
+        macs.reserveCapacity(Self.capacity * HMACSHA256.byteCount)
+        seqs.reserveCapacity(Self.capacity)
+        wellFormed.reserveCapacity(Self.capacity)
+    }
+
     mutating func add(seq: Int64, mac: UnsafeRawBufferPointer, _ build: (inout CanonicalWriter) -> Bool) {
         let ok = build(&writer) && mac.count == HMACSHA256.byteCount
-        messages.append(contentsOf: writer.buffer)
+        messages.append(contentsOf: writer.bytes.bindMemory(to: UInt8.self))
         offsets.append(messages.count)
         if mac.count == HMACSHA256.byteCount {
-            macs.append(contentsOf: mac)
+            macs.append(contentsOf: mac.bindMemory(to: UInt8.self))
         } else {
             macs.append(contentsOf: repeatElement(0, count: HMACSHA256.byteCount))
         }
@@ -268,15 +315,54 @@ private struct AuditBatch {
     }
 }
 
+/// Work done on every verified batch of audit entries in the verifying pass (see
+/// `verifyAudit(progress:hook:)`): `process` runs on a checking thread, in parallel with the
+/// reading of later batches, once the batch's MACs have verified; `deliver` receives its
+/// result on the verifying thread, batch after batch in log order. Errors from either stop
+/// the verification and are rethrown.
+struct AuditBatchHook: @unchecked Sendable {
+    let process: (AuditRecordBatch) throws -> Any
+    let deliver: (Any) throws -> Void
+}
+
+/// The entries of one verified batch, in seq order.
+struct AuditRecordBatch {
+    fileprivate let batch: AuditBatch
+
+    var count: Int { batch.seqs.count }
+
+    /// Calls `body` with each entry, read back from the exact bytes whose MAC was checked.
+    func forEach(_ body: (AuditRecord) throws -> Void) throws {
+        try batch.messages.withUnsafeBytes { all in
+            try batch.macs.withUnsafeBytes { macs in
+                for i in batch.seqs.indices {
+                    let message = UnsafeRawBufferPointer(rebasing: all[batch.offsets[i]..<batch.offsets[i + 1]])
+                    let mac = UnsafeRawBufferPointer(rebasing: macs[(i * 32)..<(i * 32 + 32)])
+                    guard let record = AuditRecord(message: message, prefixLength: HMACSHA256.byteCount, mac: mac) else {
+                        throw VaultError.corruptVault("audit entry \(batch.seqs[i]) is malformed")
+                    }
+                    try body(record)
+                }
+            }
+        }
+    }
+}
+
 /// Checks one batch at a time on another thread while the caller reads the next.
 private final class BatchChecker: @unchecked Sendable {
     private let chain: AuditChain
+    private let hook: AuditBatchHook?
     private let group = DispatchGroup()
     private var running = false
     // Written by the checking thread, read after `group.wait()`.
     private var failure: Int64?
+    private var output: Any?
+    private var hookError: (any Error)?
 
-    init(chain: AuditChain) { self.chain = chain }
+    init(chain: AuditChain, hook: AuditBatchHook?) {
+        self.chain = chain
+        self.hook = hook
+    }
 
     func start(_ batch: AuditBatch) {
         running = true
@@ -289,8 +375,21 @@ private final class BatchChecker: @unchecked Sendable {
             } catch {
                 self.failure = work.value.seqs.first
             }
+            if self.failure == nil, let hook = self.hook {
+                do { self.output = try hook.process(AuditRecordBatch(batch: work.value)) } catch { self.hookError = error }
+            }
             self.group.leave()
         }
+    }
+
+    /// Hands the finished batch's hook output to `deliver` (call after `finish()` reported no failure).
+    func deliver() throws {
+        defer { output = nil }
+        if let error = hookError {
+            hookError = nil
+            throw error
+        }
+        if let output, let hook { try hook.deliver(output) }
     }
 
     /// Waits for the batch in flight; the seq of its first bad entry, if any.

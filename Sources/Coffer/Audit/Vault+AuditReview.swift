@@ -28,7 +28,7 @@ public struct AuditCheckpoint: Sendable, Equatable, Codable {
 }
 
 extension Vault {
-    /// The PEM public key that verifies this vault's checkpoints (and, later, review packages).
+    /// The PEM public key that verifies this vault's checkpoints and review packages.
     public func signingPublicKeyPEM(session: Session) throws(VaultError) -> String {
         try authorize(session, .auditRead, action: "audit_public_key")
         return keyRing.signingKey.publicKey.pemRepresentation
@@ -38,8 +38,13 @@ extension Vault {
     public func auditCheckpoint(session: Session) throws(VaultError) -> AuditCheckpoint {
         try authorize(session, .auditRead, action: "audit_checkpoint")
         let head = try audit(actor: session.name, role: session.role, action: "audit_checkpoint", detail: "signed checkpoint of the chain head")
-        var checkpoint = AuditCheckpoint(vaultID: keyRing.vaultID, seq: head.seq, mac: head.mac.hexString,
-                                         timeMilliseconds: head.timeMilliseconds,
+        return try signedCheckpoint(of: head)
+    }
+
+    /// A checkpoint of `entry` (just appended by this vault), signed with the vault's key.
+    func signedCheckpoint(of entry: AuditEntry) throws(VaultError) -> AuditCheckpoint {
+        var checkpoint = AuditCheckpoint(vaultID: keyRing.vaultID, seq: entry.seq, mac: entry.mac.hexString,
+                                         timeMilliseconds: entry.timeMilliseconds,
                                          publicKey: keyRing.signingKey.publicKey.rawRepresentation.hexString, signature: "")
         do {
             checkpoint.signature = try keyRing.signingKey.signature(for: checkpoint.signedBytes).hexString
@@ -89,15 +94,7 @@ extension Vault {
         var query = query
         var touched = CustomerIDSet()
         if let customerReference {
-            let digest = try referenceDigest(customerReference, worker: CryptoWorker(keyRing: keyRing))
-            guard let id = try database.read({ db in
-                try Int64.fetchOne(db, sql: "SELECT id FROM customers WHERE ref_index = ?", arguments: [Data(digest)])
-            }) else {
-                // Probing whether a reference exists leaves a trace too.
-                try audit(actor: session.name, role: session.role, action: "audit_read", purpose: auditPurpose(purpose, nil),
-                          outcome: .failed, detail: "no such customer")
-                throw .customerNotFound
-            }
+            let id = try customerID(reference: customerReference, session: session, action: "audit_read", purpose: purpose)
             query.customerID = id
             touched = CustomerIDSet([id])
         }

@@ -677,51 +677,55 @@ public final class CSVWriter {
     /// or starts with a BOM (which a reader would strip at file start).
     private static func appendField(_ field: String, to out: inout [UInt8]) {
         var field = field
-        field.withUTF8 { u in
-            guard let p = u.baseAddress, u.count > 0 else { return }
-            let n = u.count
-            var quote = p[0] == 0x20 || p[0] == 0x09 || p[n - 1] == 0x20 || p[n - 1] == 0x09
-                || (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
-            var quotes = 0
-            for i in 0..<n {
-                let c = p[i]
-                if c == csvQuote { quotes += 1; quote = true }
-                else if c == csvComma || c == csvLF || c == csvCR { quote = true }
-            }
-            if !quote {
-                out.append(contentsOf: u)
-                return
-            }
-            out.reserveCapacity(out.count + n + quotes + 2)
-            out.append(csvQuote)
-            if quotes == 0 {
-                out.append(contentsOf: u)
-            } else {
-                var start = 0
-                for i in 0..<n where p[i] == csvQuote {
-                    out.append(contentsOf: UnsafeBufferPointer(start: p + start, count: i + 1 - start))
-                    out.append(csvQuote)
-                    start = i + 1
-                }
-                out.append(contentsOf: UnsafeBufferPointer(start: p + start, count: n - start))
-            }
-            out.append(csvQuote)
+        field.withUTF8 { appendField(utf8: $0, to: &out) }
+    }
+
+    /// Whether a field must be quoted: it has `,` `"` CR or LF, a leading or trailing space or
+    /// tab, or starts with a BOM.
+    static func needsQuotes(utf8 u: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let p = u.baseAddress, u.count > 0 else { return false }
+        let n = u.count
+        if p[0] == 0x20 || p[0] == 0x09 || p[n - 1] == 0x20 || p[n - 1] == 0x09
+            || (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) { return true }
+        for i in 0..<n {
+            let c = p[i]
+            if c == csvQuote || c == csvComma || c == csvLF || c == csvCR { return true }
         }
+        return false
+    }
+
+    /// One field's UTF-8 bytes as they appear in a row (quoted and escaped if needed).
+    static func appendField(utf8 u: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        guard let p = u.baseAddress, u.count > 0 else { return }
+        guard needsQuotes(utf8: u) else {
+            out.append(contentsOf: u)
+            return
+        }
+        // No reserveCapacity here: on a long buffer it would reallocate exactly, row after row.
+        out.append(csvQuote)
+        var start = 0
+        for i in 0..<u.count where p[i] == csvQuote {
+            out.append(contentsOf: UnsafeBufferPointer(start: p + start, count: i + 1 - start))
+            out.append(csvQuote)
+            start = i + 1
+        }
+        out.append(contentsOf: UnsafeBufferPointer(start: p + start, count: u.count - start))
+        out.append(csvQuote)
     }
 }
 
-// MARK: - libc shims
+// MARK: - libc shims (also used by the review package writer)
 
 @inline(__always)
-private func csvErrno() -> String { String(cString: strerror(errno)) }
+func csvErrno() -> String { String(cString: strerror(errno)) }
 
 @inline(__always)
-private func csvOpen(_ path: UnsafePointer<CChar>, _ flags: Int32, _ mode: mode_t = 0) -> Int32 {
+func csvOpen(_ path: UnsafePointer<CChar>, _ flags: Int32, _ mode: mode_t = 0) -> Int32 {
     open(path, flags, mode)
 }
 
 @inline(__always)
-private func csvClose(_ fd: Int32) -> Int32 {
+func csvClose(_ fd: Int32) -> Int32 {
     #if canImport(Darwin)
     Darwin.close(fd)
     #elseif canImport(Glibc)
@@ -732,7 +736,7 @@ private func csvClose(_ fd: Int32) -> Int32 {
 }
 
 @inline(__always)
-private func csvRead(_ fd: Int32, _ dst: UnsafeMutablePointer<UInt8>, _ count: Int) -> Int {
+func csvRead(_ fd: Int32, _ dst: UnsafeMutablePointer<UInt8>, _ count: Int) -> Int {
     #if canImport(Darwin)
     Darwin.read(fd, dst, count)
     #elseif canImport(Glibc)
@@ -743,7 +747,7 @@ private func csvRead(_ fd: Int32, _ dst: UnsafeMutablePointer<UInt8>, _ count: I
 }
 
 @inline(__always)
-private func csvWrite(_ fd: Int32, _ src: UnsafeRawPointer, _ count: Int) -> Int {
+func csvWrite(_ fd: Int32, _ src: UnsafeRawPointer, _ count: Int) -> Int {
     #if canImport(Darwin)
     Darwin.write(fd, src, count)
     #elseif canImport(Glibc)

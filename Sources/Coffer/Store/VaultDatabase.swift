@@ -145,6 +145,25 @@ final class VaultDatabase: Sendable {
 
                 """)
         }
+        migrator.registerMigration("v3: policy history") { db in
+            try db.execute(sql: """
+                -- Every policy text ever put in force, so a review can show what a change changed.
+                -- Append-only; each row carries a MAC under a keyring key (like the policy in force),
+                -- and its digest is the one the audit log recorded for the change.
+                CREATE TABLE policy_history (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    -- Milliseconds since 1970 UTC; 0 for a policy in force before the history was kept.
+                    applied_at_ms INTEGER NOT NULL,
+                    digest TEXT NOT NULL,
+                    yaml BLOB NOT NULL,
+                    mac BLOB NOT NULL
+                );
+                CREATE TRIGGER policy_history_no_update BEFORE UPDATE ON policy_history
+                    BEGIN SELECT RAISE(ABORT, 'policy_history is append-only'); END;
+                CREATE TRIGGER policy_history_no_delete BEFORE DELETE ON policy_history
+                    BEGIN SELECT RAISE(ABORT, 'policy_history is append-only'); END;
+                """)
+        }
         return migrator
     }
 

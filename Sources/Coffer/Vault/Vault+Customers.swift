@@ -206,6 +206,21 @@ extension Vault {
         }
     }
 
+    /// The internal id of the customer whose reference is `reference`, found through the blind
+    /// index. A miss is audited as a failed `action` (probing whether a reference exists leaves a
+    /// trace too) and thrown as `customerNotFound`.
+    func customerID(reference: String, session: Session, action: String, purpose: String?) throws(VaultError) -> Int64 {
+        let digest = try referenceDigest(reference, worker: CryptoWorker(keyRing: keyRing))
+        guard let id = try database.read({ db in
+            try Int64.fetchOne(db, sql: "SELECT id FROM customers WHERE ref_index = ?", arguments: [Data(digest)])
+        }) else {
+            try audit(actor: session.name, role: session.role, action: action, purpose: auditPurpose(purpose, nil),
+                      outcome: .failed, detail: "no such customer")
+            throw .customerNotFound
+        }
+        return id
+    }
+
     func referenceDigest(_ reference: String, worker: CryptoWorker) throws(VaultError) -> [UInt8] {
         guard let spec = schema[Schema.referenceField] else { throw .corruptVault("schema without customer_ref") }
         let normalized: String?

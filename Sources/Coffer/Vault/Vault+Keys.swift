@@ -7,10 +7,7 @@ extension Vault {
     public func keyStatus(session: Session) throws(VaultError) -> [KeyVersionStatus] {
         try authorize(session, .manageKeys, action: "key_status")
         return try database.read { db in
-            var coverage: [Int64: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT kek_version, count(*) AS n FROM customers GROUP BY kek_version") {
-                coverage[row["kek_version"]] = row["n"]
-            }
+            let coverage = try Self.kekCoverage(db)
             return try Row.fetchAll(db, sql: "SELECT version, state, created_at, retired_at, uses FROM keyring WHERE kind = 'kek' ORDER BY version").map { row in
                 let version: Int64 = row["version"]
                 return KeyVersionStatus(
@@ -20,6 +17,15 @@ extension Vault {
                     uses: row["uses"], customers: coverage[version] ?? 0)
             }
         }
+    }
+
+    /// Customers per KEK version (the data keys each version wraps now).
+    static func kekCoverage(_ db: Database) throws -> [Int64: Int] {
+        var coverage: [Int64: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT kek_version, count(*) AS n FROM customers GROUP BY kek_version") {
+            coverage[row["kek_version"]] = row["n"]
+        }
+        return coverage
     }
 
     /// Makes a new KEK version active; the previous one becomes decrypt-only.

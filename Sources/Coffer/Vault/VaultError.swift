@@ -27,6 +27,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case keyUsageExhausted(version: UInt32, limit: Int64)
     case keysChanged
     case auditUnavailable(String)
+    /// The audit chain does not verify; what depends on it (a review package) is refused.
+    case auditTampered(String)
     case notAuthenticated
     case notPermitted(String)
     case purposeRequired([String])
@@ -77,6 +79,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
             "key version \(version) is retired and can no longer be used"
         case let .keyUsageExhausted(version, limit):
             "key version \(version) has wrapped its limit of \(limit) data keys; run `coffer keys rotate`"
+        case let .auditTampered(problem):
+            "the audit log is tampered (\(problem)); nothing was written: run `coffer audit verify` and investigate before exporting"
         case let .auditUnavailable(reason):
             "the audit log cannot be written (\(reason)); nothing was read or changed"
         case .notAuthenticated:

@@ -17,6 +17,40 @@ public enum SHA256 {
         guard ok == 1, length == UInt32(byteCount) else { throw .openSSLFailure("EVP_Digest(SHA256)") }
         return out
     }
+
+    /// An incremental SHA-256 (EVP_DigestUpdate), for files too large to hold in memory:
+    /// feed it the bytes as they are written, then take the digest once.
+    /// Not thread-safe: one per stream.
+    public final class Hasher {
+        private let context: OpaquePointer
+        private var finished = false
+
+        public init() throws(CryptoError) {
+            guard let ctx = EVP_MD_CTX_new() else { throw .openSSLFailure("EVP_MD_CTX_new") }
+            context = ctx
+            guard EVP_DigestInit_ex(ctx, EVP_sha256(), nil) == 1 else { throw .openSSLFailure("EVP_DigestInit_ex(SHA256)") }
+        }
+
+        deinit { EVP_MD_CTX_free(context) }
+
+        /// Adds `bytes` to the message.
+        public func update<M: ContiguousBytes>(_ bytes: M) throws(CryptoError) {
+            precondition(!finished, "SHA256.Hasher used after finalize()")
+            let ok = bytes.withUnsafeBytes { b in b.count == 0 ? 1 : EVP_DigestUpdate(context, b.baseAddress, b.count) }
+            guard ok == 1 else { throw .openSSLFailure("EVP_DigestUpdate(SHA256)") }
+        }
+
+        /// The digest of everything added; the hasher cannot be used afterwards.
+        public func finalize() throws(CryptoError) -> [UInt8] {
+            precondition(!finished, "SHA256.Hasher finalized twice")
+            finished = true
+            var out = [UInt8](repeating: 0, count: byteCount)
+            var length: UInt32 = 0
+            guard out.withUnsafeMutableBufferPointer({ EVP_DigestFinal_ex(context, $0.baseAddress, &length) }) == 1,
+                  length == UInt32(byteCount) else { throw .openSSLFailure("EVP_DigestFinal_ex(SHA256)") }
+            return out
+        }
+    }
 }
 
 extension Array where Element == UInt8 {

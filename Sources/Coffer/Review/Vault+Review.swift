@@ -1,0 +1,171 @@
+import CofferCrypto
+import Foundation
+import GRDB
+
+/// What `exportReviewPackage` wrote.
+public struct ReviewExportResult: Sendable {
+    public var directory: String
+    /// Audit entries of the period (lines of each event file).
+    public var entries: Int
+    public var manifest: ReviewManifest
+    public var summary: ReviewSummary
+}
+
+extension Vault {
+    /// Writes a review package for `period` into `directory` (which must not exist or be empty):
+    /// the period's audit entries as JSON Lines, CSV and OCSF, `summary.json`, `report.html`,
+    /// and `MANIFEST.json` signed with the vault's Ed25519 key.
+    ///
+    /// Requires `audit_read`. The export is itself audited (committed before anything is
+    /// written) and the package covers the log up to that entry. The whole chain is verified in
+    /// the same streaming pass that writes the events; a chain that does not verify refuses the
+    /// export (`auditTampered`). The package is written to a temporary directory beside the
+    /// target and moved into place at the end; on any failure nothing is left behind.
+    public func exportReviewPackage(period: ReviewPeriod, settings: ReviewSettings = ReviewSettings(), to directory: String,
+                                    session: Session, progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> ReviewExportResult {
+        try authorize(session, .auditRead, action: "review_export")
+        try settings.validate()
+        let package = try PackageDirectory(target: directory)
+        defer { package.discard() }
+        let head = try audit(actor: session.name, role: session.role, action: "review_export",
+                             detail: "review package \(period.from) to \(period.to)")
+        let checkpoint = try signedCheckpoint(of: head)
+        let now = Vault.nowMilliseconds
+        let scan = ReviewScan(period: period, settings: settings, headSeq: head.seq, now: now)
+        let accumulator = ReviewAccumulator(period: period, settings: settings)
+        let jsonl = try HashingFileWriter(path: package.path(ReviewPackage.eventsJSONL), name: ReviewPackage.eventsJSONL)
+        let csv = try HashingFileWriter(path: package.path(ReviewPackage.eventsCSV), name: ReviewPackage.eventsCSV)
+        let ocsf = try HashingFileWriter(path: package.path(ReviewPackage.eventsOCSF), name: ReviewPackage.eventsOCSF)
+        var header: [UInt8] = []
+        CSVWriter.encodeRow(EventFormatter.csvHeader, to: &header)
+        try csv.write(header)
+        let hook = AuditBatchHook(process: { try scan.process($0) }, deliver: { output in
+            let batch = output as! ReviewBatchResult
+            try jsonl.write(batch.jsonl, recycle: scan.pools.jsonl)
+            try csv.write(batch.csv, recycle: scan.pools.csv)
+            try ocsf.write(batch.ocsf, recycle: scan.pools.ocsf)
+            accumulator.merge(batch)
+        })
+        let verification = try verifyAudit(progress: progress, hook: hook)
+        guard verification.isIntact else {
+            throw .auditTampered(verification.problem ?? "entry \(verification.firstBadSeq ?? 0) is bad")
+        }
+        guard verification.lastSeq >= head.seq else {
+            throw .auditTampered("the log ends at entry \(verification.lastSeq) before this export's entry \(head.seq)")
+        }
+        var files = [try jsonl.finish(), try csv.finish(), try ocsf.finish()]
+        let state = try reviewState(session: session, now: now, verification: verification, head: head, checkpoint: checkpoint)
+        let summary = accumulator.summary(state)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        let summaryJSON: Data
+        do { summaryJSON = try encoder.encode(summary) } catch { throw .storage("cannot encode the summary") }
+        files.append(try package.write(ReviewPackage.summary, Array(summaryJSON)))
+        files.append(try package.write(ReviewPackage.report, Array(ReviewReport.render(summary, files: ReviewPackage.contentFiles + [ReviewPackage.manifest]).utf8)))
+        var manifest = ReviewManifest(vaultID: keyRing.vaultID, periodFrom: period.from.iso8601, periodTo: period.to.iso8601,
+                                      generatedAtMilliseconds: now, entries: accumulator.periodEntries,
+                                      head: .init(seq: head.seq, mac: head.mac.hexString, timeMilliseconds: head.timeMilliseconds),
+                                      checkpoint: checkpoint, files: files,
+                                      publicKey: keyRing.signingKey.publicKey.rawRepresentation.hexString, signature: "")
+        do { manifest.signature = try keyRing.signingKey.signature(for: manifest.signedBytes).hexString } catch { throw .crypto(error) }
+        // The manifest keeps the field names of checkpoint files (its checkpoint is one).
+        let manifestEncoder = JSONEncoder()
+        manifestEncoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let manifestJSON: Data
+        do { manifestJSON = try manifestEncoder.encode(manifest) } catch { throw .storage("cannot encode the manifest") }
+        _ = try package.write(ReviewPackage.manifest, Array(manifestJSON))
+        try package.commit()
+        logger.info("review package written", metadata: ["entries": "\(accumulator.periodEntries)", "head": "\(head.seq)"])
+        return ReviewExportResult(directory: package.target, entries: accumulator.periodEntries, manifest: manifest, summary: summary)
+    }
+
+    /// Keys, users and policy history as the summary reports them (no key material, no tokens).
+    private func reviewState(session: Session, now: Int64, verification: AuditVerification, head: AuditEntry,
+                             checkpoint: AuditCheckpoint) throws(VaultError) -> ReviewAccumulator.VaultState {
+        let (keys, customers, userRows) = try database.read { db in
+            let coverage = try Self.kekCoverage(db)
+            let keys = try Row.fetchAll(db, sql: "SELECT kind, version, state, created_at, retired_at, uses FROM keyring ORDER BY kind = 'kek' DESC, kind, version").map { row in
+                let kind: String = row["kind"], version: Int64 = row["version"]
+                return ReviewAccumulator.KeyRow(kind: kind, version: version, state: row["state"], createdAt: row["created_at"],
+                                                retiredAt: row["retired_at"], uses: row["uses"],
+                                                customers: kind == KeyRing.Kind.kek.rawValue ? coverage[version] ?? 0 : nil)
+            }
+            let users = try Row.fetchAll(db, sql: "SELECT id, name, role, token_hash, created_at, revoked_at, mac FROM users ORDER BY name")
+            return (keys, coverage.values.reduce(0, +), users)
+        }
+        var users: [ReviewAccumulator.UserState] = []
+        for row in userRows {
+            users.append(.init(name: row["name"], role: row["role"], createdAt: row["created_at"],
+                               revoked: (row["revoked_at"] as Int64?) != nil, intact: try userRowIsIntact(row)))
+        }
+        return .init(vaultID: keyRing.vaultID, generatedBy: "\(session.name) (\(session.role))", now: now, keys: keys, customers: customers,
+                     users: users, policy: policy, history: try policyHistory(), verification: verification, head: head,
+                     checkpoint: checkpoint)
+    }
+
+    /// Every audit entry that touched the customer with `reference`: who, when, which fields,
+    /// why — the answer to a data-subject access request. Requires `audit_read` and
+    /// `reidentify` (checked before the reference is looked up, so a role lacking them learns
+    /// nothing about whether it exists). Answered from the verified chain; itself audited.
+    public func subjectAccessReport(reference: String, session: Session, purpose: String? = nil) throws(VaultError) -> SubjectAccessReport {
+        try authorize(session, .auditRead, action: "review_subject", purpose: purpose)
+        try authorize(session, .reidentify, action: "review_subject", purpose: purpose)
+        let id = try customerID(reference: reference, session: session, action: "review_subject", purpose: purpose)
+        let found = SubjectCollector()
+        let hook = AuditBatchHook(process: { batch in
+            var events: [ReviewEvent] = []
+            try batch.forEach { r in
+                var touches = false
+                CustomerIDSet.forEachRun(ofEncoded: r.customers) { first, count in touches = touches || (id >= first && id < first + count) }
+                guard touches else { return }
+                var event = ReviewEvent(r)
+                // The subject sees how many customers an entry named, never the others' ids.
+                event.customers = ""
+                events.append(event)
+            }
+            return events
+        }, deliver: { found.events += $0 as! [ReviewEvent] })
+        let verification = try verifyAudit(hook: hook)
+        guard verification.isIntact else {
+            throw .auditTampered(verification.problem ?? "entry \(verification.firstBadSeq ?? 0) is bad")
+        }
+        let entry = try audit(actor: session.name, role: session.role, action: "review_subject", purpose: auditPurpose(purpose, nil),
+                              customers: CustomerIDSet([id]), detail: "\(found.events.count) accesses listed")
+        return SubjectAccessReport(customerID: id, generatedAt: ReviewClock.iso(entry.timeMilliseconds), chainIntact: true,
+                                   entriesChecked: verification.entries, accesses: found.events, auditEntry: entry.seq)
+    }
+
+    /// The record of processing activities derived from the schema and the policy in force
+    /// (requires `audit_read`; audited).
+    public func processingRecord(session: Session) throws(VaultError) -> ProcessingRecord {
+        try authorize(session, .auditRead, action: "review_processing_record")
+        let (kekVersions, entries) = try database.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM keyring WHERE kind = 'kek' AND state != 'retired'") ?? 0,
+             try Int64.fetchOne(db, sql: "SELECT max(seq) FROM audit_log") ?? 0)
+        }
+        let entry = try audit(actor: session.name, role: session.role, action: "review_processing_record", detail: "record of processing activities")
+        return ProcessingRecord.make(schema: schema, policy: policy, vaultID: keyRing.vaultID, kekVersions: kekVersions,
+                                     activeKEK: keyRing.activeVersion, auditEntries: max(entries, entry.seq),
+                                     generatedAt: ReviewClock.iso(entry.timeMilliseconds))
+    }
+}
+
+/// Collects a subject's entries in log order (the hook's deliver runs on one thread).
+private final class SubjectCollector: @unchecked Sendable {
+    var events: [ReviewEvent] = []
+}
+
+/// The answer to a data-subject access request: every audit entry that touched the customer.
+public struct SubjectAccessReport: Sendable, Equatable, Codable {
+    /// The customer's internal id (what the audit log records).
+    public var customerID: Int64
+    public var generatedAt: String
+    public var chainIntact: Bool
+    public var entriesChecked: Int64
+    /// Oldest first. `customerCount` is how many customers the entry named (1 for a lookup,
+    /// more for a bulk read); other customers' ids are left out.
+    public var accesses: [ReviewEvent]
+    /// The audit entry that records this report.
+    public var auditEntry: Int64
+}
