@@ -12,13 +12,8 @@ let benchmarks: @Sendable () -> Void = {
         .appendingPathComponent("../../policies/schema.yaml").standardized.path
 
     Benchmark("import 20,000 demo customers") { benchmark in
-        let directory = NSTemporaryDirectory() + "coffer-bench-" + UUID().uuidString
+        let (vault, admin, directory) = try demoVault(customers: 20_000, schemaPath: schemaPath)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        _ = try DemoData.write(customers: 20_000, seed: 1, to: directory + "/demo")
-        let schema = try Schema.load(yaml: String(contentsOfFile: schemaPath, encoding: .utf8), file: schemaPath)
-        let (vault, token) = try Vault.create(at: directory + "/vault", schema: schema, policyYAML: policyYAML(schemaPath),
-                                              protection: .keyFile(path: directory + "/vault.key"))
-        let admin = try vault.authenticate(token: token)
         benchmark.startMeasurement()
         let report = try vault.importCSV(.customers, path: directory + "/demo/customers.csv", session: admin)
         benchmark.stopMeasurement()
@@ -53,13 +48,8 @@ let benchmarks: @Sendable () -> Void = {
 
     // The analyst's scoring run end to end (scripts/bench-score compares it with sqlite3).
     Benchmark("score 20,000 demo customers as an analyst (b2b model)") { benchmark in
-        let directory = NSTemporaryDirectory() + "coffer-bench-" + UUID().uuidString
+        let (vault, admin, directory) = try demoVault(customers: 20_000, schemaPath: schemaPath)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        _ = try DemoData.write(customers: 20_000, seed: 1, to: directory + "/demo")
-        let schema = try Schema.load(yaml: String(contentsOfFile: schemaPath, encoding: .utf8), file: schemaPath)
-        let (vault, token) = try Vault.create(at: directory + "/vault", schema: schema, policyYAML: policyYAML(schemaPath),
-                                              protection: .keyFile(path: directory + "/vault.key"))
-        let admin = try vault.authenticate(token: token)
         _ = try vault.importCSV(.customers, path: directory + "/demo/customers.csv", session: admin)
         let analyst = try vault.authenticate(token: vault.addUser(name: "bench", role: "analyst", by: admin))
         let qualifier = Qualifier(vault: vault, session: analyst, purpose: "qualification")
@@ -81,6 +71,16 @@ func vaultWithAuditLog(entries: Int, schemaPath: String) throws -> (Vault, Strin
                                           protection: .keyFile(path: directory + "/vault.key"))
     try vault.appendSyntheticAuditEntries(entries)
     return (vault, directory, try vault.authenticate(token: token))
+}
+
+/// A new vault with `customers` demo customers written to `directory/demo` (not imported).
+func demoVault(customers: Int, schemaPath: String) throws -> (Vault, Session, String) {
+    let directory = NSTemporaryDirectory() + "coffer-bench-" + UUID().uuidString
+    _ = try DemoData.write(customers: customers, seed: 1, to: directory + "/demo")
+    let schema = try Schema.load(yaml: String(contentsOfFile: schemaPath, encoding: .utf8), file: schemaPath)
+    let (vault, token) = try Vault.create(at: directory + "/vault", schema: schema, policyYAML: policyYAML(schemaPath),
+                                          protection: .keyFile(path: directory + "/vault.key"))
+    return (vault, try vault.authenticate(token: token), directory)
 }
 
 func policyYAML(_ schemaPath: String) throws -> String {

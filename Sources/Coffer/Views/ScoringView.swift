@@ -119,11 +119,18 @@ public final class ScoringScan: @unchecked Sendable {
     public func purchaseSummaries(progress: ((WorkProgress) -> Void)? = nil, _ body: ([PurchaseSummary?]) throws -> Void) throws(VaultError) {
         guard request.purchases else { throw .invalidInput("the scan was not opened for purchase statistics") }
         let today = CivilDate.today
+        _ = try pass(orders: true, outcomes: false, progress: progress, transform: { row, cipher, _, _ in
+            try Vault.purchaseSummary(row, cipher: cipher, today: today)
+        }, body)
+    }
+
+    /// One pass over the scan's customers, counted for `progress`; errors become `VaultError`s.
+    private func pass<Output>(orders: Bool, outcomes: Bool, progress: ((WorkProgress) -> Void)?,
+                              transform: @escaping (Vault.ScannedCustomer, AES256GCM, FieldContainer, CryptoWorker) throws -> Output,
+                              _ body: ([Output]) throws -> Void) throws(VaultError) -> Int {
         var done = 0
         do {
-            try vault.scanCustomers(upTo: lastID, orders: true, transform: { row, cipher, _, _ in
-                try Vault.purchaseSummary(row, cipher: cipher, today: today)
-            }) { _, outputs in
+            try vault.scanCustomers(upTo: lastID, orders: orders, outcomes: outcomes, transform: transform) { _, outputs in
                 try body(outputs)
                 done += outputs.count
                 progress?(WorkProgress(completed: done, total: customerCount, unit: "customers"))
@@ -133,6 +140,7 @@ public final class ScoringScan: @unchecked Sendable {
         } catch {
             throw VaultDatabase.vaultError(error)
         }
+        return done
     }
 
     /// Every customer as a `ScoringRow`. `transform` runs on the worker threads (both cores);
@@ -148,39 +156,27 @@ public final class ScoringScan: @unchecked Sendable {
         let views = positions.map { role.view(of: schema.fields[$0].name) }
         let referenceSpec = schema.fields[referencePosition]
         let today = CivilDate.today
-        var done = 0
-        do {
-            try vault.scanCustomers(upTo: lastID, orders: request.purchases, outcomes: request.outcomes, transform: { row, cipher, container, worker in
-                let pseudonymizer = try worker.pseudonymizer()
-                var reference: String?
-                if referenceView != .redacted, let sealed = container[referencePosition] {
-                    let value = try Vault.openField(sealed, customerID: row.id, field: Schema.referenceField, cipher: cipher)
-                    reference = try ViewRenderer.render(value, field: referenceSpec, view: referenceView, pseudonymizer: pseudonymizer, asOf: today)
-                }
-                var values: [ViewedValue?] = []
-                values.reserveCapacity(positions.count)
-                for (n, position) in positions.enumerated() {
-                    guard let sealed = container[position] else { values.append(nil); continue }
-                    let plain = try Vault.openField(sealed, customerID: row.id, field: specs[n].name, cipher: cipher)
-                    values.append(try ViewedValue.render(plain, field: specs[n], view: views[n], pseudonymizer: pseudonymizer, asOf: today))
-                }
-                let summary = request.purchases ? try Vault.purchaseSummary(row, cipher: cipher, today: today) : nil
-                var outcome: DealOutcome?
-                if let sealed = row.outcome {
-                    outcome = DealOutcome(rawValue: try OutcomeRecord.open(sealed, customerID: row.id, cipher: cipher).outcome)
-                }
-                return try transform(ScoringRow(reference: reference, values: values, purchases: summary, outcome: outcome))
-            }) { _, outputs in
-                try body(outputs)
-                done += outputs.count
-                progress?(WorkProgress(completed: done, total: customerCount, unit: "customers"))
+        return try pass(orders: request.purchases, outcomes: request.outcomes, progress: progress, transform: { row, cipher, container, worker in
+            let pseudonymizer = try worker.pseudonymizer()
+            var reference: String?
+            if referenceView != .redacted, let sealed = container[referencePosition] {
+                let value = try Vault.openField(sealed, customerID: row.id, field: Schema.referenceField, cipher: cipher)
+                reference = try ViewRenderer.render(value, field: referenceSpec, view: referenceView, pseudonymizer: pseudonymizer, asOf: today)
             }
-        } catch let error as VaultError {
-            throw error
-        } catch {
-            throw VaultDatabase.vaultError(error)
-        }
-        return done
+            var values: [ViewedValue?] = []
+            values.reserveCapacity(positions.count)
+            for (n, position) in positions.enumerated() {
+                guard let sealed = container[position] else { values.append(nil); continue }
+                let plain = try Vault.openField(sealed, customerID: row.id, field: specs[n].name, cipher: cipher)
+                values.append(try ViewedValue.render(plain, field: specs[n], view: views[n], pseudonymizer: pseudonymizer, asOf: today))
+            }
+            let summary = request.purchases ? try Vault.purchaseSummary(row, cipher: cipher, today: today) : nil
+            var outcome: DealOutcome?
+            if let sealed = row.outcome {
+                outcome = DealOutcome(rawValue: try OutcomeRecord.open(sealed, customerID: row.id, cipher: cipher).outcome)
+            }
+            return try transform(ScoringRow(reference: reference, values: values, purchases: summary, outcome: outcome))
+        }, body)
     }
 }
 
