@@ -29,7 +29,7 @@ struct ScoreCommand: ParsableCommand {
             if let quality { try checkOutputDirectory(quality, option: "--quality") }
             let (opened, session) = try auth.session(vault)
             let bar = ProgressBar("score")
-            let qualifier = Qualifier(vault: opened, session: session, purpose: auth.purpose ?? nil) { bar.update($0) }
+            let qualifier = Qualifier(vault: opened, session: session, purpose: auth.purpose) { bar.update($0) }
             let scoringModel = try qualifier.loadModel(path: model)
             let run = try qualifier.score(scoringModel, k: k, withReport: report != nil)
             bar.finish()
@@ -107,9 +107,7 @@ func checkOutputDirectory(_ path: String, option: String) throws(VaultError) {
 
 /// Writes a text output with mode 0600.
 func writeOutput(_ path: String, _ text: String) throws {
-    guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
-        throw VaultError.invalidInput("cannot write \(path)")
-    }
+    try PrivateFile.write(Data(text.utf8), to: path)
 }
 
 func jsonText<T: Encodable>(_ value: T) throws -> String {
@@ -163,9 +161,7 @@ struct QCLCommand: ParsableCommand {
         }
 
         static func onlyDomain(_ policy: Policy) throws(VaultError) -> String {
-            let domains = Set(policy.roles.values.compactMap { role -> String? in
-                if case let .pseudonym(domain) = role.view(of: Schema.referenceField) { domain } else { nil }
-            })
+            let domains = policy.referencePseudonymDomains
             guard domains.count == 1, let domain = domains.first else {
                 throw .invalidInput("the policy has \(domains.count) customer_ref pseudonym domains; name one with --domain")
             }

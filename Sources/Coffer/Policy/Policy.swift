@@ -30,6 +30,13 @@ public struct Policy: Sendable {
 
     public subscript(role: String) -> RolePolicy? { roles[role] }
 
+    /// The domains in which some role sees `customer_ref` as a pseudonym (what QCLs carry), sorted.
+    public var referencePseudonymDomains: [String] {
+        Set(roles.values.compactMap { role -> String? in
+            if case let .pseudonym(domain) = role.view(of: Schema.referenceField) { domain } else { nil }
+        }).sorted()
+    }
+
     /// Keys a view mapping may hold besides `view`, and the view each belongs to.
     static let generalizationKeys = ["age_band", "bands", "buckets", "prefix", "date"]
 

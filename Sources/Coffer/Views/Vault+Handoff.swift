@@ -21,11 +21,9 @@ extension Vault {
         guard let target = policy[roleName] else {
             throw .invalidInput("no role \(roleName) in the policy; roles: \(policy.roleNames.joined(separator: ", "))")
         }
-        let domains = Set(policy.roles.values.compactMap { role -> String? in
-            if case let .pseudonym(domain) = role.view(of: Schema.referenceField) { domain } else { nil }
-        })
+        let domains = policy.referencePseudonymDomains
         guard domains.contains(domain) else {
-            throw .invalidInput("no customer_ref pseudonym domain named \(domain) in the policy; domains: \(domains.sorted().joined(separator: ", "))")
+            throw .invalidInput("no customer_ref pseudonym domain named \(domain) in the policy; domains: \(domains.joined(separator: ", "))")
         }
         let reference = schema.index(of: Schema.referenceField)!
         let visible = schema.fields.indices.filter { $0 != reference && target.view(of: schema.fields[$0].name) != .redacted }

@@ -120,7 +120,7 @@ public struct QualifiedCustomerList: Sendable {
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         encoder.keyEncodingStrategy = .convertToSnakeCase
         let data = try encoder.encode(document)
-        try writePrivateFile(path, data)
+        try PrivateFile.write(data, to: path)
     }
 }
 
@@ -145,13 +145,6 @@ public struct QCLRow: Sendable {
     static func percent(_ x: Double) -> String { formatNumber((x * 100).rounded()) }
 }
 
-/// Creates or truncates `path` with mode 0600 and writes `data` (outputs may hold pseudonyms).
-func writePrivateFile(_ path: String, _ data: Data) throws {
-    guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
-        throw CSVError.cannotOpen(path: path, reason: "cannot create the file")
-    }
-    try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
-}
 
 /// Per-lane output of a parallel encode (each lane writes its own slot).
 final class EncodedParts: @unchecked Sendable {

@@ -18,7 +18,7 @@ public struct Qualifier {
 
     /// Loads a model file for the session's role (so fields it sees redacted are refused).
     public func loadModel(path: String) throws -> ScoringModel {
-        guard let role = vault.policy[session.role] else { throw VaultError.notPermitted("role \(session.role) is not in the policy in force") }
+        let role = try role()
         guard let data = FileManager.default.contents(atPath: path) else {
             throw VaultError.invalidInput("cannot read the model file \(path)")
         }
