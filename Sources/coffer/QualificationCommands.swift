@@ -33,12 +33,18 @@ struct ScoreCommand: ParsableCommand {
             let scoringModel = try qualifier.loadModel(path: model)
             let run = try qualifier.score(scoringModel, k: k, withReport: report != nil)
             bar.finish()
-            switch format {
-            case .csv: try run.qcl.writeCSV(to: out)
-            case .json: try run.qcl.writeJSON(to: out, domain: run.domain)
+            // All outputs or none: a half-written QCL or a QCL without its report is removed.
+            do {
+                switch format {
+                case .csv: try run.qcl.writeCSV(to: out)
+                case .json: try run.qcl.writeJSON(to: out, domain: run.domain)
+                }
+                if let report { try writeOutput(report, ScoreReport.html(run)) }
+                if let quality { try writeOutput(quality, try jsonText(run.quality)) }
+            } catch {
+                for path in [out, report, quality].compactMap({ $0 }) { try? FileManager.default.removeItem(atPath: path) }
+                throw error
             }
-            if let report { try writeOutput(report, ScoreReport.html(run)) }
-            if let quality { try writeOutput(quality, try jsonText(run.quality)) }
             let summary = ScoreSummary(run)
             if output.json { return try printJSON(summary) }
             Terminal.out("scored \(run.customers) customers with \(scoringModel.name) v\(scoringModel.version) (sha256:\(scoringModel.digest.prefix(16))…)")

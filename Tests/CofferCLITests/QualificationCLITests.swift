@@ -130,6 +130,16 @@ import Testing
         #expect(try setup.cli.run(["qcl", "handoff", "qcl.csv", "--tier", "A", "--out", "no/h.csv"]).stderr.contains("the directory no does not exist"))
     }
 
+    @Test func aFailedReportLeavesNoQCLBehind() throws {
+        let setup = try Setup()
+        // The report path is a directory: the QCL, written first, must not stay behind alone.
+        try FileManager.default.createDirectory(atPath: setup.cli.directory + "/report.html", withIntermediateDirectories: true)
+        let result = try setup.score(["--out", "qcl.csv", "--report", "report.html"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("cannot write report.html"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: setup.cli.directory + "/qcl.csv"))
+    }
+
     @Test func aMalformedQCLIsOneLineWithItsLine() throws {
         let setup = try Setup()
         setup.cli.environment["COFFER_TOKEN"] = setup.admin
