@@ -44,7 +44,7 @@ struct AuditCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
         @Option(help: "Only this user.") var actor: String?
         @Option(help: "Only entries touching this customer (a data-subject access request).") var customer: String?
-        @Option(help: "Only this action (read, find, write, import, erase, export, ...).") var action: String?
+        @Option(help: "Only this action (read, find, write, import, erase, export, ...).") var action: AuditAction?
         @Option(help: "From this time (ISO 8601 date or date-time, UTC).") var since: String?
         @Option(help: "Before this time (ISO 8601 date or date-time, UTC).") var until: String?
         @Option(help: "At most this many entries.") var limit: Int?
@@ -107,3 +107,5 @@ struct AuditCommand: ParsableCommand {
         }
     }
 }
+
+extension AuditAction: ExpressibleByArgument {}

@@ -95,7 +95,7 @@ import Testing
             // The read is audited with exactly the fields shown, and the internal id only where
             // the role identifies the customer.
             let entry = try lastEntry()
-            #expect(entry.actor == session.name && entry.action == "read" && entry.outcome == .ok)
+            #expect(entry.actor == session.name && entry.action == .read && entry.outcome == .ok)
             #expect(entry.fields == view.fields.map(\.name))
             #expect(view.id == (rolePolicy.view(of: "customer_ref") == .plain ? 1 : nil))
         }

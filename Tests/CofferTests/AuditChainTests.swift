@@ -10,7 +10,7 @@ import Testing
     init() throws {
         fixture = try TestVault()
         for i in 1...20 {
-            try fixture.vault.audit(actor: "alice", role: "analyst", action: i % 2 == 0 ? "read" : "find", purpose: "qualification",
+            try fixture.vault.audit(.named("alice", role: "analyst"), i % 2 == 0 ? .read : .find, purpose: "qualification",
                                     fields: ["email", "city"], customers: CustomerIDSet([Int64(i), Int64(i + 1)]), detail: "n=\(i)")
         }
     }
@@ -100,9 +100,9 @@ import Testing
     }
 
     @Test func queriesFilterByActorActionAndCustomer() throws {
-        try fixture.vault.audit(actor: "bob", role: "admin", action: "export", customers: CustomerIDSet(1...1_000_000), detail: "bulk")
+        try fixture.vault.audit(.named("bob", role: "admin"), .export, customers: CustomerIDSet(1...1_000_000), detail: "bulk")
         #expect(try fixture.vault.auditEntries(AuditQuery(actor: "bob")).count == 1)
-        #expect(try fixture.vault.auditEntries(AuditQuery(action: "read")).count == 10)
+        #expect(try fixture.vault.auditEntries(AuditQuery(action: .read)).count == 10)
         let touching3 = try fixture.vault.auditEntries(AuditQuery(customerID: 3))
         #expect(touching3.map(\.seq) == [3, 4, 22])
         // A million-customer read is one entry with a few bytes of ids, not a million rows.

@@ -43,7 +43,7 @@ import Testing
             }
         }
         // One bulk entry, committed, naming every customer and the fields.
-        let entry = try #require(try fixture.vault.auditEntries(AuditQuery(action: "export")).last)
+        let entry = try #require(try fixture.vault.auditEntries(AuditQuery(action: .export)).last)
         #expect(entry.customerCount == 300 && entry.actor == "ana" && entry.purpose == "analytics")
         #expect(entry.fields == exported[0])
     }
@@ -72,7 +72,7 @@ import Testing
             #expect(explained.fields.first { $0.name == "customer_ref" }?.value == token)
         }
         #expect(throws: VaultError.self) { _ = try fixture.vault.reidentify(tokens, domain: "nonsense", session: fixture.admin, purpose: "operations") }
-        let entry = try #require(try fixture.vault.auditEntries(AuditQuery(action: "reidentify")).first { $0.outcome == .ok })
+        let entry = try #require(try fixture.vault.auditEntries(AuditQuery(action: .reidentify)).first { $0.outcome == .ok })
         #expect(entry.detail == "domain analytics: 5 of 6 pseudonyms re-identified")
         #expect(entry.customerCount == 5)
     }

@@ -95,7 +95,7 @@ final class ReviewFixture: @unchecked Sendable {
         #expect(manifest.files.map(\.name) == ReviewPackage.contentFiles)
         #expect(manifest.entries == shared.result.entries && manifest.entries > 10)
         // The head is the export's own audit entry, and the checkpoint signs it.
-        let head = try #require(try shared.fixture.vault.auditEntries(AuditQuery(action: "review_export")).last)
+        let head = try #require(try shared.fixture.vault.auditEntries(AuditQuery(action: .reviewExport)).last)
         #expect(manifest.head.seq == head.seq && manifest.head.mac == head.mac.hexString)
         let key = try Ed25519.PublicKey(pemRepresentation: shared.publicKeyPEM)
         #expect(manifest.checkpoint.seq == head.seq && manifest.checkpoint.isSigned(by: key))
@@ -192,7 +192,7 @@ final class ReviewFixture: @unchecked Sendable {
             #expect(object["seq"] as? Int64 == entry.seq)
             #expect(object["actor"] as? String == entry.actor)
             #expect(object["role"] as? String == entry.role)
-            #expect(object["action"] as? String == entry.action)
+            #expect(object["action"] as? String == entry.action.rawValue)
             #expect(object["purpose"] as? String == entry.purpose)
             #expect(object["outcome"] as? String == entry.outcome.rawValue)
             #expect(object["fields"] as? [String] == entry.fields)
@@ -274,9 +274,9 @@ final class ReviewFixture: @unchecked Sendable {
         #expect(s.auditChain.intact && s.auditChain.head.seq == shared.result.manifest.head.seq)
         #expect(s.totals.entries == shared.result.entries)
         #expect(s.totals.denied == 3)   // keys status and a read by the analyst, a bad token
-        #expect(s.denials.listed.map(\.action).sorted() == ["authenticate", "key_status", "read"])
+        #expect(s.denials.listed.map(\.action.rawValue).sorted() == ["authenticate", "key_status", "read"])
         #expect(s.reidentifications.count == 1 && s.reidentifications.listed[0].actor == "admin")
-        #expect(s.exports.listed.map(\.action) == ["export"] && s.exports.customers == 201)
+        #expect(s.exports.listed.map(\.action.rawValue) == ["export"] && s.exports.customers == 201)
         #expect(s.erasures.count == 1 && s.erasures.listed[0].customers == "2")
         #expect(s.bulkReads.count == 1 && s.bulkReads.largest.first?.customerCount == 201)
         #expect(s.bulkReads.sizeHistogram.map(\.entries).reduce(0, +) >= 5)
@@ -289,7 +289,7 @@ final class ReviewFixture: @unchecked Sendable {
         #expect(keks.map(\.state) == ["decrypt_only", "active"])
         #expect(keks[0].customers == 200 && keks[0].overdue && s.keys.overdue == ["kek v1"])
         #expect(Set(s.keys.keys.map(\.kind)) == ["kek", "blind_index", "pseudonym", "audit", "signing"])
-        #expect(s.keys.events.listed.map(\.action) == ["key_rotate"])
+        #expect(s.keys.events.listed.map(\.action.rawValue) == ["key_rotate"])
         // Users: privileged admin, role changes (three users added).
         #expect(s.users.privileged == ["admin"])
         #expect(s.users.users.allSatisfy(\.intact) && s.users.inactive.isEmpty)
@@ -336,13 +336,13 @@ final class ReviewFixture: @unchecked Sendable {
         period = try ReviewPeriod(from: "2026-03-02", to: "2026-03-08")
     }
 
-    func plant(_ actor: String, role: String = "analyst", action: String = "read", outcome: AuditEntry.Outcome = .ok,
+    func plant(_ actor: String, role: String = "analyst", action: AuditAction = .read, outcome: AuditEntry.Outcome = .ok,
                customers: Int64 = 1, at time: Int64, purpose: String = "analytics", fields: [String] = ["customer_ref"],
                detail: String = "") throws {
         let ids = customers > 0 ? CustomerIDSet(1...customers) : CustomerIDSet()
         let entry = AuditEntry(seq: 0, timeMilliseconds: time, actor: actor, role: role, action: action, purpose: purpose, outcome: outcome,
                                fields: fields, customers: ids, detail: detail, mac: [])
-        _ = try fixture.vault.database.write { db in try fixture.vault.appendAudit(entry, db: db) }
+        _ = try fixture.vault.database.write { db in try fixture.vault.append(entry, db: db) }
     }
 
     func export(_ settings: ReviewSettings = ReviewSettings()) throws -> ReviewExportResult {
@@ -358,7 +358,7 @@ final class ReviewFixture: @unchecked Sendable {
             }
         }
         // Mallory, usually ~55 a day, reads 5,000 customers on one day of the period.
-        try plant("mallory", action: "export", customers: 5_000, at: Self.at(period.from.adding(days: 3), 11))
+        try plant("mallory", action: .export, customers: 5_000, at: Self.at(period.from.adding(days: 3), 11))
         // A newcomer with no baseline reads 900: below the minimum, not flagged.
         try plant("newbie", customers: 900, at: Self.at(period.from.adding(days: 2), 12))
         // A lone sales user with no baseline and no peers reads 1,500 in a day: above the minimum.
@@ -397,7 +397,7 @@ final class ReviewFixture: @unchecked Sendable {
         try plant("bob", customers: 1, at: Self.at(period.from.adding(days: 1), 19, 5))
         // Denied or audit-only entries at night are not reads of customer data.
         try plant("cat", outcome: .denied, customers: 0, at: Self.at(period.from, 3))
-        try plant("cat", action: "audit_read", customers: 0, at: Self.at(period.from, 3))
+        try plant("cat", action: .auditRead, customers: 0, at: Self.at(period.from, 3))
         let summary = try export().summary
         let findings = summary.anomalies.findings.filter { $0.rule == Anomalies.offHours }
         #expect(findings.map(\.actor) == ["bob"])
@@ -411,9 +411,9 @@ final class ReviewFixture: @unchecked Sendable {
 
     @Test func repeatedDenialsAreFlaggedOncePerBurst() throws {
         let day = period.from.adding(days: 2)
-        for minute in 0..<6 { try plant("eve", role: "sales", action: "read", outcome: .denied, customers: 0, at: Self.at(day, 10, minute)) }
-        for minute in 0..<4 { try plant("dan", role: "sales", action: "read", outcome: .denied, customers: 0, at: Self.at(day, 11, minute)) }
-        for hour in 8..<14 { try plant("fay", role: "sales", action: "read", outcome: .denied, customers: 0, at: Self.at(day, hour)) }
+        for minute in 0..<6 { try plant("eve", role: "sales", action: .read, outcome: .denied, customers: 0, at: Self.at(day, 10, minute)) }
+        for minute in 0..<4 { try plant("dan", role: "sales", action: .read, outcome: .denied, customers: 0, at: Self.at(day, 11, minute)) }
+        for hour in 8..<14 { try plant("fay", role: "sales", action: .read, outcome: .denied, customers: 0, at: Self.at(day, hour)) }
         let findings = try export().summary.anomalies.findings.filter { $0.rule == Anomalies.repeatedDenials }
         #expect(findings.count == 1)
         let eve = try #require(findings.first)
@@ -437,7 +437,8 @@ final class ReviewFixture: @unchecked Sendable {
     @Test func csvCellsThatASpreadsheetWouldRunAreNeutralized() throws {
         let hostile = ["=cmd|' /C calc'!A0", "+SUM(1+1)", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1"]
         for (i, text) in hostile.enumerated() {
-            try plant(text, role: text, action: text, customers: 1, at: Self.at(period.from, 10, i), purpose: text, fields: [text], detail: text)
+            // The action is typed (no free text can reach its column); every text column is planted.
+            try plant(text, role: text, action: .read, customers: 1, at: Self.at(period.from, 10, i), purpose: text, fields: [text], detail: text)
         }
         try plant("<script>alert(1)</script>", at: Self.at(period.from, 11), detail: "<img src=x onerror=alert(1)>")
         let result = try export()
@@ -450,7 +451,7 @@ final class ReviewFixture: @unchecked Sendable {
             }
             if let actor = hostile.firstIndex(where: { "'" + $0 == record.fields[2] }) {
                 // Every text column of the row is neutralized, quoted where CSV needs it, and reads back as written.
-                for column in [2, 3, 4, 5, 7, 10] { #expect(record.fields[column] == "'" + hostile[actor]) }
+                for column in [2, 3, 5, 7, 10] { #expect(record.fields[column] == "'" + hostile[actor]) }
                 neutralized += 1
             }
         }
@@ -500,7 +501,7 @@ final class ReviewFixture: @unchecked Sendable {
             try fixture.vault.exportReviewPackage(period: today, to: fixture.directory + "/pkg", session: session)
         }
         let entry = try lastEntry()
-        #expect(entry.action == "review_export" && entry.outcome == .denied && entry.actor == session.name)
+        #expect(entry.action == .reviewExport && entry.outcome == .denied && entry.actor == session.name)
         #expect(try leftovers().isEmpty)
     }
 
@@ -562,14 +563,14 @@ final class ReviewFixture: @unchecked Sendable {
         try fixture.vault.exportView(to: fixture.directory + "/view.csv", session: analyst, purpose: "analytics")
         let report = try fixture.vault.subjectAccessReport(reference: "CUS-0001", session: fixture.admin, purpose: "data_subject_request")
         #expect(report.customerID == adaID && report.chainIntact)
-        #expect(report.accesses.map(\.action) == ["write", "read", "read", "export"])
+        #expect(report.accesses.map(\.action.rawValue) == ["write", "read", "read", "export"])
         #expect(report.accesses.map(\.actor) == ["admin", "admin", "sam", "ana"])
         #expect(report.accesses.map(\.purpose) == ["", "operations", "prospecting", "analytics"])
         #expect(report.accesses[2].fields.contains("email") && !report.accesses[2].fields.contains("notes"))
         #expect(report.accesses[3].customerCount == 2 && report.accesses.allSatisfy { $0.customers.isEmpty })
         // The report itself is an audited access to that customer.
         let entry = try lastEntry()
-        #expect(entry.seq == report.auditEntry && entry.action == "review_subject" && entry.customers == CustomerIDSet([adaID]))
+        #expect(entry.seq == report.auditEntry && entry.action == .reviewSubject && entry.customers == CustomerIDSet([adaID]))
         #expect(entry.purpose == "data_subject_request" && entry.detail == "4 accesses listed")
         #expect(!entry.detail.contains("CUS-0001"))
     }
@@ -581,7 +582,7 @@ final class ReviewFixture: @unchecked Sendable {
                     _ = try fixture.vault.subjectAccessReport(reference: reference, session: session)
                 }
                 let entry = try lastEntry()
-                #expect(entry.action == "review_subject" && entry.outcome == .denied && entry.customers.count == 0)
+                #expect(entry.action == .reviewSubject && entry.outcome == .denied && entry.customers.count == 0)
             }
         }
         #expect(throws: VaultError.purposeRequired(["operations", "data_subject_request", "support_case"])) {
@@ -591,12 +592,12 @@ final class ReviewFixture: @unchecked Sendable {
             _ = try fixture.vault.subjectAccessReport(reference: "CUS-9999", session: fixture.admin, purpose: "data_subject_request")
         }
         let entry = try lastEntry()
-        #expect(entry.action == "review_subject" && entry.outcome == .failed && entry.detail == "no such customer")
+        #expect(entry.action == .reviewSubject && entry.outcome == .failed && entry.detail == "no such customer")
     }
 
     @Test func theProcessingRecordFollowsSchemaAndPolicy() throws {
         let record = try fixture.vault.processingRecord(session: auditor)
-        #expect(try lastEntry().action == "review_processing_record")
+        #expect(try lastEntry().action == .reviewProcessingRecord)
         let identifiers = try #require(record.categories.first { $0.classification == "identifier" })
         #expect(identifiers.fields.map(\.name) == ["customer_ref", "full_name", "email", "phone", "street_address"])
         #expect(identifiers.fields.filter(\.blindIndexed).map(\.name) == ["customer_ref", "email", "phone"])
@@ -640,7 +641,7 @@ final class ReviewFixture: @unchecked Sendable {
 
 @Suite struct ReviewFormatTests {
     @Test func recordsReadBackFromCanonicalBytesEqualTheEntry() throws {
-        let entry = AuditEntry(seq: 42, timeMilliseconds: 1_790_000_000_123, actor: "ana", role: "analyst", action: "read",
+        let entry = AuditEntry(seq: 42, timeMilliseconds: 1_790_000_000_123, actor: "ana", role: "analyst", action: .read,
                                purpose: "analytics", outcome: .ok, fields: ["email", "city"], customers: CustomerIDSet([1, 2, 3, 9, 1_000_000]),
                                detail: "d \"q\" \\ \n", mac: Array(repeating: 7, count: 32))
         let message = [UInt8](repeating: 0xaa, count: 32) + entry.canonicalBytes()

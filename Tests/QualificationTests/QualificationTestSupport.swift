@@ -204,7 +204,7 @@ final class QualificationVault {
         auditor = try vault.authenticate(token: vault.addUser(name: "aud", role: "auditor", by: admin))
     }
 
-    func entries(_ action: String) throws -> [AuditEntry] {
+    func entries(_ action: AuditAction) throws -> [AuditEntry] {
         try vault.auditEntries(AuditQuery(action: action))
     }
 

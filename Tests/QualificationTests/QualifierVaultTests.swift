@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func anAnalystScoresWithTheShippedB2BModelInOneAuditedRun() throws {
-        let before = try fixture.entries("score").count
+        let before = try fixture.entries(.score).count
         let (model, run) = try analystRun()
         #expect(run.customers == QualificationVault.customers.count)
         #expect(run.domain == "analytics")
@@ -31,7 +31,7 @@ import Testing
         #expect(run.qcl.rows.count == 3 && run.qcl.suppressed == 3 && run.qcl.coarsened == 0)
         #expect(run.qcl.rows.allSatisfy { $0.score.reference?.hasPrefix("ps_") == true && $0.score.tier == "A" })
 
-        let entries = try fixture.entries("score")
+        let entries = try fixture.entries(.score)
         #expect(entries.count == before + 1)
         let entry = try #require(entries.last)
         #expect(entry.actor == "ana" && entry.role == "analyst" && entry.purpose == "qualification" && entry.outcome == .ok)
@@ -94,11 +94,11 @@ import Testing
     }
 
     @Test func aScanOfARedactedFieldIsRefusedAndTheDenialAudited() throws {
-        let request = ScoringScanRequest(fields: ["industry", "email"], action: "score", detail: "probe")
+        let request = ScoringScanRequest(fields: ["industry", "email"], job: .score, detail: "probe")
         #expect(throws: VaultError.notPermitted("role analyst sees email redacted; it cannot be scored on")) {
             _ = try vault.beginScoringScan(request, session: fixture.analyst, purpose: "qualification")
         }
-        let entry = try #require(try fixture.entries("score").last)
+        let entry = try #require(try fixture.entries(.score).last)
         #expect(entry.outcome == .denied && entry.actor == "ana" && entry.customerCount == 0)
         #expect(entry.detail == "field email is redacted for the role")
         #expect(throws: VaultError.invalidInput("no field 'shoe_size' in the schema")) {
@@ -113,10 +113,10 @@ import Testing
         let qualifier = Qualifier(vault: vault, session: session, purpose: "qualification")
         #expect(throws: VaultError.notPermitted("role \(role) may not score")) { _ = try qualifier.score(model) }
         #expect(throws: VaultError.notPermitted("role \(role) may not score")) { _ = try qualifier.calibrate(model) }
-        let denied = try fixture.entries("score").filter { $0.outcome == .denied && $0.actor == session.name }
+        let denied = try fixture.entries(.score).filter { $0.outcome == .denied && $0.actor == session.name }
         #expect(denied.count == 1 && denied[0].detail.contains("action score not allowed") && denied[0].customerCount == 0)
-        #expect(try fixture.entries("calibrate").filter { $0.outcome == .denied }.count == 1)
-        #expect(try fixture.entries("score").filter { $0.outcome == .ok }.isEmpty)
+        #expect(try fixture.entries(.calibrate).filter { $0.outcome == .denied }.count == 1)
+        #expect(try fixture.entries(.score).filter { $0.outcome == .ok }.isEmpty)
     }
 
     @Test func aPurposeIsRequired() throws {
@@ -126,7 +126,7 @@ import Testing
                 _ = try Qualifier(vault: vault, session: fixture.analyst, purpose: purpose).score(model)
             }
         }
-        let denied = try fixture.entries("score").filter { $0.outcome == .denied }
+        let denied = try fixture.entries(.score).filter { $0.outcome == .denied }
         #expect(denied.count == 2 && denied.allSatisfy { $0.detail == "purpose missing or not allowed" })
         // Free text never reaches the log.
         #expect(denied.map(\.purpose) == ["", "<other>"])
@@ -141,7 +141,7 @@ import Testing
         #expect(throws: VaultError.notPermitted("role analyst may not reidentify")) {
             _ = try vault.handoff(chosen, domain: "analytics", to: "sales", session: fixture.analyst, purpose: "qualification")
         }
-        #expect(try fixture.entries("handoff").filter { $0.outcome == .denied && $0.actor == "ana" }.count == 1)
+        #expect(try fixture.entries(.handoff).filter { $0.outcome == .denied && $0.actor == "ana" }.count == 1)
 
         let handoff = try vault.handoff(chosen + ["ps_nobody"], domain: "analytics", to: "sales", session: fixture.admin, purpose: "operations",
                                         tiers: ["A", "A", "Ada Lovelace <ada@example.com>"])
@@ -155,7 +155,7 @@ import Testing
         // Sales does not see the budget.
         #expect(!handoff.fields.contains("budget"))
 
-        let entry = try #require(try fixture.entries("handoff").last)
+        let entry = try #require(try fixture.entries(.handoff).last)
         #expect(entry.outcome == .ok && entry.actor == "admin" && entry.purpose == "operations")
         #expect(entry.customerCount == 2 && entry.fields == handoff.fields)
         // Tier names are logged; free text is not.
@@ -184,7 +184,7 @@ import Testing
         #expect(calibration.won == 2 && calibration.lost == 2)
         // The two winners score above both losers.
         #expect(calibration.auc == 1)
-        let entry = try #require(try fixture.entries("calibrate").last)
+        let entry = try #require(try fixture.entries(.calibrate).last)
         #expect(entry.outcome == .ok && entry.fields.contains("derived: outcome") && entry.customerCount == 6)
         #expect(entry.detail == "model b2b-leads v1 sha256:\(model.digest)")
 
@@ -193,6 +193,6 @@ import Testing
         // Both winners are software or finance companies in GB; cells need two customers.
         #expect(discovery.cells.contains { $0.field == "country" && $0.value == "GB" && $0.support == 2 && abs($0.lift - 3) < 1e-9 })
         #expect(discovery.cells.allSatisfy { $0.support >= 2 && $0.overallCount >= 2 })
-        #expect(try fixture.entries("icp").last?.detail == "segment won; k=2")
+        #expect(try fixture.entries(.icp).last?.detail == "segment won; k=2")
     }
 }

@@ -26,7 +26,7 @@ extension Vault {
     /// failed attempt is audited (without the token).
     public func authenticate(token: String?) throws(VaultError) -> Session {
         guard let token, token.hasPrefix(Self.tokenPrefix) else {
-            try audit(actor: "-", role: "-", action: "authenticate", outcome: .denied, detail: token == nil ? "no token" : "malformed token")
+            try audit(.unauthenticated, .authenticate, outcome: .denied, detail: token == nil ? "no token" : "malformed token")
             throw .notAuthenticated
         }
         let hash = Self.tokenHash(token)
@@ -34,16 +34,16 @@ extension Vault {
             try Row.fetchOne(db, sql: "SELECT id, name, role, token_hash, revoked_at, mac FROM users WHERE token_hash = ?", arguments: [Data(hash)])
         }
         guard let row, constantTimeEquals([UInt8](row["token_hash"] as Data), hash) else {
-            try audit(actor: "-", role: "-", action: "authenticate", outcome: .denied, detail: "unknown token")
+            try audit(.unauthenticated, .authenticate, outcome: .denied, detail: "unknown token")
             throw .notAuthenticated
         }
         let name: String = row["name"], role: String = row["role"]
         guard try userRowIsIntact(row) else {
-            try audit(actor: name, role: role, action: "authenticate", outcome: .denied, detail: "user record altered outside coffer")
+            try audit(.named(name, role: role), .authenticate, outcome: .denied, detail: "user record altered outside coffer")
             throw .notAuthenticated
         }
         guard (row["revoked_at"] as Int64?) == nil else {
-            try audit(actor: name, role: role, action: "authenticate", outcome: .denied, detail: "revoked user")
+            try audit(.named(name, role: role), .authenticate, outcome: .denied, detail: "revoked user")
             throw .notAuthenticated
         }
         return Session(userID: row["id"], name: name, role: role)
@@ -52,7 +52,7 @@ extension Vault {
     /// Adds a user with `role` and returns its one-time token.
     public func addUser(name: String, role: String, by session: Session) throws(VaultError) -> String {
         try Self.validateUserName(name)
-        try authorize(session, .manageUsers, action: "user_add", detail: "user \(name)")
+        try authorize(session, .manageUsers, action: .userAdd, detail: "user \(name)")
         try requireRole(role)
         let token = try Self.newToken()
         try database.write { db in
@@ -62,13 +62,13 @@ extension Vault {
             try db.execute(sql: "INSERT INTO users (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)",
                            arguments: [name, role, Data(Self.tokenHash(token)), Int64(Date().timeIntervalSince1970)])
             try self.sealUserRow(named: name, db: db)
-            try self.appendAudit(self.draft(session, action: "user_add", detail: "user \(name) role \(role)"), db: db)
+            try self.audit(.user(session), .userAdd, detail: "user \(name) role \(role)", in: db)
         }
         return token
     }
 
     public func users(by session: Session) throws(VaultError) -> [UserInfo] {
-        try authorize(session, .manageUsers, action: "user_list")
+        try authorize(session, .manageUsers, action: .userList)
         return try database.read { db in
             try Row.fetchAll(db, sql: "SELECT name, role, created_at, revoked_at FROM users ORDER BY name").map {
                 UserInfo(name: $0["name"], role: $0["role"], createdAt: $0["created_at"], revoked: ($0["revoked_at"] as Int64?) != nil)
@@ -77,25 +77,25 @@ extension Vault {
     }
 
     public func setRole(of name: String, to role: String, by session: Session) throws(VaultError) {
-        try authorize(session, .manageUsers, action: "user_set_role", detail: "user \(name)")
+        try authorize(session, .manageUsers, action: .userSetRole, detail: "user \(name)")
         try requireRole(role)
         try database.write { db in
             try db.execute(sql: "UPDATE users SET role = ? WHERE name = ?", arguments: [role, name])
             guard db.changesCount == 1 else { throw VaultError.invalidInput("no user named \(name)") }
             try self.sealUserRow(named: name, db: db)
-            try self.appendAudit(self.draft(session, action: "user_set_role", detail: "user \(name) role \(role)"), db: db)
+            try self.audit(.user(session), .userSetRole, detail: "user \(name) role \(role)", in: db)
         }
     }
 
     /// Revokes a user; the token stops working on the next command.
     public func revokeUser(_ name: String, by session: Session) throws(VaultError) {
-        try authorize(session, .manageUsers, action: "user_revoke", detail: "user \(name)")
+        try authorize(session, .manageUsers, action: .userRevoke, detail: "user \(name)")
         try database.write { db in
             try db.execute(sql: "UPDATE users SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
                            arguments: [Int64(Date().timeIntervalSince1970), name])
             guard db.changesCount == 1 else { throw VaultError.invalidInput("no active user named \(name)") }
             try self.sealUserRow(named: name, db: db)
-            try self.appendAudit(self.draft(session, action: "user_revoke", detail: "user \(name)"), db: db)
+            try self.audit(.user(session), .userRevoke, detail: "user \(name)", in: db)
         }
     }
 
@@ -110,8 +110,8 @@ extension Vault {
             try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                            arguments: [MetaKey.policyMAC.rawValue, Data(try StateMAC(keyRing: self.keyRing).policy(policyYAML))])
             try self.recordPolicyVersion(policyYAML, appliedAt: Vault.nowMilliseconds, db: db)
-            try self.appendAudit(self.draft(Session(userID: 0, name: name, role: "admin"), action: "vault_create",
-                                            detail: "first admin \(name); policy \(policyDigest)"), db: db)
+            try self.audit(.named(name, role: "admin"), .vaultCreate,
+                                            detail: "first admin \(name); policy \(policyDigest)", in: db)
         }
         return token
     }
@@ -133,11 +133,5 @@ extension Vault {
         } catch {
             throw .crypto(error)
         }
-    }
-
-    func draft(_ session: Session, action: String, purpose: String = "", outcome: AuditEntry.Outcome = .ok,
-               fields: [String] = [], customers: CustomerIDSet = CustomerIDSet(), detail: String = "") -> AuditEntry {
-        AuditEntry(seq: 0, timeMilliseconds: Vault.nowMilliseconds, actor: session.name, role: session.role,
-                   action: action, purpose: purpose, outcome: outcome, fields: fields, customers: customers, detail: detail, mac: [])
     }
 }

@@ -10,9 +10,8 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     public var timeMilliseconds: Int64
     public var actor: String
     public var role: String
-    /// What was attempted: read, find, write, import, erase, export, reidentify, authenticate,
-    /// user_add, key_rotate, policy_apply, audit_read ...
-    public var action: String
+    /// What was attempted.
+    public var action: AuditAction
     public var purpose: String
     public var outcome: Outcome
     /// Field names read or written (schema names, not values).
@@ -31,7 +30,7 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     func canonicalBytes() -> [UInt8] {
         let writer = CanonicalWriter()
         writer.begin(seq: seq, timeMilliseconds: timeMilliseconds)
-        for text in [actor, role, action, purpose, outcome.rawValue, fields.joined(separator: ",")] {
+        for text in [actor, role, action.rawValue, purpose, outcome.rawValue, fields.joined(separator: ",")] {
             var text = text
             text.withUTF8 { writer.bytes(UnsafeRawBufferPointer($0)) }
         }
@@ -131,6 +130,14 @@ struct AuditRecord {
         self.customers = customers
         self.detail = detail
         self.mac = mac
+    }
+
+    /// The entry's action; an action this version does not know is damage (every writer is ours).
+    func auditAction() throws(VaultError) -> AuditAction {
+        guard let action = AuditAction(rawValue: Self.string(self.action)) else {
+            throw .corruptVault("audit entry \(seq) names an action this version does not know")
+        }
+        return action
     }
 
     /// A column as a String (for keys and rare events; formatters use the bytes).

@@ -22,12 +22,12 @@ public struct AuditVerification: Sendable, Equatable, Codable {
 /// Selects audit entries. Every condition given must hold.
 public struct AuditQuery: Sendable {
     public var actor: String?
-    public var action: String?
+    public var action: AuditAction?
     public var customerID: Int64?
     public var since: Date?
     public var until: Date?
     public var limit: Int?
-    public init(actor: String? = nil, action: String? = nil, customerID: Int64? = nil, since: Date? = nil, until: Date? = nil, limit: Int? = nil) {
+    public init(actor: String? = nil, action: AuditAction? = nil, customerID: Int64? = nil, since: Date? = nil, until: Date? = nil, limit: Int? = nil) {
         self.actor = actor
         self.action = action
         self.customerID = customerID
@@ -41,9 +41,41 @@ extension Vault {
     /// The current time in milliseconds since 1970 UTC, as audit entries and history rows record it.
     static var nowMilliseconds: Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
-    /// Appends one entry in the caller's write transaction and returns it with its seq and MAC.
+    /// Appends one audit entry: the only way an entry is written.
+    ///
+    /// With `db`, the entry joins the caller's write transaction (a change and its entry commit
+    /// together, or neither does). Without it, the entry is committed in its own durable
+    /// transaction before this returns, and the call fails closed: a caller must release nothing
+    /// if it throws. `purpose` is recorded only as one of the policy's purpose names (free text,
+    /// which could be anything, is logged as `<other>`).
     @discardableResult
-    func appendAudit(_ draft: AuditEntry, db: Database) throws -> AuditEntry {
+    func audit(_ actor: AuditActor, _ action: AuditAction, purpose: String? = nil, outcome: AuditEntry.Outcome = .ok,
+               fields: [String] = [], customers: CustomerIDSet = CustomerIDSet(), detail: String = "",
+               in db: Database? = nil) throws(VaultError) -> AuditEntry {
+        let draft = AuditEntry(seq: 0, timeMilliseconds: Vault.nowMilliseconds, actor: actor.name, role: actor.role,
+                               action: action, purpose: auditPurpose(purpose), outcome: outcome, fields: fields, customers: customers,
+                               detail: detail, mac: [])
+        if let db {
+            do { return try append(draft, db: db) } catch { throw VaultDatabase.vaultError(error) }
+        }
+        do {
+            return try database.write { db in try self.append(draft, db: db) }
+        } catch {
+            throw .auditUnavailable(VaultDatabase.describe(error))
+        }
+    }
+
+    /// A purpose as the audit log records it: only the policy's own purpose names, so free text
+    /// typed into `--purpose` (which could be anything, even PII) never reaches the log.
+    private func auditPurpose(_ purpose: String?) -> String {
+        guard let purpose, !purpose.isEmpty else { return "" }
+        let known = Set(policy.roles.values.flatMap { $0.purposes ?? [] })
+        return known.contains(purpose) ? purpose : "<other>"
+    }
+
+    /// Chains `draft` to the last entry and inserts it in `db`'s transaction. Everything goes
+    /// through `audit(_:_:…)`; only tests call this directly, to plant entries at chosen times.
+    func append(_ draft: AuditEntry, db: Database) throws -> AuditEntry {
         var entry = draft
         let chain = try AuditChain(auditKey: keyRing.auditKey, vaultID: keyRing.vaultID)
         let last = try Row.fetchOne(db, sql: "SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1")
@@ -61,23 +93,8 @@ extension Vault {
 
     /// The columns of `insertAuditSQL` for an entry whose seq and MAC are set.
     static func auditRow(_ entry: AuditEntry) -> StatementArguments {
-        [entry.seq, entry.timeMilliseconds, entry.actor, entry.role, entry.action, entry.purpose, entry.outcome.rawValue,
+        [entry.seq, entry.timeMilliseconds, entry.actor, entry.role, entry.action.rawValue, entry.purpose, entry.outcome.rawValue,
          entry.fields.joined(separator: ","), entry.customerCount, Data(entry.customers.encoded()), entry.detail, Data(entry.mac)]
-    }
-
-    /// Appends one entry in its own durable transaction. Fails closed: the caller must not
-    /// release any value if this throws.
-    @discardableResult
-    func audit(actor: String, role: String, action: String, purpose: String = "", outcome: AuditEntry.Outcome = .ok,
-               fields: [String] = [], customers: CustomerIDSet = CustomerIDSet(), detail: String = "") throws(VaultError) -> AuditEntry {
-        let draft = AuditEntry(seq: 0, timeMilliseconds: Vault.nowMilliseconds, actor: actor, role: role,
-                               action: action, purpose: purpose, outcome: outcome, fields: fields, customers: customers,
-                               detail: detail, mac: [])
-        do {
-            return try database.write { db in try self.appendAudit(draft, db: db) }
-        } catch {
-            throw .auditUnavailable(VaultDatabase.describe(error))
-        }
     }
 
     /// Recomputes every MAC from the first entry on and names the first that does not match.
@@ -188,7 +205,7 @@ extension Vault {
         var conditions: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
         if let actor = query.actor { conditions.append("actor = ?"); arguments.append(actor) }
-        if let action = query.action { conditions.append("action = ?"); arguments.append(action) }
+        if let action = query.action { conditions.append("action = ?"); arguments.append(action.rawValue) }
         if let since = query.since { conditions.append("time_ms >= ?"); arguments.append(Int64(since.timeIntervalSince1970 * 1000)) }
         if let until = query.until { conditions.append("time_ms < ?"); arguments.append(Int64(until.timeIntervalSince1970 * 1000)) }
         // Who touched a customer is answered from the entries themselves (their MAC-covered id
@@ -210,12 +227,13 @@ extension Vault {
     static func entry(from row: Row) throws -> AuditEntry {
         guard let customers = CustomerIDSet(encoded: [UInt8](row["customers"] as Data)),
               customers.count == row["customer_count"] as Int64,
-              let outcome = AuditEntry.Outcome(rawValue: row["outcome"]) else {
+              let outcome = AuditEntry.Outcome(rawValue: row["outcome"]),
+              let action = AuditAction(rawValue: row["action"]) else {
             throw VaultError.corruptVault("audit entry \(row["seq"] as Int64) is malformed")
         }
         let fields: String = row["fields"]
         return AuditEntry(seq: row["seq"], timeMilliseconds: row["time_ms"], actor: row["actor"], role: row["role"],
-                          action: row["action"], purpose: row["purpose"], outcome: outcome,
+                          action: action, purpose: row["purpose"], outcome: outcome,
                           fields: fields.isEmpty ? [] : fields.split(separator: ",").map(String.init),
                           customers: customers, detail: row["detail"], mac: [UInt8](row["mac"] as Data))
     }
@@ -243,7 +261,7 @@ extension Vault {
                 for i in done..<end {
                     seq += 1
                     var entry = AuditEntry(seq: seq, timeMilliseconds: now - Int64(step * Double(count - i)), actor: "analyst\(i % 7)",
-                                           role: "analyst", action: "read", purpose: "qualification", outcome: .ok,
+                                           role: "analyst", action: .read, purpose: "qualification", outcome: .ok,
                                            fields: ["customer_ref", "city", "birth_date"], customers: CustomerIDSet([Int64(i % 50_000 + 1)]),
                                            detail: "", mac: [])
                     entry.mac = try chain.mac(for: entry, previous: previous)

@@ -30,14 +30,14 @@ public struct AuditCheckpoint: Sendable, Equatable, Codable {
 extension Vault {
     /// The PEM public key that verifies this vault's checkpoints and review packages.
     public func signingPublicKeyPEM(session: Session) throws(VaultError) -> String {
-        try authorize(session, .auditRead, action: "audit_public_key")
+        try authorize(session, .auditRead, action: .auditPublicKey)
         return keyRing.signingKey.publicKey.pemRepresentation
     }
 
     /// Signs the current head of the audit chain (after recording this request in it).
     public func auditCheckpoint(session: Session) throws(VaultError) -> AuditCheckpoint {
-        try authorize(session, .auditRead, action: "audit_checkpoint")
-        let head = try audit(actor: session.name, role: session.role, action: "audit_checkpoint", detail: "signed checkpoint of the chain head")
+        try authorize(session, .auditRead, action: .auditCheckpoint)
+        let head = try audit(.user(session), .auditCheckpoint, detail: "signed checkpoint of the chain head")
         return try signedCheckpoint(of: head)
     }
 
@@ -58,7 +58,7 @@ extension Vault {
     /// and that the entry it names still exists with the same MAC (no truncation, no rewrite).
     public func verifyAudit(session: Session, checkpointJSON: Data? = nil,
                             progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> AuditVerification {
-        try authorize(session, .auditRead, action: "audit_verify")
+        try authorize(session, .auditRead, action: .auditVerify)
         var result = try verifyAudit(progress: progress)
         if let checkpointJSON, result.isIntact {
             guard let checkpoint = try? JSONDecoder().decode(AuditCheckpoint.self, from: checkpointJSON) else {
@@ -81,7 +81,7 @@ extension Vault {
                 }
             }
         }
-        try audit(actor: session.name, role: session.role, action: "audit_verify", outcome: result.isIntact ? .ok : .failed,
+        try audit(.user(session), .auditVerify, outcome: result.isIntact ? .ok : .failed,
                   detail: result.isIntact ? "intact, \(result.entries) entries" : "tampering found at \(result.firstBadSeq ?? 0)")
         return result
     }
@@ -90,16 +90,16 @@ extension Vault {
     /// a data-subject access request). Reading the log is itself audited.
     public func auditLog(_ query: AuditQuery, customerReference: String? = nil, session: Session,
                          purpose: String? = nil) throws(VaultError) -> [AuditEntry] {
-        try authorize(session, .auditRead, action: "audit_read", purpose: purpose)
+        try authorize(session, .auditRead, action: .auditRead, purpose: purpose)
         var query = query
         var touched = CustomerIDSet()
         if let customerReference {
-            let id = try customerID(reference: customerReference, session: session, action: "audit_read", purpose: purpose)
+            let id = try customerID(reference: customerReference, session: session, action: .auditRead, purpose: purpose)
             query.customerID = id
             touched = CustomerIDSet([id])
         }
         let entries = try auditEntries(query)
-        try audit(actor: session.name, role: session.role, action: "audit_read", purpose: auditPurpose(purpose, nil), customers: touched,
+        try audit(.user(session), .auditRead, purpose: purpose, customers: touched,
                   detail: "\(entries.count) entries")
         return entries
     }

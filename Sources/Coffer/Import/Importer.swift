@@ -15,7 +15,7 @@ extension Vault {
     /// before anything is written.
     public func importCSV(_ kind: ImportKind, path: String, session: Session,
                           progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> ImportReport {
-        try authorize(session, .import, action: "import", detail: kind.rawValue)
+        try authorize(session, .import, action: .import, detail: kind.rawValue)
         let reader: CSVReader
         do { reader = try CSVReader(path: path) } catch { throw .importFile(error.description) }
         var report = ImportReport(file: path, kind: kind.rawValue)
@@ -33,7 +33,7 @@ extension Vault {
         do {
             columns = try resolveColumns(header, kind: kind, file: path)
         } catch {
-            try audit(actor: session.name, role: session.role, action: "import", outcome: .failed, detail: "\(kind.rawValue): file refused (header)")
+            try audit(.user(session), .import, outcome: .failed, detail: "\(kind.rawValue): file refused (header)")
             throw error
         }
         let workers = makeWorkers()
@@ -273,9 +273,9 @@ private final class BatchCommitter {
                 }
                 // One entry per committed batch, in the batch's transaction: what was written is
                 // always accounted for, even if the import is killed before it finishes.
-                try vault.appendAudit(vault.draft(session, action: "import", fields: columns.map(\.name),
+                try vault.audit(.user(session), .import, fields: columns.map(\.name),
                                                   customers: CustomerIDSet(touched),
-                                                  detail: "\(kind.rawValue): \(valid.count) rows in batch"), db: db)
+                                                  detail: "\(kind.rawValue): \(valid.count) rows in batch", in: db)
             }
             report = batchReport
         } catch {

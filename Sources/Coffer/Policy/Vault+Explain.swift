@@ -21,10 +21,10 @@ extension Vault {
     /// before it is applied.
     public func explain(role name: String, customer: String?, candidate: (yaml: String, file: String)?,
                         by session: Session, purpose: String? = nil) throws(VaultError) -> PolicyExplanation {
-        let own = try authorize(session, .manageUsers, action: "policy_explain")
+        let own = try authorize(session, .manageUsers, action: .policyExplain)
         // Showing a customer's values is a read: it needs read, a purpose, and never shows more
         // than the caller's own views would.
-        if customer != nil { try authorize(session, .read, action: "policy_explain", purpose: purpose) }
+        if customer != nil { try authorize(session, .read, action: .policyExplain, purpose: purpose) }
         let source: Policy
         if let candidate {
             do { source = try Policy.load(yaml: candidate.yaml, file: candidate.file, schema: schema) } catch { throw .schema(error) }
@@ -42,7 +42,7 @@ extension Vault {
             }
             guard let view else { throw .customerNotFound }
             let shown = view.fields.filter { own.view(of: $0.name) != .redacted }
-            try audit(actor: session.name, role: session.role, action: "policy_explain", purpose: auditPurpose(purpose, nil),
+            try audit(.user(session), .policyExplain, purpose: purpose,
                       fields: shown.map(\.name), customers: CustomerIDSet([view.internalID]),
                       detail: "simulated role \(name) of policy \(source.digest)")
             for field in shown { values[field.name] = field.value }

@@ -48,7 +48,7 @@ enum Anomalies {
         let firstDay = Int32(period.from.daysSinceEpoch), lastDay = Int32(period.to.daysSinceEpoch)
         let baselineStart = firstDay - Int32(settings.baselineDays)
         var daily: [String: [Int32: Int64]] = [:]
-        for (key, count) in activity where key.outcome == "ok" && count.customers > 0 && ReviewActions.isRead(key.action)
+        for (key, count) in activity where key.outcome == "ok" && count.customers > 0 && key.action.readsCustomerData
             && key.day >= baselineStart && key.day <= lastDay {
             daily[key.actor, default: [:]][key.day, default: 0] += count.customers
         }
@@ -82,7 +82,7 @@ enum Anomalies {
     static func offHoursFindings(activity: [ActivityKey: ActivityCount], actorRoles: [String: String],
                                  settings: ReviewSettings) -> [ReviewSummary.AnomalyFinding] {
         var counts: [String: (entries: Int, samples: [EntrySample])] = [:]
-        for (key, count) in activity where key.offHours && key.outcome == "ok" && count.readEntries > 0 && ReviewActions.isRead(key.action) {
+        for (key, count) in activity where key.offHours && key.outcome == "ok" && count.readEntries > 0 && key.action.readsCustomerData {
             var row = counts[key.actor] ?? (0, [])
             row.entries += count.readEntries
             row.samples += count.samples

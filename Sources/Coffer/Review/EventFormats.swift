@@ -171,7 +171,7 @@ struct EventFormatter {
             }
         case .entityManagement:
             out.append(",\"entity\":")
-            Self.appendEntity(action: AuditRecord.string(r.action), detail: AuditRecord.string(r.detail), to: out)
+            Self.appendEntity(action: mapping.action, detail: AuditRecord.string(r.detail), to: out)
             if r.detail.count > 0 {
                 out.append(",\"comment\":")
                 out.appendJSONString(r.detail)
@@ -233,21 +233,21 @@ struct EventFormatter {
     }
 
     /// The managed entity of a user, policy, key or vault change, from the entry's action and detail.
-    static func appendEntity(action: String, detail: String, to out: ByteBuffer) {
+    static func appendEntity(action: AuditAction, detail: String, to out: ByteBuffer) {
         func word(after marker: String) -> String? {
             guard let range = detail.range(of: marker) else { return nil }
             return detail[range.upperBound...].split(separator: " ").first.map(String.init)
         }
         var entity: [(String, String)]
         switch action {
-        case "user_add", "user_set_role", "user_revoke":
+        case .userAdd, .userSetRole, .userRevoke:
             entity = [("type", "user"), ("name", word(after: "user ") ?? "user")]
-        case "policy_apply":
+        case .policyApply:
             entity = [("type", "role_policy"), ("name", "role policy")]
             if let digest = word(after: "-> ") { entity.append(("uid", digest)) }
-        case "vault_create":
+        case .vaultCreate:
             entity = [("type", "vault"), ("name", "vault")]
-        case "key_rewrap":
+        case .keyRewrap:
             entity = [("type", "data_keys"), ("name", "customer data keys")]
         default:
             entity = [("type", "key_encryption_key"), ("name", "KEK")]
@@ -332,6 +332,8 @@ struct EventFormatter {
 /// | key_retire | Entity Management | 4 Delete |
 /// | authenticate, authorize | Authentication (3002, 3) | 1 Logon (status Failure: only refusals are logged) |
 struct OCSFMapping: Sendable {
+    /// The action this mapping classifies.
+    let action: AuditAction
     enum EventClass: Int, Sendable { case apiActivity = 6003, entityManagement = 3004, authentication = 3002 }
     enum Category: Int, Sendable { case identityAndAccess = 3, applicationActivity = 6 }
 
@@ -347,30 +349,28 @@ struct OCSFMapping: Sendable {
 
     var category: Category { eventClass == .apiActivity ? .applicationActivity : .identityAndAccess }
 
-    init(eventClass: EventClass, activityID: Int, activityName: String, dependsOnCreation: Bool = false) {
+    /// Where `action` lands (the table above).
+    init(_ action: AuditAction) {
+        self.action = action
+        let (eventClass, activityID, activityName): (EventClass, Int, String)
+        dependsOnCreation = action == .write
+        switch action {
+        case .write, .import: (eventClass, activityID, activityName) = (.apiActivity, 1, "Create")
+        case .erase: (eventClass, activityID, activityName) = (.apiActivity, 4, "Delete")
+        case .vaultCreate, .userAdd, .keyRotate: (eventClass, activityID, activityName) = (.entityManagement, 1, "Create")
+        case .userSetRole, .userRevoke, .policyApply, .keyRewrap: (eventClass, activityID, activityName) = (.entityManagement, 3, "Update")
+        case .keyRetire: (eventClass, activityID, activityName) = (.entityManagement, 4, "Delete")
+        case .authenticate, .authorize: (eventClass, activityID, activityName) = (.authentication, 1, "Logon")
+        default: (eventClass, activityID, activityName) = (.apiActivity, 2, "Read")
+        }
         self.eventClass = eventClass
         self.activityID = activityID
         self.activityName = activityName
-        self.dependsOnCreation = dependsOnCreation
         let category = eventClass == .apiActivity ? Category.applicationActivity : .identityAndAccess
         func classification(_ id: Int, _ name: String) -> [UInt8] {
             Array(#"{"activity_id":\#(id),"activity_name":"\#(name)","category_uid":\#(category.rawValue),"class_uid":\#(eventClass.rawValue),"type_uid":\#(eventClass.rawValue * 100 + id),"time":"#.utf8)
         }
         prefix = classification(activityID, activityName)
         updatePrefix = classification(3, "Update")
-    }
-
-    static func forAction(_ action: String) -> OCSFMapping {
-        switch action {
-        case "write": return OCSFMapping(eventClass: .apiActivity, activityID: 1, activityName: "Create", dependsOnCreation: true)
-        case "import": return OCSFMapping(eventClass: .apiActivity, activityID: 1, activityName: "Create")
-        case "erase": return OCSFMapping(eventClass: .apiActivity, activityID: 4, activityName: "Delete")
-        case "vault_create", "user_add", "key_rotate": return OCSFMapping(eventClass: .entityManagement, activityID: 1, activityName: "Create")
-        case "user_set_role", "user_revoke", "policy_apply", "key_rewrap":
-            return OCSFMapping(eventClass: .entityManagement, activityID: 3, activityName: "Update")
-        case "key_retire": return OCSFMapping(eventClass: .entityManagement, activityID: 4, activityName: "Delete")
-        case "authenticate", "authorize": return OCSFMapping(eventClass: .authentication, activityID: 1, activityName: "Logon")
-        default: return OCSFMapping(eventClass: .apiActivity, activityID: 2, activityName: "Read")
-        }
     }
 }

@@ -14,7 +14,7 @@ final class ReviewAccumulator {
     private(set) var first: (seq: Int64, time: Int64)?
     private(set) var last: (seq: Int64, time: Int64)?
     private var sizeCounts = [Int](repeating: 0, count: ReviewScan.sizeBins.count)
-    private var lists: [ReviewActions.Category: ReviewSummary.EventList] = [:]
+    private var lists: [AuditAction.ReviewCategory: ReviewSummary.EventList] = [:]
     private var denials = ReviewSummary.EventList()
     private var bulk: ReviewSummary.BulkReads
     private var denialBursts: DenialBurstDetector
@@ -39,10 +39,10 @@ final class ReviewAccumulator {
                 denialBursts.observe(event)
             }
             // Refused or failed attempts are listed with the denials, not as exports, erasures ...
-            if event.outcome == "ok", let category = ReviewActions.category(of: event.action) {
+            if event.outcome == "ok", let category = event.action.reviewCategory {
                 Self.add(event, to: &lists[category, default: .init()])
             }
-            if event.outcome == "ok", ReviewActions.isRead(event.action), event.customerCount >= Int64(settings.bulkReadMinimum) {
+            if event.outcome == "ok", event.action.readsCustomerData, event.customerCount >= Int64(settings.bulkReadMinimum) {
                 addBulkRead(event)
             }
         }
@@ -108,7 +108,7 @@ final class ReviewAccumulator {
         var days: [Int32: ReviewSummary.DayActivity] = [:]
         for (key, count) in periodRows {
             let denied = key.outcome == "denied" ? count.entries : 0
-            let reads = key.outcome == "ok" && ReviewActions.isRead(key.action) ? count.customers : 0
+            let reads = key.outcome == "ok" && key.action.readsCustomerData ? count.customers : 0
             totals.entries += count.entries
             totals.ok += key.outcome == "ok" ? count.entries : 0
             totals.denied += denied
@@ -127,7 +127,7 @@ final class ReviewAccumulator {
             if key.offHours, reads > 0 { actor.offHoursReads += count.readEntries }
             actors[key.actor] = actor
             Self.count(&roles[key.role, default: .init(name: key.role)], count.entries, denied, reads)
-            Self.count(&actions[key.action, default: .init(name: key.action)], count.entries, denied, reads)
+            Self.count(&actions[key.action.rawValue, default: .init(name: key.action.rawValue)], count.entries, denied, reads)
             let purpose = key.purpose.isEmpty ? "(none)" : key.purpose
             Self.count(&purposes[purpose, default: .init(name: purpose)], count.entries, denied, reads)
             var day = days[key.day] ?? ReviewSummary.DayActivity(day: CivilDate(daysSinceEpoch: Int(key.day)).iso8601)
@@ -226,7 +226,7 @@ final class ReviewAccumulator {
         func text(_ digest: String) -> String? { intact.last { $0.digest == digest }?.yaml }
         var changes: [ReviewSummary.PolicyChange] = []
         for event in (lists[.policyChange] ?? .init()).listed {
-            if event.action == "vault_create" {
+            if event.action == .vaultCreate {
                 let digest = event.detail.components(separatedBy: "policy ").last ?? ""
                 changes.append(.init(seq: event.seq, time: event.time, actor: event.actor, oldDigest: "", newDigest: digest, diff: "",
                                      note: "the vault was created with this policy"))

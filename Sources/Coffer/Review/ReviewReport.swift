@@ -167,7 +167,7 @@ enum ReviewReport {
     private static func eventTable(_ events: [ReviewEvent], caption: String, into page: inout HTMLDocument) {
         page.table(headers: ["entry", "time (UTC)", "actor", "role", "action", "purpose", "outcome", "customers", "detail"],
                    rows: events.map { e in
-                       ["#\(e.seq)", e.time, e.actor, e.role, e.action, e.purpose, e.outcome,
+                       ["#\(e.seq)", e.time, e.actor, e.role, e.action.rawValue, e.purpose, e.outcome,
                         e.customerCount == 0 ? "" : e.customers.isEmpty || e.customerCount > 5 ? "\(e.customerCount)" : "\(e.customerCount): \(e.customers)",
                         e.detail]
                    }, caption: caption, numericColumns: [7])

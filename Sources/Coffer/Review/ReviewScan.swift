@@ -8,45 +8,11 @@ import Foundation
 /// Memory stays flat: a batch's bytes are written and dropped, and what is kept is bounded
 /// (counts per actor, role, action, purpose, outcome and day; capped lists of notable entries).
 
-/// Which actions read customer data, and which a reviewer wants listed one by one.
-enum ReviewActions {
-    /// Actions that touch customers without reading their data.
-    static let nonReads: Set<String> = ["write", "import", "erase", "key_rewrap", "vault_create"]
-
-    /// An entry reads customer data when it is allowed, names customers, and its action is not
-    /// a write, an erasure, a key operation or a query of the audit log itself.
-    static func isRead(_ action: String) -> Bool {
-        !nonReads.contains(action) && !action.hasPrefix("audit_") && !action.hasPrefix("review_")
-    }
-
-    enum Category: String, Sendable, Codable, CaseIterable {
-        case export, reidentification, handoff, erasure, roleChange, policyChange, keyEvent
-    }
-
-    /// The list a reviewer sees an action in, if any.
-    static func category(of action: String) -> Category? {
-        switch action {
-        case "export": return .export
-        case "erase": return .erasure
-        case "user_add", "user_set_role", "user_revoke": return .roleChange
-        case "policy_apply", "vault_create": return .policyChange
-        case "key_rotate", "key_retire", "key_rewrap": return .keyEvent
-        default:
-            // Review packages and reports read the audit log, not customer data.
-            if action.hasPrefix("review_") { return nil }
-            if action.contains("handoff") { return .handoff }
-            if action.contains("reidentif") { return .reidentification }
-            if action.hasSuffix("_export") { return .export }
-            return nil
-        }
-    }
-}
-
 /// One row of the activity table: who did what, why, with what outcome, on which day.
 struct ActivityKey: Hashable, Sendable {
     var actor: String
     var role: String
-    var action: String
+    var action: AuditAction
     var purpose: String
     var outcome: String
     /// Days since 1970-01-01 (UTC).
@@ -89,7 +55,7 @@ public struct ReviewEvent: Sendable, Equatable, Codable {
     public var timeMs: Int64
     public var actor: String
     public var role: String
-    public var action: String
+    public var action: AuditAction
     public var purpose: String
     public var outcome: String
     public var fields: [String]
@@ -101,13 +67,18 @@ public struct ReviewEvent: Sendable, Equatable, Codable {
 
     static let maximumRangesLength = 400
 
-    init(_ r: AuditRecord) {
+    init(_ r: AuditRecord) throws(VaultError) {
+        try self.init(r, action: r.auditAction())
+    }
+
+    /// The same, with the entry's action already parsed.
+    init(_ r: AuditRecord, action: AuditAction) {
         seq = r.seq
         timeMs = r.timeMilliseconds
         time = ReviewClock.iso(r.timeMilliseconds)
         actor = AuditRecord.string(r.actor)
         role = AuditRecord.string(r.role)
-        action = AuditRecord.string(r.action)
+        self.action = action
         purpose = AuditRecord.string(r.purpose)
         outcome = AuditRecord.string(r.outcome)
         let joined = AuditRecord.string(r.fields)
@@ -212,7 +183,7 @@ struct ReviewScan: Sendable {
             let day = ReviewClock.day(time)
             let hour = (time - day * ReviewClock.dayMilliseconds) / 3_600_000
             let offHours = inPeriod && (hour < hoursStart || hour >= hoursEnd)
-            let row = table.row(for: r, day: Int32(truncatingIfNeeded: day), offHours: offHours)
+            let row = try table.row(for: r, day: Int32(truncatingIfNeeded: day), offHours: offHours)
             let traits = table.traits[row]
             let reads = traits.isRead && r.customerCount > 0
             table.counts[row].entries += 1
@@ -229,7 +200,7 @@ struct ReviewScan: Sendable {
             formatter.appendOCSF(r, mapping: traits.ocsf, to: result.ocsf)
             if reads { result.sizeCounts[Self.sizeBin(r.customerCount)] += 1 }
             let isNotable = traits.category != nil || traits.isDenied || (reads && r.customerCount >= Int64(settings.bulkReadMinimum))
-            if isNotable { result.notable.append(ReviewEvent(r)) }
+            if isNotable { result.notable.append(ReviewEvent(r, action: traits.action)) }
             if result.first == nil { result.first = (r.seq, time) }
             result.last = (r.seq, time)
         }
@@ -242,9 +213,10 @@ struct ReviewScan: Sendable {
 /// off-hours), so an entry costs a hash and a compare; Strings are made once per distinct row.
 private struct ActivityTable {
     struct Traits {
+        var action: AuditAction
         var isRead: Bool
         var isDenied: Bool
-        var category: ReviewActions.Category?
+        var category: AuditAction.ReviewCategory?
         var ocsf: OCSFMapping
     }
 
@@ -257,7 +229,7 @@ private struct ActivityTable {
     var traits: [Traits] = []
     private let scratch = ByteBuffer(capacity: 256)
 
-    mutating func row(for r: AuditRecord, day: Int32, offHours: Bool) -> Int {
+    mutating func row(for r: AuditRecord, day: Int32, offHours: Bool) throws(VaultError) -> Int {
         scratch.removeAll()
         // Column by column (an array literal here would allocate per entry).
         scratch.append(r.actor)
@@ -287,12 +259,13 @@ private struct ActivityTable {
             slot = (slot + 1) & mask
         }
         let index = keys.count
-        let action = AuditRecord.string(r.action), outcome = AuditRecord.string(r.outcome)
+        let action = try r.auditAction()
+        let outcome = AuditRecord.string(r.outcome)
         keys.append(ActivityKey(actor: AuditRecord.string(r.actor), role: AuditRecord.string(r.role), action: action,
                                 purpose: AuditRecord.string(r.purpose), outcome: outcome, day: day, offHours: offHours))
         counts.append(ActivityCount())
-        traits.append(Traits(isRead: outcome == "ok" && ReviewActions.isRead(action), isDenied: outcome == "denied",
-                             category: ReviewActions.category(of: action), ocsf: OCSFMapping.forAction(action)))
+        traits.append(Traits(action: action, isRead: outcome == "ok" && action.readsCustomerData, isDenied: outcome == "denied",
+                             category: action.reviewCategory, ocsf: OCSFMapping(action)))
         hashes.append(hash)
         keyRanges.append(arena.count..<(arena.count + key.count))
         arena.append(contentsOf: key.bindMemory(to: UInt8.self))

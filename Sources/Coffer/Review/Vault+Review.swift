@@ -23,11 +23,11 @@ extension Vault {
     /// target and moved into place at the end; on any failure nothing is left behind.
     public func exportReviewPackage(period: ReviewPeriod, settings: ReviewSettings = ReviewSettings(), to directory: String,
                                     session: Session, progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> ReviewExportResult {
-        try authorize(session, .auditRead, action: "review_export")
+        try authorize(session, .auditRead, action: .reviewExport)
         try settings.validate()
         let package = try PackageDirectory(target: directory)
         defer { package.discard() }
-        let head = try audit(actor: session.name, role: session.role, action: "review_export",
+        let head = try audit(.user(session), .reviewExport,
                              detail: "review package \(period.from) to \(period.to)")
         let checkpoint = try signedCheckpoint(of: head)
         let now = Vault.nowMilliseconds
@@ -109,9 +109,9 @@ extension Vault {
     /// `reidentify` (checked before the reference is looked up, so a role lacking them learns
     /// nothing about whether it exists). Answered from the verified chain; itself audited.
     public func subjectAccessReport(reference: String, session: Session, purpose: String? = nil) throws(VaultError) -> SubjectAccessReport {
-        try authorize(session, .auditRead, action: "review_subject", purpose: purpose)
-        try authorize(session, .reidentify, action: "review_subject", purpose: purpose)
-        let id = try customerID(reference: reference, session: session, action: "review_subject", purpose: purpose)
+        try authorize(session, .auditRead, action: .reviewSubject, purpose: purpose)
+        try authorize(session, .reidentify, action: .reviewSubject, purpose: purpose)
+        let id = try customerID(reference: reference, session: session, action: .reviewSubject, purpose: purpose)
         let found = SubjectCollector()
         let hook = AuditBatchHook(process: { batch in
             var events: [ReviewEvent] = []
@@ -119,7 +119,7 @@ extension Vault {
                 var touches = false
                 CustomerIDSet.forEachRun(ofEncoded: r.customers) { first, count in touches = touches || (id >= first && id < first + count) }
                 guard touches else { return }
-                var event = ReviewEvent(r)
+                var event = try ReviewEvent(r)
                 // The subject sees how many customers an entry named, never the others' ids.
                 event.customers = ""
                 events.append(event)
@@ -130,7 +130,7 @@ extension Vault {
         guard verification.isIntact else {
             throw .auditTampered(verification.problem ?? "entry \(verification.firstBadSeq ?? 0) is bad")
         }
-        let entry = try audit(actor: session.name, role: session.role, action: "review_subject", purpose: auditPurpose(purpose, nil),
+        let entry = try audit(.user(session), .reviewSubject, purpose: purpose,
                               customers: CustomerIDSet([id]), detail: "\(found.events.count) accesses listed")
         return SubjectAccessReport(customerID: id, generatedAt: ReviewClock.iso(entry.timeMilliseconds), chainIntact: true,
                                    entriesChecked: verification.entries, accesses: found.events, auditEntry: entry.seq)
@@ -139,12 +139,12 @@ extension Vault {
     /// The record of processing activities derived from the schema and the policy in force
     /// (requires `audit_read`; audited).
     public func processingRecord(session: Session) throws(VaultError) -> ProcessingRecord {
-        try authorize(session, .auditRead, action: "review_processing_record")
+        try authorize(session, .auditRead, action: .reviewProcessingRecord)
         let (kekVersions, entries) = try database.read { db in
             (try Int.fetchOne(db, sql: "SELECT count(*) FROM keyring WHERE kind = 'kek' AND state != 'retired'") ?? 0,
              try Int64.fetchOne(db, sql: "SELECT max(seq) FROM audit_log") ?? 0)
         }
-        let entry = try audit(actor: session.name, role: session.role, action: "review_processing_record", detail: "record of processing activities")
+        let entry = try audit(.user(session), .reviewProcessingRecord, detail: "record of processing activities")
         return ProcessingRecord.make(schema: schema, policy: policy, vaultID: keyRing.vaultID, kekVersions: kekVersions,
                                      activeKEK: keyRing.activeVersion, auditEntries: max(entries, entry.seq),
                                      generatedAt: ReviewClock.iso(entry.timeMilliseconds))

@@ -25,11 +25,11 @@ extension Vault {
     /// if the audit write fails, nothing is returned. A customer that does not exist and one the
     /// role may not read give the same answer.
     public func customer(reference: String, session: Session, purpose: String? = nil) throws(VaultError) -> CustomerView {
-        let role = try authorizeRead(session, action: "read", purpose: purpose)
+        let role = try authorizeRead(session, action: .read, purpose: purpose)
         // Looking a customer up by reference is only for roles that see references in clear:
         // for others it would map references to their pseudonyms, or confirm that one exists.
         guard role.view(of: Schema.referenceField) == .plain else {
-            try audit(actor: session.name, role: session.role, action: "read", purpose: auditPurpose(purpose, role), outcome: .denied,
+            try audit(.user(session), .read, purpose: purpose, outcome: .denied,
                       detail: "lookup by reference for a role that does not see references")
             throw .customerNotFound
         }
@@ -42,10 +42,10 @@ extension Vault {
             return try self.view(of: row, db: db, worker: worker, role: role, confirmReference: reference)
         }
         guard let view else {
-            try audit(actor: session.name, role: session.role, action: "read", purpose: auditPurpose(purpose, nil), outcome: .failed, detail: "no such customer")
+            try audit(.user(session), .read, purpose: purpose, outcome: .failed, detail: "no such customer")
             throw .customerNotFound
         }
-        try audit(actor: session.name, role: session.role, action: "read", purpose: auditPurpose(purpose, nil),
+        try audit(.user(session), .read, purpose: purpose,
                   fields: view.fields.map(\.name), customers: CustomerIDSet([view.internalID]))
         return view
     }
@@ -55,13 +55,13 @@ extension Vault {
     /// by a value the role may not see would be an oracle for it.
     public func find(_ lookup: Lookup, session: Session, purpose: String? = nil) throws(VaultError) -> [CustomerView] {
         let (fieldName, raw) = lookup.pair
-        let role = try authorizeRead(session, action: "find", purpose: purpose)
+        let role = try authorizeRead(session, action: .find, purpose: purpose)
         guard let spec = schema[fieldName] else { throw .invalidInput("no field '\(fieldName)' in the schema") }
         guard spec.blindIndex else { throw .invalidInput("field '\(fieldName)' is not blind-indexed; exact lookups need blind_index: true in the schema") }
         // Only a field the role sees (plain or masked) may be searched: for a redacted or
         // pseudonymized field a lookup would be an oracle for values the role may not learn.
         guard [.plain, .masked].contains(role.view(of: fieldName)) else {
-            try audit(actor: session.name, role: session.role, action: "find", purpose: auditPurpose(purpose, nil), outcome: .denied,
+            try audit(.user(session), .find, purpose: purpose, outcome: .denied,
                       fields: [fieldName], detail: "lookup by a field the role cannot see")
             throw .notPermitted("role \(session.role) cannot look customers up by \(fieldName)")
         }
@@ -92,7 +92,7 @@ extension Vault {
         }
         var ids = CustomerIDSet()
         for view in views { ids.appendAscending(view.internalID) }
-        try audit(actor: session.name, role: session.role, action: "find", purpose: auditPurpose(purpose, nil),
+        try audit(.user(session), .find, purpose: purpose,
                   fields: Array(Set(views.flatMap { $0.fields.map(\.name) } + [fieldName])).sorted(), customers: ids,
                   detail: "by \(fieldName); \(views.count) found")
         return views
@@ -100,7 +100,7 @@ extension Vault {
 
     /// `read` authorization that hides the reason from the caller when it is about a customer:
     /// the denial is audited with its reason, the caller gets "not found or not permitted".
-    private func authorizeRead(_ session: Session, action: String, purpose: String?) throws(VaultError) -> RolePolicy {
+    private func authorizeRead(_ session: Session, action: AuditAction, purpose: String?) throws(VaultError) -> RolePolicy {
         do {
             return try authorize(session, .read, action: action, purpose: purpose)
         } catch .notPermitted {
@@ -112,7 +112,7 @@ extension Vault {
     /// Values are validated against the schema; nothing is written if any is invalid.
     @discardableResult
     public func put(_ values: [String: String?], session: Session) throws(VaultError) -> (id: Int64, created: Bool) {
-        try authorize(session, .write, action: "write")
+        try authorize(session, .write, action: .write)
         var columns: [FieldSpec] = []
         var normalized: [String?] = []
         for name in values.keys.sorted() {
@@ -135,8 +135,8 @@ extension Vault {
             switch outcome {
             case let .inserted(id), let .updated(id):
                 // The audit entry commits with the write, or neither does.
-                try self.appendAudit(self.draft(session, action: "write", fields: names, customers: CustomerIDSet([id]),
-                                                detail: outcome == .inserted(id) ? "created" : "updated"), db: db)
+                try self.audit(.user(session), .write, fields: names, customers: CustomerIDSet([id]),
+                                                detail: outcome == .inserted(id) ? "created" : "updated", in: db)
             case .rejected: break
             }
             return outcome
@@ -153,14 +153,14 @@ extension Vault {
     /// no copy of the wrapped key stays in it. Returns the erased internal id.
     @discardableResult
     public func erase(reference: String, session: Session) throws(VaultError) -> Int64 {
-        try authorize(session, .erase, action: "erase")
+        try authorize(session, .erase, action: .erase)
         let worker = CryptoWorker(keyRing: keyRing)
         let digest = try referenceDigest(reference, worker: worker)
         let existing = try database.read { db in
             try Int64.fetchOne(db, sql: "SELECT id FROM customers WHERE ref_index = ?", arguments: [Data(digest)])
         }
         guard existing != nil else {
-            try audit(actor: session.name, role: session.role, action: "erase", outcome: .failed, detail: "no such customer")
+            try audit(.user(session), .erase, outcome: .failed, detail: "no such customer")
             throw .customerNotFound
         }
         let id = try database.write { db -> Int64 in
@@ -171,7 +171,7 @@ extension Vault {
             try db.execute(sql: "DELETE FROM orders WHERE customer_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM outcomes WHERE customer_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM customers WHERE id = ?", arguments: [id])
-            try self.appendAudit(self.draft(session, action: "erase", customers: CustomerIDSet([id]), detail: "data key destroyed"), db: db)
+            try self.audit(.user(session), .erase, customers: CustomerIDSet([id]), detail: "data key destroyed", in: db)
             return id
         }
         try checkpoint()
@@ -209,12 +209,12 @@ extension Vault {
     /// The internal id of the customer whose reference is `reference`, found through the blind
     /// index. A miss is audited as a failed `action` (probing whether a reference exists leaves a
     /// trace too) and thrown as `customerNotFound`.
-    func customerID(reference: String, session: Session, action: String, purpose: String?) throws(VaultError) -> Int64 {
+    func customerID(reference: String, session: Session, action: AuditAction, purpose: String?) throws(VaultError) -> Int64 {
         let digest = try referenceDigest(reference, worker: CryptoWorker(keyRing: keyRing))
         guard let id = try database.read({ db in
             try Int64.fetchOne(db, sql: "SELECT id FROM customers WHERE ref_index = ?", arguments: [Data(digest)])
         }) else {
-            try audit(actor: session.name, role: session.role, action: action, purpose: auditPurpose(purpose, nil),
+            try audit(.user(session), action, purpose: purpose,
                       outcome: .failed, detail: "no such customer")
             throw .customerNotFound
         }

@@ -5,7 +5,7 @@ import GRDB
 extension Vault {
     /// Every KEK version with its state, age, use count and how many customers it covers.
     public func keyStatus(session: Session) throws(VaultError) -> [KeyVersionStatus] {
-        try authorize(session, .manageKeys, action: "key_status")
+        try authorize(session, .manageKeys, action: .keyStatus)
         return try database.read { db in
             let coverage = try Self.kekCoverage(db)
             return try Row.fetchAll(db, sql: "SELECT version, state, created_at, retired_at, uses FROM keyring WHERE kind = 'kek' ORDER BY version").map { row in
@@ -32,7 +32,7 @@ extension Vault {
     /// Returns the new version. Existing customers keep working; `rewrapDataKeys` moves them.
     @discardableResult
     public func rotateKEK(session: Session) throws(VaultError) -> UInt32 {
-        try authorize(session, .manageKeys, action: "key_rotate")
+        try authorize(session, .manageKeys, action: .keyRotate)
         let root = rootKey
         let version = try database.write { db in
             let current = try Int64.fetchOne(db, sql: "SELECT max(version) FROM keyring WHERE kind = 'kek'") ?? 0
@@ -46,7 +46,7 @@ extension Vault {
             try db.execute(sql: "UPDATE keyring SET state = 'decrypt_only' WHERE kind = 'kek' AND state = 'active'")
             try db.execute(sql: "INSERT INTO keyring (kind, version, state, created_at, uses, sealed_key) VALUES ('kek', ?, 'active', ?, 0, ?)",
                            arguments: [Int64(version), Int64(Date().timeIntervalSince1970), Data(sealed)])
-            try self.appendAudit(self.draft(session, action: "key_rotate", detail: "KEK version \(version) active"), db: db)
+            try self.audit(.user(session), .keyRotate, detail: "KEK version \(version) active", in: db)
             return version
         }
         try reloadKeyRing()
@@ -64,7 +64,7 @@ extension Vault {
     @discardableResult
     public func rewrapDataKeys(batchSize: Int = 1_000, maximumBatches: Int? = nil, session: Session,
                                progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> Int {
-        try authorize(session, .manageKeys, action: "key_rewrap")
+        try authorize(session, .manageKeys, action: .keyRewrap)
         let active = keyRing.activeVersion
         let total = try database.read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM customers WHERE kek_version != ?", arguments: [Int64(active)]) ?? 0
@@ -96,8 +96,8 @@ extension Vault {
                     try update.execute(arguments: [Data(rewrapped[i]!), Int64(active), item.id])
                 }
                 try db.execute(sql: "UPDATE keyring SET uses = uses + ? WHERE kind = 'kek' AND version = ?", arguments: [items.count, Int64(active)])
-                try self.appendAudit(self.draft(session, action: "key_rewrap", customers: CustomerIDSet(items.map(\.id)),
-                                                detail: "data keys re-wrapped under KEK version \(active)"), db: db)
+                try self.audit(.user(session), .keyRewrap, customers: CustomerIDSet(items.map(\.id)),
+                                                detail: "data keys re-wrapped under KEK version \(active)", in: db)
                 return items.count
             }
             if moved == 0 { break }
@@ -111,7 +111,7 @@ extension Vault {
 
     /// Destroys a decrypt-only KEK version that no customer depends on any more.
     public func retireKEK(version: UInt32, session: Session) throws(VaultError) {
-        try authorize(session, .manageKeys, action: "key_retire")
+        try authorize(session, .manageKeys, action: .keyRetire)
         try database.write { db in
             guard let state = try String.fetchOne(db, sql: "SELECT state FROM keyring WHERE kind = 'kek' AND version = ?", arguments: [Int64(version)]) else {
                 throw VaultError.keyVersionUnknown(version)
@@ -125,7 +125,7 @@ extension Vault {
             guard covered == 0 else { throw VaultError.keyVersionInUse(version: version, customers: covered) }
             try db.execute(sql: "UPDATE keyring SET state = 'retired', sealed_key = NULL, retired_at = ? WHERE kind = 'kek' AND version = ?",
                            arguments: [Int64(Date().timeIntervalSince1970), Int64(version)])
-            try self.appendAudit(self.draft(session, action: "key_retire", detail: "KEK version \(version) destroyed"), db: db)
+            try self.audit(.user(session), .keyRetire, detail: "KEK version \(version) destroyed", in: db)
         }
         try reloadKeyRing()
         try checkpoint()

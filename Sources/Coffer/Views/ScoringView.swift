@@ -79,17 +79,30 @@ public struct ScoringScanRequest: Sendable {
     public var purchases: Bool
     /// Hand over the won/lost outcome (for calibration).
     public var outcomes: Bool
-    /// The audit entry's action ("score", "icp", "calibrate").
-    public var action: String
+    /// What the scan is for, as its audit entry records it.
+    public var job: Job
     /// The audit entry's detail: what the run was (no values).
     public var detail: String
 
-    public init(fields: [String], purchases: Bool = false, outcomes: Bool = false, action: String = "score", detail: String) {
+    public init(fields: [String], purchases: Bool = false, outcomes: Bool = false, job: Job = .score, detail: String) {
         self.fields = fields
         self.purchases = purchases
         self.outcomes = outcomes
-        self.action = action
+        self.job = job
         self.detail = detail
+    }
+
+    /// The qualification jobs that read every customer through a scoring scan.
+    public enum Job: Sendable {
+        case score, icp, calibrate
+
+        var auditAction: AuditAction {
+            switch self {
+            case .score: .score
+            case .icp: .icp
+            case .calibrate: .calibrate
+            }
+        }
     }
 }
 
@@ -187,12 +200,12 @@ extension Vault {
     /// is refused (and the refusal audited). One audit entry (the fields, every customer,
     /// `request.detail`) is committed before anything is read.
     public func beginScoringScan(_ request: ScoringScanRequest, session: Session, purpose: String? = nil) throws(VaultError) -> ScoringScan {
-        let role = try authorize(session, .score, action: request.action, purpose: purpose)
+        let role = try authorize(session, .score, action: request.job.auditAction, purpose: purpose)
         var positions: [Int] = []
         for name in request.fields {
             guard let position = schema.index(of: name) else { throw .invalidInput("no field '\(name)' in the schema") }
             guard role.view(of: name) != .redacted else {
-                try audit(actor: session.name, role: session.role, action: request.action, purpose: auditPurpose(purpose, role),
+                try audit(.user(session), request.job.auditAction, purpose: purpose,
                           outcome: .denied, detail: "field \(name) is redacted for the role")
                 throw .notPermitted("role \(role.name) sees \(name) redacted; it cannot be scored on")
             }
@@ -201,7 +214,7 @@ extension Vault {
         let ids = try allCustomerIDs()
         let referenceVisible = role.view(of: Schema.referenceField) != .redacted
         let derived = [request.purchases ? "derived: purchase statistics" : nil, request.outcomes ? "derived: outcome" : nil].compactMap { $0 }
-        try audit(actor: session.name, role: session.role, action: request.action, purpose: auditPurpose(purpose, nil),
+        try audit(.user(session), request.job.auditAction, purpose: purpose,
                   fields: (referenceVisible ? [Schema.referenceField] : []) + request.fields + derived,
                   customers: ids, detail: request.detail)
         return ScoringScan(vault: self, role: role, request: request, positions: positions, lastID: ids.last ?? 0,

@@ -59,11 +59,11 @@ extension Vault {
 
     /// The role whose view a bulk operation produces: the caller's own, or (for users who may
     /// manage users, i.e. administrators simulating a policy) another one.
-    private func targetRole(_ name: String?, session: Session, action: Action, actionName: String, purpose: String?) throws(VaultError) -> RolePolicy {
+    private func targetRole(_ name: String?, session: Session, action: Action, actionName: AuditAction, purpose: String?) throws(VaultError) -> RolePolicy {
         let own = try authorize(session, action, action: actionName, purpose: purpose)
         guard let name, name != session.role else { return own }
         guard own.allows(.manageUsers) else {
-            try audit(actor: session.name, role: session.role, action: actionName, purpose: auditPurpose(purpose, nil), outcome: .denied,
+            try audit(.user(session), actionName, purpose: purpose, outcome: .denied,
                       detail: "view of another role (\(name))")
             throw .notPermitted("only administrators may produce another role's view")
         }
@@ -77,7 +77,7 @@ extension Vault {
     @discardableResult
     public func exportView(role name: String? = nil, to path: String, session: Session, purpose: String? = nil,
                            progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> Int {
-        let role = try targetRole(name, session: session, action: .export, actionName: "export", purpose: purpose)
+        let role = try targetRole(name, session: session, action: .export, actionName: .export, purpose: purpose)
         let positions = schema.fields.indices.filter { role.view(of: schema.fields[$0].name) != .redacted }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
@@ -85,7 +85,7 @@ extension Vault {
         }
         let ids = try allCustomerIDs()
         let lastID = ids.last ?? 0
-        try audit(actor: session.name, role: session.role, action: "export", purpose: auditPurpose(purpose, nil),
+        try audit(.user(session), .export, purpose: purpose,
                   fields: positions.map { schema.fields[$0].name }, customers: ids, detail: "view of role \(role.name)")
         let writer: CSVWriter
         do { writer = try CSVWriter(path: path) } catch { throw .invalidInput(error.description) }
@@ -121,7 +121,7 @@ extension Vault {
     /// `reidentify`; audited with the count and the customers re-identified). Unknown tokens
     /// map to nil.
     public func reidentify(_ tokens: [String], domain: String, session: Session, purpose: String? = nil) throws(VaultError) -> [String: String] {
-        try authorize(session, .reidentify, action: "reidentify", purpose: purpose)
+        try authorize(session, .reidentify, action: .reidentify, purpose: purpose)
         let domains = Set(policy.roles.values.flatMap { role in
             schema.fields.compactMap { if case let .pseudonym(domain) = role.view(of: $0.name) { domain } else { nil } }
         })
@@ -150,7 +150,7 @@ extension Vault {
         } catch {
             throw VaultDatabase.vaultError(error)
         }
-        try audit(actor: session.name, role: session.role, action: "reidentify", purpose: auditPurpose(purpose, nil),
+        try audit(.user(session), .reidentify, purpose: purpose,
                   fields: [Schema.referenceField], customers: CustomerIDSet(ids),
                   detail: "domain \(domain): \(found.count) of \(wanted.count) pseudonyms re-identified")
         return found
@@ -161,12 +161,12 @@ extension Vault {
     /// fall in classes smaller than `k`. Requires `export` (it reads everyone's view); audited.
     public func privacyCheck(role name: String? = nil, k: Int, session: Session, purpose: String? = nil) throws(VaultError) -> PrivacyReport {
         guard k >= 2 else { throw .invalidInput("k must be at least 2") }
-        let role = try targetRole(name, session: session, action: .export, actionName: "privacy_check", purpose: purpose)
+        let role = try targetRole(name, session: session, action: .export, actionName: .privacyCheck, purpose: purpose)
         let positions = schema.fields.indices.filter {
             schema.fields[$0].classification == .quasiIdentifier && role.view(of: schema.fields[$0].name) != .redacted
         }
         let ids = try allCustomerIDs()
-        try audit(actor: session.name, role: session.role, action: "privacy_check", purpose: auditPurpose(purpose, nil),
+        try audit(.user(session), .privacyCheck, purpose: purpose,
                   fields: positions.map { schema.fields[$0].name }, customers: ids, detail: "k=\(k) for role \(role.name)")
         var classes: [[String?]: Int] = [:]
         let lastID = ids.last ?? 0

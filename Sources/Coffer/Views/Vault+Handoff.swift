@@ -17,7 +17,7 @@ extension Vault {
     /// log never takes free text from a file or an argument.
     public func handoff(_ tokens: [String], domain: String, to roleName: String, session: Session, purpose: String? = nil,
                         tiers: [String] = []) throws(VaultError) -> Handoff {
-        try authorize(session, .reidentify, action: "handoff", purpose: purpose)
+        try authorize(session, .reidentify, action: .handoff, purpose: purpose)
         guard let target = policy[roleName] else {
             throw .invalidInput("no role \(roleName) in the policy; roles: \(policy.roleNames.joined(separator: ", "))")
         }
@@ -50,7 +50,7 @@ extension Vault {
             throw VaultDatabase.vaultError(error)
         }
         let fields = [Schema.referenceField] + visible.map { schema.fields[$0].name }
-        try audit(actor: session.name, role: session.role, action: "handoff", purpose: auditPurpose(purpose, nil), fields: fields,
+        try audit(.user(session), .handoff, purpose: purpose, fields: fields,
                   customers: CustomerIDSet(ids.sorted()),
                   detail: "\(rows.count) of \(wanted.count) pseudonyms (domain \(domain)) handed to role \(target.name)"
                       + (tiers.isEmpty ? "" : "; tiers " + Set(tiers).sorted().map(Self.loggableTier).joined(separator: ",")))

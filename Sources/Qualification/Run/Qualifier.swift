@@ -47,7 +47,7 @@ public struct Qualifier {
         guard k >= 2 else { throw VaultError.invalidInput("k must be at least 2") }
         let attributes = withReport ? ICPDiscovery.attributeFields(schema: vault.schema, role: try role(), excluding: []) : []
         let fields = model.fields + attributes.filter { !model.fields.contains($0) }
-        let request = ScoringScanRequest(fields: fields, purchases: model.usesValueAttributes, outcomes: withReport, action: "score",
+        let request = ScoringScanRequest(fields: fields, purchases: model.usesValueAttributes, outcomes: withReport, job: .score,
                                          detail: "model \(model.name) v\(model.version) sha256:\(model.digest) k=\(k)")
         let scan = try vault.beginScoringScan(request, session: session, purpose: purpose)
         let value = model.usesValueAttributes ? try fitValue(scan, settings: model.value) : nil
@@ -155,7 +155,7 @@ public struct Qualifier {
         let fields = attributes + modelFields.filter { !attributes.contains($0) }
         var needsValue = model?.usesValueAttributes ?? false
         if case .topCLV = segment { needsValue = true }
-        let request = ScoringScanRequest(fields: fields, purchases: needsValue, outcomes: segment == .won, action: "icp",
+        let request = ScoringScanRequest(fields: fields, purchases: needsValue, outcomes: segment == .won, job: .icp,
                                          detail: "segment \(segment.text)" + (model.map { "; model \($0.name) v\($0.version) sha256:\($0.digest)" } ?? "") + "; k=\(k)")
         let scan = try vault.beginScoringScan(request, session: session, purpose: purpose)
         let value = needsValue ? try fitValue(scan, settings: valueSettings) : nil
@@ -191,7 +191,7 @@ public struct Qualifier {
         var fields: [String] = []
         for m in models { for f in m.fields where !fields.contains(f) { fields.append(f) } }
         let needsValue = models.contains(where: \.usesValueAttributes)
-        let request = ScoringScanRequest(fields: fields, purchases: needsValue, outcomes: true, action: "calibrate",
+        let request = ScoringScanRequest(fields: fields, purchases: needsValue, outcomes: true, job: .calibrate,
                                          detail: models.map { "model \($0.name) v\($0.version) sha256:\($0.digest)" }.joined(separator: "; "))
         let scan = try vault.beginScoringScan(request, session: session, purpose: purpose)
         var value: ValueContext?
