@@ -17,22 +17,20 @@ struct AuditCommand: ParsableCommand {
         @Option(help: ArgumentHelp("A signed checkpoint written by `audit checkpoint`.", valueName: "file")) var checkpoint: String?
 
         func run() throws {
-            try reportingErrors {
-                let (opened, session) = try auth.session(vault)
-                let bar = ProgressBar("audit verify")
-                let result = try opened.verifyAudit(session: session, checkpointJSON: checkpoint.map { path throws(VaultError) in
-                    guard let data = FileManager.default.contents(atPath: path) else { throw VaultError.invalidInput("cannot read checkpoint \(path)") }
-                    return data
-                }) { bar.update($0) }
-                bar.finish()
-                if output.json { try printJSON(result) } else if result.isIntact {
-                    Terminal.out("audit log intact: \(result.entries) entries, last seq \(result.lastSeq)"
-                                 + (checkpoint == nil ? "" : "; checkpoint matches"))
-                }
-                if !result.isIntact {
-                    Terminal.error("audit log tampered: \(result.problem ?? "entry \(result.firstBadSeq ?? 0) is bad")")
-                    throw ExitCode(6)
-                }
+            let (opened, session) = try auth.session(vault)
+            let bar = ProgressBar("audit verify")
+            let result = try opened.verifyAudit(session: session, checkpointJSON: checkpoint.map { path throws(VaultError) in
+                guard let data = FileManager.default.contents(atPath: path) else { throw VaultError.invalidInput("cannot read checkpoint \(path)") }
+                return data
+            }) { bar.update($0) }
+            bar.finish()
+            if output.json { try printJSON(result) } else if result.isIntact {
+                Terminal.out("audit log intact: \(result.entries) entries, last seq \(result.lastSeq)"
+                             + (checkpoint == nil ? "" : "; checkpoint matches"))
+            }
+            if !result.isIntact {
+                Terminal.error("audit log tampered: \(result.problem ?? "entry \(result.firstBadSeq ?? 0) is bad")")
+                throw ExitCode(6)
             }
         }
     }
@@ -50,20 +48,18 @@ struct AuditCommand: ParsableCommand {
         @Option(help: "At most this many entries.") var limit: Int?
 
         func run() throws {
-            try reportingErrors {
-                let (opened, session) = try auth.session(vault)
-                let query = AuditQuery(actor: actor, action: action, since: try since.map(parseTime), until: try until.map(parseTime), limit: limit)
-                let entries = try opened.auditLog(query, customerReference: customer, session: session, purpose: auth.purpose)
-                if output.json { return try printJSON(entries) }
-                let formatter = ISO8601DateFormatter()
-                for e in entries {
-                    var line = "\(e.seq)  \(formatter.string(from: e.time))  \(e.actor) (\(e.role))  \(e.action)  \(e.outcome.rawValue)"
-                    if !e.purpose.isEmpty { line += "  purpose=\(e.purpose)" }
-                    if e.customerCount > 0 { line += "  customers=\(e.customerCount)" }
-                    if !e.fields.isEmpty { line += "  fields=\(e.fields.joined(separator: ","))" }
-                    if !e.detail.isEmpty { line += "  \(e.detail)" }
-                    Terminal.out(line)
-                }
+            let (opened, session) = try auth.session(vault)
+            let query = AuditQuery(actor: actor, action: action, since: try since.map(parseTime), until: try until.map(parseTime), limit: limit)
+            let entries = try opened.auditLog(query, customerReference: customer, session: session, purpose: auth.purpose)
+            if output.json { return try printJSON(entries) }
+            let formatter = ISO8601DateFormatter()
+            for e in entries {
+                var line = "\(e.seq)  \(formatter.string(from: e.time))  \(e.actor) (\(e.role))  \(e.action)  \(e.outcome.rawValue)"
+                if !e.purpose.isEmpty { line += "  purpose=\(e.purpose)" }
+                if e.customerCount > 0 { line += "  customers=\(e.customerCount)" }
+                if !e.fields.isEmpty { line += "  fields=\(e.fields.joined(separator: ","))" }
+                if !e.detail.isEmpty { line += "  \(e.detail)" }
+                Terminal.out(line)
             }
         }
 
@@ -81,16 +77,14 @@ struct AuditCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Where to write the checkpoint.", valueName: "file")) var out: String
 
         func run() throws {
-            try reportingErrors {
-                let (opened, session) = try auth.session(vault)
-                let checkpoint = try opened.auditCheckpoint(session: session)
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                guard FileManager.default.createFile(atPath: out, contents: try encoder.encode(checkpoint)) else {
-                    throw VaultError.invalidInput("cannot write \(out)")
-                }
-                Terminal.out("checkpoint at seq \(checkpoint.seq) written to \(out)")
+            let (opened, session) = try auth.session(vault)
+            let checkpoint = try opened.auditCheckpoint(session: session)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            guard FileManager.default.createFile(atPath: out, contents: try encoder.encode(checkpoint)) else {
+                throw VaultError.invalidInput("cannot write \(out)")
             }
+            Terminal.out("checkpoint at seq \(checkpoint.seq) written to \(out)")
         }
     }
 
@@ -100,10 +94,8 @@ struct AuditCommand: ParsableCommand {
         @OptionGroup var auth: AuthOptions
 
         func run() throws {
-            try reportingErrors {
-                let (opened, session) = try auth.session(vault)
-                Terminal.out(try opened.signingPublicKeyPEM(session: session), terminator: "")
-            }
+            let (opened, session) = try auth.session(vault)
+            Terminal.out(try opened.signingPublicKeyPEM(session: session), terminator: "")
         }
     }
 }

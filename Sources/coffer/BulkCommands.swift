@@ -15,13 +15,11 @@ struct ExportCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Output CSV file (created with mode 0600).", valueName: "file")) var out: String
 
         func run() throws {
-            try reportingErrors {
-                let (opened, session) = try auth.session(vault)
-                let bar = ProgressBar("export")
-                let count = try opened.exportView(role: role, to: out, session: session, purpose: auth.purpose) { bar.update($0) }
-                bar.finish()
-                Terminal.out("wrote \(count) customers (view of role \(role ?? session.role)) to \(out)")
-            }
+            let (opened, session) = try auth.session(vault)
+            let bar = ProgressBar("export")
+            let count = try opened.exportView(role: role, to: out, session: session, purpose: auth.purpose) { bar.update($0) }
+            bar.finish()
+            Terminal.out("wrote \(count) customers (view of role \(role ?? session.role)) to \(out)")
         }
     }
 }
@@ -39,23 +37,21 @@ struct ReidentifyCommand: ParsableCommand {
     var file: String
 
     func run() throws {
-        try reportingErrors {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw VaultError.invalidInput("cannot read \(file)")
-            }
-            let tokens = text.split(whereSeparator: \.isNewline).compactMap { line -> String? in
-                let first = line.split(separator: ",", maxSplits: 1).first.map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "\" ")) }
-                return first.flatMap { $0.hasPrefix("ps_") ? $0 : nil }
-            }
-            guard !tokens.isEmpty else { throw VaultError.invalidInput("\(file): no pseudonyms (ps_...) found") }
-            let (opened, session) = try auth.session(vault)
-            let mapping = try opened.reidentify(tokens, domain: domain, session: session, purpose: auth.purpose)
-            if output.json {
-                return try printJSON(tokens.map { ["pseudonym": $0, "customer_ref": mapping[$0] ?? ""] })
-            }
-            Terminal.out("pseudonym,customer_ref")
-            for token in tokens { Terminal.out("\(token),\(mapping[token].map(CSVWriter.escape) ?? "")") }
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw VaultError.invalidInput("cannot read \(file)")
         }
+        let tokens = text.split(whereSeparator: \.isNewline).compactMap { line -> String? in
+            let first = line.split(separator: ",", maxSplits: 1).first.map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "\" ")) }
+            return first.flatMap { $0.hasPrefix("ps_") ? $0 : nil }
+        }
+        guard !tokens.isEmpty else { throw VaultError.invalidInput("\(file): no pseudonyms (ps_...) found") }
+        let (opened, session) = try auth.session(vault)
+        let mapping = try opened.reidentify(tokens, domain: domain, session: session, purpose: auth.purpose)
+        if output.json {
+            return try printJSON(tokens.map { ["pseudonym": $0, "customer_ref": mapping[$0] ?? ""] })
+        }
+        Terminal.out("pseudonym,customer_ref")
+        for token in tokens { Terminal.out("\(token),\(mapping[token].map(CSVWriter.escape) ?? "")") }
     }
 }
 
@@ -73,14 +69,12 @@ struct PrivacyCommand: ParsableCommand {
         @Option(name: .customLong("k"), help: "The k to check against.") var k = 5
 
         func run() throws {
-            try reportingErrors {
-                let (opened, session) = try auth.session(vault)
-                let report = try opened.privacyCheck(role: role, k: k, session: session, purpose: auth.purpose)
-                if output.json { return try printJSON(report) }
-                Terminal.out("role \(report.role), quasi-identifiers: \(report.quasiIdentifiers.joined(separator: ", "))")
-                Terminal.out("\(report.customers) customers in \(report.equivalenceClasses) classes; smallest class \(report.smallestClass)")
-                Terminal.out("\(report.customersInSmallClasses) customers in \(report.classesSmallerThanK) classes smaller than k=\(report.k)")
-            }
+            let (opened, session) = try auth.session(vault)
+            let report = try opened.privacyCheck(role: role, k: k, session: session, purpose: auth.purpose)
+            if output.json { return try printJSON(report) }
+            Terminal.out("role \(report.role), quasi-identifiers: \(report.quasiIdentifiers.joined(separator: ", "))")
+            Terminal.out("\(report.customers) customers in \(report.equivalenceClasses) classes; smallest class \(report.smallestClass)")
+            Terminal.out("\(report.customersInSmallClasses) customers in \(report.classesSmallerThanK) classes smaller than k=\(report.k)")
         }
     }
 }

@@ -32,13 +32,20 @@ struct CofferCommand: ParsableCommand {
         }
     }
 
+    /// Parses, runs, and turns every error a command throws into one line on stderr and its
+    /// exit code (`CommandFailure`); parse errors and `--help` are the argument parser's own.
     static func main() {
         bootstrapLogging()
+        var command: any ParsableCommand
         do {
-            var command = try parseAsRoot()
-            try command.run()
+            command = try parseAsRoot()
         } catch {
             exit(withError: error)
+        }
+        do {
+            try command.run()
+        } catch {
+            exit(withError: CommandFailure.report(error))
         }
     }
 }

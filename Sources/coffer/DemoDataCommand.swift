@@ -18,12 +18,10 @@ struct DemoDataCommand: ParsableCommand {
     var out = "demo"
 
     func run() throws {
-        try reportingErrors {
-            guard customers > 0 else { throw VaultError.invalidInput("--customers must be positive") }
-            let bar = ProgressBar("demo-data")
-            let counts = try DemoData.write(customers: customers, seed: seed, to: out) { bar.update($0) }
-            bar.finish()
-            Terminal.out("wrote \(counts.customers) customers, \(counts.orders) orders, \(counts.outcomes) outcomes to \(out)/")
-        }
+        guard customers > 0 else { throw VaultError.invalidInput("--customers must be positive") }
+        let bar = ProgressBar("demo-data")
+        let counts = try DemoData.write(customers: customers, seed: seed, to: out) { bar.update($0) }
+        bar.finish()
+        Terminal.out("wrote \(counts.customers) customers, \(counts.orders) orders, \(counts.outcomes) outcomes to \(out)/")
     }
 }

@@ -45,21 +45,19 @@ struct ImportOptions: ParsableArguments {
     }
 
     func run(_ kind: ImportKind) throws {
-        try reportingErrors {
-            let (opened, session) = try auth.session(vault)
-            let bar = ProgressBar("import \(kind.rawValue)")
-            let report = try opened.importCSV(kind, path: file, session: session) { bar.update($0) }
-            bar.finish()
-            if output.json {
-                try printJSON(report)
-            } else {
-                Terminal.out("\(file): \(report.rows) rows: \(report.inserted) inserted, \(report.updated) updated, \(report.unchanged) unchanged, \(report.rejected) rejected")
-                for rejection in report.rejections.prefix(showRejected) {
-                    Terminal.out("  \(file):\(rejection.line): \(rejection.reason)")
-                }
-                if report.rejected > min(showRejected, report.rejections.count) {
-                    Terminal.out("  ... \(report.rejected - min(showRejected, report.rejections.count)) more rejected rows (use --json or --show-rejected)")
-                }
+        let (opened, session) = try auth.session(vault)
+        let bar = ProgressBar("import \(kind.rawValue)")
+        let report = try opened.importCSV(kind, path: file, session: session) { bar.update($0) }
+        bar.finish()
+        if output.json {
+            try printJSON(report)
+        } else {
+            Terminal.out("\(file): \(report.rows) rows: \(report.inserted) inserted, \(report.updated) updated, \(report.unchanged) unchanged, \(report.rejected) rejected")
+            for rejection in report.rejections.prefix(showRejected) {
+                Terminal.out("  \(file):\(rejection.line): \(rejection.reason)")
+            }
+            if report.rejected > min(showRejected, report.rejections.count) {
+                Terminal.out("  ... \(report.rejected - min(showRejected, report.rejections.count)) more rejected rows (use --json or --show-rejected)")
             }
         }
     }

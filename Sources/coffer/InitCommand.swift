@@ -25,46 +25,44 @@ struct InitCommand: ParsableCommand {
     var passphrase = false
 
     func run() throws {
-        try reportingErrors {
-            let text: String
-            do {
-                text = try String(contentsOfFile: schema, encoding: .utf8)
-            } catch {
-                throw VaultError.invalidInput("cannot read schema file \(schema); pass --schema with the path to schema.yaml")
+        let text: String
+        do {
+            text = try String(contentsOfFile: schema, encoding: .utf8)
+        } catch {
+            throw VaultError.invalidInput("cannot read schema file \(schema); pass --schema with the path to schema.yaml")
+        }
+        let loaded: Schema
+        do throws(PolicyFileError) { loaded = try Schema.load(yaml: text, file: schema) } catch { throw VaultError.schema(error) }
+        let policyText: String
+        do {
+            policyText = try String(contentsOfFile: policy, encoding: .utf8)
+        } catch {
+            throw VaultError.invalidInput("cannot read policy file \(policy); pass --policy with the path to roles.yaml")
+        }
+        let protection: RootProtection
+        if passphrase {
+            guard let secret = VaultOptions.takePassphrase() else { throw VaultError.passphraseMissing }
+            guard secret.count >= VaultOptions.minimumPassphraseLength else {
+                throw VaultError.invalidInput("COFFER_PASSPHRASE is shorter than \(VaultOptions.minimumPassphraseLength) characters; choose a longer passphrase")
             }
-            let loaded: Schema
-            do throws(PolicyFileError) { loaded = try Schema.load(yaml: text, file: schema) } catch { throw VaultError.schema(error) }
-            let policyText: String
-            do {
-                policyText = try String(contentsOfFile: policy, encoding: .utf8)
-            } catch {
-                throw VaultError.invalidInput("cannot read policy file \(policy); pass --policy with the path to roles.yaml")
+            protection = .passphrase(secret)
+        } else {
+            protection = .keyFile(path: vault.keyFilePath)
+        }
+        let (created, token) = try Vault.create(at: vault.vaultPath, schema: loaded, policyYAML: policyText, policyFile: policy,
+                                                protection: protection, adminName: admin)
+        struct Summary: Encodable { var vault: String; var keyFile: String?; var fields: Int; var admin: String; var token: String }
+        let summary = Summary(vault: created.directory, keyFile: passphrase ? nil : vault.keyFilePath, fields: loaded.fields.count,
+                              admin: admin, token: token)
+        if output.json {
+            try printJSON(summary)
+        } else {
+            Terminal.out("created vault \(summary.vault) (\(summary.fields) fields)")
+            if let keyFile = summary.keyFile {
+                Terminal.out("root key written to \(keyFile) (mode 0600): back it up apart from the vault")
             }
-            let protection: RootProtection
-            if passphrase {
-                guard let secret = VaultOptions.takePassphrase() else { throw VaultError.passphraseMissing }
-                guard secret.count >= VaultOptions.minimumPassphraseLength else {
-                    throw VaultError.invalidInput("COFFER_PASSPHRASE is shorter than \(VaultOptions.minimumPassphraseLength) characters; choose a longer passphrase")
-                }
-                protection = .passphrase(secret)
-            } else {
-                protection = .keyFile(path: vault.keyFilePath)
-            }
-            let (created, token) = try Vault.create(at: vault.vaultPath, schema: loaded, policyYAML: policyText, policyFile: policy,
-                                                    protection: protection, adminName: admin)
-            struct Summary: Encodable { var vault: String; var keyFile: String?; var fields: Int; var admin: String; var token: String }
-            let summary = Summary(vault: created.directory, keyFile: passphrase ? nil : vault.keyFilePath, fields: loaded.fields.count,
-                                  admin: admin, token: token)
-            if output.json {
-                try printJSON(summary)
-            } else {
-                Terminal.out("created vault \(summary.vault) (\(summary.fields) fields)")
-                if let keyFile = summary.keyFile {
-                    Terminal.out("root key written to \(keyFile) (mode 0600): back it up apart from the vault")
-                }
-                Terminal.out("user \(admin) (admin) token, shown only this once:")
-                Terminal.out(token)
-            }
+            Terminal.out("user \(admin) (admin) token, shown only this once:")
+            Terminal.out(token)
         }
     }
 }

@@ -16,21 +16,19 @@ struct KeysCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            try reportingErrors {
-                let (opened, session) = try auth.session(vault)
-                let status = try opened.keyStatus(session: session)
-                if output.json { return try printJSON(status) }
-                Terminal.out("version  state         age      uses       customers")
-                for key in status {
-                    let age = Int(Date().timeIntervalSince(key.createdAt) / 86_400)
-                    Terminal.out([
-                        String(key.version).padding(toLength: 8, withPad: " ", startingAt: 0),
-                        key.state.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0),
-                        "\(age)d".padding(toLength: 8, withPad: " ", startingAt: 0),
-                        String(key.uses).padding(toLength: 10, withPad: " ", startingAt: 0),
-                        String(key.customers),
-                    ].joined(separator: " "))
-                }
+            let (opened, session) = try auth.session(vault)
+            let status = try opened.keyStatus(session: session)
+            if output.json { return try printJSON(status) }
+            Terminal.out("version  state         age      uses       customers")
+            for key in status {
+                let age = Int(Date().timeIntervalSince(key.createdAt) / 86_400)
+                Terminal.out([
+                    String(key.version).padding(toLength: 8, withPad: " ", startingAt: 0),
+                    key.state.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0),
+                    "\(age)d".padding(toLength: 8, withPad: " ", startingAt: 0),
+                    String(key.uses).padding(toLength: 10, withPad: " ", startingAt: 0),
+                    String(key.customers),
+                ].joined(separator: " "))
             }
         }
     }
@@ -42,15 +40,13 @@ struct KeysCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            try reportingErrors {
-                let (opened, session) = try auth.session(vault)
-                let version = try opened.rotateKEK(session: session)
-                if output.json {
-                    struct Result: Encodable { var active: UInt32 }
-                    return try printJSON(Result(active: version))
-                }
-                Terminal.out("key version \(version) is now active; run `coffer keys rewrap` to move customers onto it")
+            let (opened, session) = try auth.session(vault)
+            let version = try opened.rotateKEK(session: session)
+            if output.json {
+                struct Result: Encodable { var active: UInt32 }
+                return try printJSON(Result(active: version))
             }
+            Terminal.out("key version \(version) is now active; run `coffer keys rewrap` to move customers onto it")
         }
     }
 
@@ -63,18 +59,16 @@ struct KeysCommand: ParsableCommand {
         @Option(help: "Stop after this many batches (a later run carries on).") var maxBatches: Int?
 
         func run() throws {
-            try reportingErrors {
-                guard batchSize > 0 else { throw VaultError.invalidInput("--batch-size must be positive") }
-                let bar = ProgressBar("rewrap")
-                let (opened, session) = try auth.session(vault)
-                let count = try opened.rewrapDataKeys(batchSize: batchSize, maximumBatches: maxBatches, session: session) { bar.update($0) }
-                bar.finish()
-                if output.json {
-                    struct Result: Encodable { var rewrapped: Int }
-                    return try printJSON(Result(rewrapped: count))
-                }
-                Terminal.out("re-wrapped \(count) data keys")
+            guard batchSize > 0 else { throw VaultError.invalidInput("--batch-size must be positive") }
+            let bar = ProgressBar("rewrap")
+            let (opened, session) = try auth.session(vault)
+            let count = try opened.rewrapDataKeys(batchSize: batchSize, maximumBatches: maxBatches, session: session) { bar.update($0) }
+            bar.finish()
+            if output.json {
+                struct Result: Encodable { var rewrapped: Int }
+                return try printJSON(Result(rewrapped: count))
             }
+            Terminal.out("re-wrapped \(count) data keys")
         }
     }
 
@@ -85,11 +79,9 @@ struct KeysCommand: ParsableCommand {
         @Argument(help: "The version to retire.") var version: UInt32
 
         func run() throws {
-            try reportingErrors {
-                let (opened, session) = try auth.session(vault)
-                try opened.retireKEK(version: version, session: session)
-                Terminal.out("key version \(version) retired: its key material is destroyed")
-            }
+            let (opened, session) = try auth.session(vault)
+            try opened.retireKEK(version: version, session: session)
+            Terminal.out("key version \(version) retired: its key material is destroyed")
         }
     }
 }

@@ -81,45 +81,6 @@ struct OutputOptions: ParsableArguments {
     var json = false
 }
 
-/// Runs a command body, turning every error into one line on stderr and a non-zero exit.
-func reportingErrors(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let error as VaultError {
-        Terminal.error(error.description)
-        throw ExitCode(error.exitCode)
-    } catch let error as PolicyFileError {
-        Terminal.error(error.description)
-        throw ExitCode(1)
-    } catch let error as CSVError {
-        // Paths and errno texts only (no CSV contents): safe to show, and what the user must fix.
-        Terminal.error(error.description)
-        throw ExitCode(1)
-    } catch let error as ExitCode {
-        throw error
-    } catch let error as ValidationError {
-        throw error
-    } catch {
-        // Unknown errors may carry anything: name the type, never the contents.
-        Terminal.error("unexpected \(type(of: error)); nothing more is shown in case it holds data")
-        throw ExitCode(1)
-    }
-}
-
-extension VaultError {
-    /// 1: failure, 3: locked (credentials), 4: not found, 5: not permitted, 6: audit log tampered.
-    var exitCode: Int32 {
-        switch self {
-        case .customerNotFound, .vaultNotFound: 4
-        case .wrongRootKey, .keyFileMissing, .keyFileTooOpen, .keyFileInvalid, .passphraseMissing, .passphraseNotUsed, .keyFileNotUsed,
-             .notAuthenticated: 3
-        case .notPermitted, .purposeRequired: 5
-        case .auditTampered: 6
-        default: 1
-        }
-    }
-}
-
 func printJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -21,20 +21,18 @@ struct PolicyCommand: ParsableCommand {
         @Option(help: "The schema to check against.") var schema = "policies/schema.yaml"
 
         func run() throws {
-            try reportingErrors {
-                let schemaText: String
-                do { schemaText = try String(contentsOfFile: schema, encoding: .utf8) } catch {
-                    throw VaultError.invalidInput("cannot read schema file \(schema)")
-                }
-                let loadedSchema: Schema
-                do throws(PolicyFileError) { loadedSchema = try Schema.load(yaml: schemaText, file: schema) } catch { throw VaultError.schema(error) }
-                let text = try PolicyCommand.read(file)
-                let policy: Policy
-                do throws(PolicyFileError) { policy = try Policy.load(yaml: text, file: file, schema: loadedSchema) } catch {
-                    throw VaultError.schema(error)
-                }
-                Terminal.out("\(file): \(policy.roleNames.count) roles (\(policy.roleNames.joined(separator: ", "))), digest \(policy.digest)")
+            let schemaText: String
+            do { schemaText = try String(contentsOfFile: schema, encoding: .utf8) } catch {
+                throw VaultError.invalidInput("cannot read schema file \(schema)")
             }
+            let loadedSchema: Schema
+            do throws(PolicyFileError) { loadedSchema = try Schema.load(yaml: schemaText, file: schema) } catch { throw VaultError.schema(error) }
+            let text = try PolicyCommand.read(file)
+            let policy: Policy
+            do throws(PolicyFileError) { policy = try Policy.load(yaml: text, file: file, schema: loadedSchema) } catch {
+                throw VaultError.schema(error)
+            }
+            Terminal.out("\(file): \(policy.roleNames.count) roles (\(policy.roleNames.joined(separator: ", "))), digest \(policy.digest)")
         }
     }
 
@@ -45,11 +43,9 @@ struct PolicyCommand: ParsableCommand {
         @Argument(help: "The policy file.") var file: String
 
         func run() throws {
-            try reportingErrors {
-                let (opened, session) = try auth.session(vault)
-                try opened.applyPolicy(yaml: try PolicyCommand.read(file), file: file, by: session)
-                Terminal.out("policy in force: \(opened.policy.digest)")
-            }
+            let (opened, session) = try auth.session(vault)
+            try opened.applyPolicy(yaml: try PolicyCommand.read(file), file: file, by: session)
+            Terminal.out("policy in force: \(opened.policy.digest)")
         }
     }
 
@@ -65,18 +61,16 @@ struct PolicyCommand: ParsableCommand {
         @Option(help: ArgumentHelp("A policy file to simulate instead of the policy in force.", valueName: "path")) var policyFile: String?
 
         func run() throws {
-            try reportingErrors {
-                let (opened, session) = try auth.session(vault)
-                let explanation = try opened.explain(role: role, customer: customer,
-                                                     candidate: policyFile.map { path throws(VaultError) in (try PolicyCommand.read(path), path) },
-                                                     by: session, purpose: auth.purpose)
-                if output.json { return try printJSON(explanation) }
-                Terminal.out("role \(explanation.role): actions \(explanation.actions.joined(separator: ", "))"
-                             + (explanation.purposes.map { "; purposes \($0.joined(separator: ", "))" } ?? ""))
-                for field in explanation.fields {
-                    let shown = field.value.map { "  -> \(Terminal.printable($0))" } ?? ""
-                    Terminal.out("  \(field.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(field.view)\(shown)")
-                }
+            let (opened, session) = try auth.session(vault)
+            let explanation = try opened.explain(role: role, customer: customer,
+                                                 candidate: policyFile.map { path throws(VaultError) in (try PolicyCommand.read(path), path) },
+                                                 by: session, purpose: auth.purpose)
+            if output.json { return try printJSON(explanation) }
+            Terminal.out("role \(explanation.role): actions \(explanation.actions.joined(separator: ", "))"
+                         + (explanation.purposes.map { "; purposes \($0.joined(separator: ", "))" } ?? ""))
+            for field in explanation.fields {
+                let shown = field.value.map { "  -> \(Terminal.printable($0))" } ?? ""
+                Terminal.out("  \(field.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(field.view)\(shown)")
             }
         }
     }

@@ -22,40 +22,38 @@ struct ScoreCommand: ParsableCommand {
     @Option(name: .customLong("k"), help: "Minimum class size of the k-anonymity guard.") var k = 5
 
     func run() throws {
-        try reportingErrors {
-            let format = try QCLFormat(path: out)
-            try checkOutputDirectory(out, option: "--out")
-            if let report { try checkOutputDirectory(report, option: "--report") }
-            if let quality { try checkOutputDirectory(quality, option: "--quality") }
-            let (opened, session) = try auth.session(vault)
-            let bar = ProgressBar("score")
-            let qualifier = Qualifier(vault: opened, session: session, purpose: auth.purpose) { bar.update($0) }
-            let scoringModel = try qualifier.loadModel(path: model)
-            let run = try qualifier.score(scoringModel, k: k, withReport: report != nil)
-            bar.finish()
-            // All outputs or none: a half-written QCL or a QCL without its report is removed.
-            do {
-                switch format {
-                case .csv: try run.qcl.writeCSV(to: out)
-                case .json: try run.qcl.writeJSON(to: out, domain: run.domain)
-                }
-                if let report { try writeOutput(report, ScoreReport.html(run)) }
-                if let quality { try writeOutput(quality, try jsonText(run.quality)) }
-            } catch {
-                for path in [out, report, quality].compactMap({ $0 }) { try? FileManager.default.removeItem(atPath: path) }
-                throw error
+        let format = try QCLFormat(path: out)
+        try checkOutputDirectory(out, option: "--out")
+        if let report { try checkOutputDirectory(report, option: "--report") }
+        if let quality { try checkOutputDirectory(quality, option: "--quality") }
+        let (opened, session) = try auth.session(vault)
+        let bar = ProgressBar("score")
+        let qualifier = Qualifier(vault: opened, session: session, purpose: auth.purpose) { bar.update($0) }
+        let scoringModel = try qualifier.loadModel(path: model)
+        let run = try qualifier.score(scoringModel, k: k, withReport: report != nil)
+        bar.finish()
+        // All outputs or none: a half-written QCL or a QCL without its report is removed.
+        do {
+            switch format {
+            case .csv: try run.qcl.writeCSV(to: out)
+            case .json: try run.qcl.writeJSON(to: out, domain: run.domain)
             }
-            let summary = ScoreSummary(run)
-            if output.json { return try printJSON(summary) }
-            Terminal.out("scored \(run.customers) customers with \(scoringModel.name) v\(scoringModel.version) (sha256:\(scoringModel.digest.prefix(16))…)")
-            Terminal.out("tiers in the QCL: " + summary.tiers.map { "\($0.tier) \($0.customers)" }.joined(separator: ", "))
-            Terminal.out("k=\(k) guard: \(run.qcl.coarsened) rows coarsened, \(run.qcl.suppressed) suppressed; \(run.qcl.count) rows written to \(out)")
-            Terminal.out("\(run.quality.indeterminateScores) scores are intervals; \(run.quality.customersWithGaps) customers miss some input")
-            for criterion in run.quality.criteria where criterion.unscored > 0 {
-                Terminal.out("  not scored: \(criterion.name) (line \(criterion.line)): \(criterion.missing) missing, \(criterion.invalid) invalid")
-            }
-            if let report { Terminal.out("report: \(report)") }
+            if let report { try writeOutput(report, ScoreReport.html(run)) }
+            if let quality { try writeOutput(quality, try jsonText(run.quality)) }
+        } catch {
+            for path in [out, report, quality].compactMap({ $0 }) { try? FileManager.default.removeItem(atPath: path) }
+            throw error
         }
+        let summary = ScoreSummary(run)
+        if output.json { return try printJSON(summary) }
+        Terminal.out("scored \(run.customers) customers with \(scoringModel.name) v\(scoringModel.version) (sha256:\(scoringModel.digest.prefix(16))…)")
+        Terminal.out("tiers in the QCL: " + summary.tiers.map { "\($0.tier) \($0.customers)" }.joined(separator: ", "))
+        Terminal.out("k=\(k) guard: \(run.qcl.coarsened) rows coarsened, \(run.qcl.suppressed) suppressed; \(run.qcl.count) rows written to \(out)")
+        Terminal.out("\(run.quality.indeterminateScores) scores are intervals; \(run.quality.customersWithGaps) customers miss some input")
+        for criterion in run.quality.criteria where criterion.unscored > 0 {
+            Terminal.out("  not scored: \(criterion.name) (line \(criterion.line)): \(criterion.missing) missing, \(criterion.invalid) invalid")
+        }
+        if let report { Terminal.out("report: \(report)") }
     }
 }
 
@@ -140,30 +138,28 @@ struct QCLCommand: ParsableCommand {
         @Option(help: ArgumentHelp("The hand-off CSV to write (mode 0600).", valueName: "file")) var out: String
 
         func run() throws {
-            try reportingErrors {
-                guard !tier.isEmpty else { throw VaultError.invalidInput("name at least one --tier") }
-                try checkOutputDirectory(out, option: "--out")
-                let rows = try QCLFile.read(qcl)
-                let chosen = rows.filter { tier.contains($0.tier) }
-                guard !chosen.isEmpty else {
-                    throw VaultError.invalidInput("\(qcl): no rows in tier \(tier.joined(separator: ", ")); tiers present: \(Set(rows.map(\.tier)).sorted().joined(separator: ", "))")
-                }
-                let (opened, session) = try auth.session(vault)
-                let domain = try self.domain ?? Self.onlyDomain(opened.policy)
-                let handoff = try opened.handoff(chosen.map(\.pseudonym), domain: domain, to: role, session: session, purpose: auth.purpose,
-                                                 tiers: chosen.map(\.tier))
-                let writer = try CSVWriter(path: out)
-                try writer.write(handoff.fields + ["tier", "score", "next_action", "recontact_month"])
-                var written = 0
-                for row in chosen {
-                    guard let values = handoff.rows[row.pseudonym] else { continue }
-                    try writer.write(values + [row.tier, row.score, row.nextAction, row.recontactMonth])
-                    written += 1
-                }
-                try writer.close()
-                Terminal.out("handed \(written) customers (tier \(tier.joined(separator: ", "))) to role \(role) in \(out)"
-                             + (written < chosen.count ? "; \(chosen.count - written) pseudonyms no longer match a customer (erased, or another domain)" : ""))
+            guard !tier.isEmpty else { throw VaultError.invalidInput("name at least one --tier") }
+            try checkOutputDirectory(out, option: "--out")
+            let rows = try QCLFile.read(qcl)
+            let chosen = rows.filter { tier.contains($0.tier) }
+            guard !chosen.isEmpty else {
+                throw VaultError.invalidInput("\(qcl): no rows in tier \(tier.joined(separator: ", ")); tiers present: \(Set(rows.map(\.tier)).sorted().joined(separator: ", "))")
             }
+            let (opened, session) = try auth.session(vault)
+            let domain = try self.domain ?? Self.onlyDomain(opened.policy)
+            let handoff = try opened.handoff(chosen.map(\.pseudonym), domain: domain, to: role, session: session, purpose: auth.purpose,
+                                             tiers: chosen.map(\.tier))
+            let writer = try CSVWriter(path: out)
+            try writer.write(handoff.fields + ["tier", "score", "next_action", "recontact_month"])
+            var written = 0
+            for row in chosen {
+                guard let values = handoff.rows[row.pseudonym] else { continue }
+                try writer.write(values + [row.tier, row.score, row.nextAction, row.recontactMonth])
+                written += 1
+            }
+            try writer.close()
+            Terminal.out("handed \(written) customers (tier \(tier.joined(separator: ", "))) to role \(role) in \(out)"
+                         + (written < chosen.count ? "; \(chosen.count - written) pseudonyms no longer match a customer (erased, or another domain)" : ""))
         }
 
         static func onlyDomain(_ policy: Policy) throws(VaultError) -> String {
@@ -224,38 +220,36 @@ struct ICPCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the proposed rules as YAML to this file.", valueName: "file")) var rules: String?
 
     func run() throws {
-        try reportingErrors {
-            let segment = try parseSegment()
-            if let rules { try checkOutputDirectory(rules, option: "--rules") }
-            let (opened, session) = try auth.session(vault)
-            let bar = ProgressBar("icp")
-            let qualifier = Qualifier(vault: opened, session: session, purpose: auth.purpose) { bar.update($0) }
-            let scoringModel = try model.map { path in try qualifier.loadModel(path: path) }
-            let discovery = try qualifier.discover(segment, model: scoringModel, k: k)
-            bar.finish()
-            let proposed = discovery.proposedRules(minimumLift: minLift)
-            if let rules {
-                let text = "# Fit rules proposed by coffer icp for segment \(discovery.segment) (k=\(k), min lift \(minLift)).\n# Review before adding them to a model's fit group.\n"
-                    + proposed.map(\.yaml).joined(separator: "\n") + "\n"
-                try writeOutput(rules, text)
-            }
-            if output.json {
-                struct Output: Encodable { var segment: String; var customers: Int; var segmentSize: Int; var k: Int; var cells: [ICPDiscovery.Cell]; var proposedRules: [ICPDiscovery.ProposedRule] }
-                return try printJSON(Output(segment: discovery.segment, customers: discovery.customers, segmentSize: discovery.segmentSize, k: k,
-                                            cells: discovery.cells, proposedRules: proposed))
-            }
-            Terminal.out("segment \(discovery.segment): \(discovery.segmentSize) of \(discovery.customers) customers; cells with at least \(k) customers")
-            let table = discovery.cells.prefix(25).map { cell in
-                [cell.field, Terminal.printable(cell.value), "\(cell.support)", String(format: "%.1f%%", cell.segmentShare * 100),
-                 String(format: "%.1f%%", cell.overallShare * 100), String(format: "%.2f", cell.lift)]
-            }
-            Terminal.table(["attribute", "value", "support", "segment", "overall", "lift"], table, rightAligned: [2, 3, 4, 5])
-            if proposed.isEmpty {
-                Terminal.out("no value has a lift of \(minLift) or more in at least 10% of the segment: no rule proposed")
-            } else {
-                Terminal.out("proposed fit rules:")
-                for rule in proposed { Terminal.out("  " + Terminal.printable(rule.yaml)) }
-            }
+        let segment = try parseSegment()
+        if let rules { try checkOutputDirectory(rules, option: "--rules") }
+        let (opened, session) = try auth.session(vault)
+        let bar = ProgressBar("icp")
+        let qualifier = Qualifier(vault: opened, session: session, purpose: auth.purpose) { bar.update($0) }
+        let scoringModel = try model.map { path in try qualifier.loadModel(path: path) }
+        let discovery = try qualifier.discover(segment, model: scoringModel, k: k)
+        bar.finish()
+        let proposed = discovery.proposedRules(minimumLift: minLift)
+        if let rules {
+            let text = "# Fit rules proposed by coffer icp for segment \(discovery.segment) (k=\(k), min lift \(minLift)).\n# Review before adding them to a model's fit group.\n"
+                + proposed.map(\.yaml).joined(separator: "\n") + "\n"
+            try writeOutput(rules, text)
+        }
+        if output.json {
+            struct Output: Encodable { var segment: String; var customers: Int; var segmentSize: Int; var k: Int; var cells: [ICPDiscovery.Cell]; var proposedRules: [ICPDiscovery.ProposedRule] }
+            return try printJSON(Output(segment: discovery.segment, customers: discovery.customers, segmentSize: discovery.segmentSize, k: k,
+                                        cells: discovery.cells, proposedRules: proposed))
+        }
+        Terminal.out("segment \(discovery.segment): \(discovery.segmentSize) of \(discovery.customers) customers; cells with at least \(k) customers")
+        let table = discovery.cells.prefix(25).map { cell in
+            [cell.field, Terminal.printable(cell.value), "\(cell.support)", String(format: "%.1f%%", cell.segmentShare * 100),
+             String(format: "%.1f%%", cell.overallShare * 100), String(format: "%.2f", cell.lift)]
+        }
+        Terminal.table(["attribute", "value", "support", "segment", "overall", "lift"], table, rightAligned: [2, 3, 4, 5])
+        if proposed.isEmpty {
+            Terminal.out("no value has a lift of \(minLift) or more in at least 10% of the segment: no rule proposed")
+        } else {
+            Terminal.out("proposed fit rules:")
+            for rule in proposed { Terminal.out("  " + Terminal.printable(rule.yaml)) }
         }
     }
 
@@ -293,46 +287,44 @@ struct CalibrateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Another model (e.g. the next version) to compare.", valueName: "file")) var compare: String?
 
     func run() throws {
-        try reportingErrors {
-            let (opened, session) = try auth.session(vault)
-            let bar = ProgressBar("calibrate")
-            let qualifier = Qualifier(vault: opened, session: session, purpose: auth.purpose) { bar.update($0) }
-            let first = try qualifier.loadModel(path: model)
-            let second = try compare.map { path in try qualifier.loadModel(path: path) }
-            let results = try qualifier.calibrate(first, against: second)
-            bar.finish()
-            guard results[0].won + results[0].lost > 0 else {
-                throw VaultError.invalidInput("no customer has an imported outcome; import won/lost outcomes first (coffer import outcomes FILE)")
+        let (opened, session) = try auth.session(vault)
+        let bar = ProgressBar("calibrate")
+        let qualifier = Qualifier(vault: opened, session: session, purpose: auth.purpose) { bar.update($0) }
+        let first = try qualifier.loadModel(path: model)
+        let second = try compare.map { path in try qualifier.loadModel(path: path) }
+        let results = try qualifier.calibrate(first, against: second)
+        bar.finish()
+        guard results[0].won + results[0].lost > 0 else {
+            throw VaultError.invalidInput("no customer has an imported outcome; import won/lost outcomes first (coffer import outcomes FILE)")
+        }
+        if output.json {
+            struct TierOutput: Encodable { var tier: String; var customers: Int; var won: Int; var lost: Int; var conversionRate: Double?; var lift: Double? }
+            struct ModelOutput: Encodable { var model: String; var version: String; var won: Int; var lost: Int; var baselineRate: Double?; var auc: Double?; var tiersSeparate: Bool; var tiers: [TierOutput] }
+            return try printJSON(results.map { c in
+                ModelOutput(model: c.modelName, version: c.modelVersion, won: c.won, lost: c.lost, baselineRate: c.baselineRate, auc: c.auc,
+                            tiersSeparate: c.tiersSeparate(),
+                            tiers: c.tiers.map { TierOutput(tier: $0.tier, customers: $0.customers, won: $0.won, lost: $0.lost, conversionRate: $0.conversionRate, lift: c.lift($0)) })
+            })
+        }
+        for c in results {
+            Terminal.out("\(c.modelName) v\(c.modelVersion): \(c.won) won, \(c.lost) lost; baseline conversion "
+                         + (c.baselineRate.map { String(format: "%.1f%%", $0 * 100) } ?? "–")
+                         + "; ROC AUC " + (c.auc.map { String(format: "%.3f", $0) } ?? "–"))
+            Terminal.table(["tier", "customers", "won", "lost", "conversion", "lift"], c.tiers.filter { $0.customers > 0 }.map { t in
+                [t.tier, "\(t.customers)", "\(t.won)", "\(t.lost)", t.conversionRate.map { String(format: "%.1f%%", $0 * 100) } ?? "–",
+                 c.lift(t).map { String(format: "%.2fx", $0) } ?? "–"]
+            }, rightAligned: [1, 2, 3, 4, 5], indent: "  ")
+            for rows in [true, false] where !c.margins(rows: rows).isEmpty {
+                Terminal.out("  by matrix " + (rows ? "row" : "column") + ": " + c.margins(rows: rows).map { t in
+                    "\(t.tier) " + (t.conversionRate.map { String(format: "%.1f%%", $0 * 100) } ?? "–")
+                }.joined(separator: ", "))
             }
-            if output.json {
-                struct TierOutput: Encodable { var tier: String; var customers: Int; var won: Int; var lost: Int; var conversionRate: Double?; var lift: Double? }
-                struct ModelOutput: Encodable { var model: String; var version: String; var won: Int; var lost: Int; var baselineRate: Double?; var auc: Double?; var tiersSeparate: Bool; var tiers: [TierOutput] }
-                return try printJSON(results.map { c in
-                    ModelOutput(model: c.modelName, version: c.modelVersion, won: c.won, lost: c.lost, baselineRate: c.baselineRate, auc: c.auc,
-                                tiersSeparate: c.tiersSeparate(),
-                                tiers: c.tiers.map { TierOutput(tier: $0.tier, customers: $0.customers, won: $0.won, lost: $0.lost, conversionRate: $0.conversionRate, lift: c.lift($0)) })
-                })
-            }
-            for c in results {
-                Terminal.out("\(c.modelName) v\(c.modelVersion): \(c.won) won, \(c.lost) lost; baseline conversion "
-                             + (c.baselineRate.map { String(format: "%.1f%%", $0 * 100) } ?? "–")
-                             + "; ROC AUC " + (c.auc.map { String(format: "%.3f", $0) } ?? "–"))
-                Terminal.table(["tier", "customers", "won", "lost", "conversion", "lift"], c.tiers.filter { $0.customers > 0 }.map { t in
-                    [t.tier, "\(t.customers)", "\(t.won)", "\(t.lost)", t.conversionRate.map { String(format: "%.1f%%", $0 * 100) } ?? "–",
-                     c.lift(t).map { String(format: "%.2fx", $0) } ?? "–"]
-                }, rightAligned: [1, 2, 3, 4, 5], indent: "  ")
-                for rows in [true, false] where !c.margins(rows: rows).isEmpty {
-                    Terminal.out("  by matrix " + (rows ? "row" : "column") + ": " + c.margins(rows: rows).map { t in
-                        "\(t.tier) " + (t.conversionRate.map { String(format: "%.1f%%", $0 * 100) } ?? "–")
-                    }.joined(separator: ", "))
-                }
-                Terminal.out(c.tiersSeparate() ? "  the tiers separate winners from losers (conversion falls tier by tier)"
-                                               : "  the tiers do NOT separate winners from losers (conversion does not fall tier by tier)")
-            }
-            if results.count == 2, let a = results[0].auc, let b = results[1].auc {
-                let better = a == b ? "neither model ranks better" : "\(a > b ? results[0].modelName + " v" + results[0].modelVersion : results[1].modelName + " v" + results[1].modelVersion) ranks winners better"
-                Terminal.out(String(format: "AUC %.3f vs %.3f: ", a, b) + better)
-            }
+            Terminal.out(c.tiersSeparate() ? "  the tiers separate winners from losers (conversion falls tier by tier)"
+                                           : "  the tiers do NOT separate winners from losers (conversion does not fall tier by tier)")
+        }
+        if results.count == 2, let a = results[0].auc, let b = results[1].auc {
+            let better = a == b ? "neither model ranks better" : "\(a > b ? results[0].modelName + " v" + results[0].modelVersion : results[1].modelName + " v" + results[1].modelVersion) ranks winners better"
+            Terminal.out(String(format: "AUC %.3f vs %.3f: ", a, b) + better)
         }
     }
 }

@@ -11,11 +11,9 @@ struct GetCommand: ParsableCommand {
     var reference: String
 
     func run() throws {
-        try reportingErrors {
-            let (opened, session) = try auth.session(vault)
-            let view = try opened.customer(reference: reference, session: session, purpose: auth.purpose)
-            try CustomerPrinter.print([view], json: output.json)
-        }
+        let (opened, session) = try auth.session(vault)
+        let view = try opened.customer(reference: reference, session: session, purpose: auth.purpose)
+        try CustomerPrinter.print([view], json: output.json)
     }
 }
 
@@ -35,13 +33,11 @@ struct FindCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            let lookup: Vault.Lookup = email.map { .email($0) } ?? .phone(phone!)
-            let (opened, session) = try auth.session(vault)
-            let views = try opened.find(lookup, session: session, purpose: auth.purpose)
-            if views.isEmpty, !output.json { throw VaultError.customerNotFound }
-            try CustomerPrinter.print(views, json: output.json)
-        }
+        let lookup: Vault.Lookup = email.map { .email($0) } ?? .phone(phone!)
+        let (opened, session) = try auth.session(vault)
+        let views = try opened.find(lookup, session: session, purpose: auth.purpose)
+        if views.isEmpty, !output.json { throw VaultError.customerNotFound }
+        try CustomerPrinter.print(views, json: output.json)
     }
 }
 
@@ -56,20 +52,18 @@ struct PutCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        try reportingErrors {
-            let input = FileHandle.standardInput.readDataToEndOfFile()
-            guard let object = try? JSONDecoder().decode([String: JSONScalar].self, from: input) else {
-                throw VaultError.invalidInput("standard input is not a flat JSON object; send {\"customer_ref\": \"...\", \"field\": \"value\", ...}")
-            }
-            let values = object.mapValues(\.text)
-            let (opened, session) = try auth.session(vault)
-            let result = try opened.put(values, session: session)
-            if output.json {
-                struct Result: Encodable { var id: Int64; var created: Bool }
-                try printJSON(Result(id: result.id, created: result.created))
-            } else {
-                Terminal.out(result.created ? "created customer \(result.id)" : "updated customer \(result.id)")
-            }
+        let input = FileHandle.standardInput.readDataToEndOfFile()
+        guard let object = try? JSONDecoder().decode([String: JSONScalar].self, from: input) else {
+            throw VaultError.invalidInput("standard input is not a flat JSON object; send {\"customer_ref\": \"...\", \"field\": \"value\", ...}")
+        }
+        let values = object.mapValues(\.text)
+        let (opened, session) = try auth.session(vault)
+        let result = try opened.put(values, session: session)
+        if output.json {
+            struct Result: Encodable { var id: Int64; var created: Bool }
+            try printJSON(Result(id: result.id, created: result.created))
+        } else {
+            Terminal.out(result.created ? "created customer \(result.id)" : "updated customer \(result.id)")
         }
     }
 }
@@ -86,15 +80,13 @@ struct EraseCommand: ParsableCommand {
     var reference: String
 
     func run() throws {
-        try reportingErrors {
-            let (opened, session) = try auth.session(vault)
-            let id = try opened.erase(reference: reference, session: session)
-            if output.json {
-                struct Result: Encodable { var erased: Int64 }
-                try printJSON(Result(erased: id))
-            } else {
-                Terminal.out("erased customer \(id): its data key is destroyed; nothing about it can be decrypted or found")
-            }
+        let (opened, session) = try auth.session(vault)
+        let id = try opened.erase(reference: reference, session: session)
+        if output.json {
+            struct Result: Encodable { var erased: Int64 }
+            try printJSON(Result(erased: id))
+        } else {
+            Terminal.out("erased customer \(id): its data key is destroyed; nothing about it can be decrypted or found")
         }
     }
 }

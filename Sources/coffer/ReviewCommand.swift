@@ -31,36 +31,34 @@ struct ReviewCommand: ParsableCommand {
         @Option(help: "... within this many minutes.") var denialWindow = 10
 
         func run() throws {
-            try reportingErrors {
-                let period = try ReviewPeriod(from: from, to: to)
-                var settings = ReviewSettings()
-                settings.rotationPeriodDays = rotationDays
-                settings.inactiveDays = inactiveDays
-                settings.bulkReadMinimum = bulkReadMin
-                settings.baselineDays = baselineDays
-                settings.volumeFactor = volumeFactor
-                settings.minimumDailyReads = minDailyReads
-                settings.denialThreshold = denials
-                settings.denialWindowMinutes = denialWindow
-                try settings.setWorkHours(workHours)
-                let (opened, session) = try auth.session(vault)
-                let bar = ProgressBar("review export")
-                let result = try opened.exportReviewPackage(period: period, settings: settings, to: out, session: session) { bar.update($0) }
-                bar.finish()
-                let summary = result.summary
-                if output.json {
-                    struct Result: Encodable {
-                        var directory: String; var entries: Int; var anomalies: Int; var denied: Int; var chainIntact: Bool; var head: Int64
-                        var files: [ReviewManifest.File]
-                    }
-                    return try printJSON(Result(directory: result.directory, entries: result.entries, anomalies: summary.anomalies.findings.count,
-                                                denied: summary.totals.denied, chainIntact: summary.auditChain.intact,
-                                                head: result.manifest.head.seq, files: result.manifest.files))
+            let period = try ReviewPeriod(from: from, to: to)
+            var settings = ReviewSettings()
+            settings.rotationPeriodDays = rotationDays
+            settings.inactiveDays = inactiveDays
+            settings.bulkReadMinimum = bulkReadMin
+            settings.baselineDays = baselineDays
+            settings.volumeFactor = volumeFactor
+            settings.minimumDailyReads = minDailyReads
+            settings.denialThreshold = denials
+            settings.denialWindowMinutes = denialWindow
+            try settings.setWorkHours(workHours)
+            let (opened, session) = try auth.session(vault)
+            let bar = ProgressBar("review export")
+            let result = try opened.exportReviewPackage(period: period, settings: settings, to: out, session: session) { bar.update($0) }
+            bar.finish()
+            let summary = result.summary
+            if output.json {
+                struct Result: Encodable {
+                    var directory: String; var entries: Int; var anomalies: Int; var denied: Int; var chainIntact: Bool; var head: Int64
+                    var files: [ReviewManifest.File]
                 }
-                Terminal.out("review package for \(period.from) to \(period.to) written to \(result.directory)")
-                Terminal.out("  \(result.entries) audit entries, \(summary.totals.denied) denied, \(summary.anomalies.findings.count) anomalies; chain intact up to entry \(result.manifest.head.seq) (signed)")
-                Terminal.out("  check it offline: coffer review verify \(result.directory) --public-key <the PEM from `coffer audit public-key`>")
+                return try printJSON(Result(directory: result.directory, entries: result.entries, anomalies: summary.anomalies.findings.count,
+                                            denied: summary.totals.denied, chainIntact: summary.auditChain.intact,
+                                            head: result.manifest.head.seq, files: result.manifest.files))
             }
+            Terminal.out("review package for \(period.from) to \(period.to) written to \(result.directory)")
+            Terminal.out("  \(result.entries) audit entries, \(summary.totals.denied) denied, \(summary.anomalies.findings.count) anomalies; chain intact up to entry \(result.manifest.head.seq) (signed)")
+            Terminal.out("  check it offline: coffer review verify \(result.directory) --public-key <the PEM from `coffer audit public-key`>")
         }
     }
 
@@ -74,20 +72,18 @@ struct ReviewCommand: ParsableCommand {
         @Option(help: ArgumentHelp("The vault's public key PEM (from `coffer audit public-key`).", valueName: "file")) var publicKey: String
 
         func run() throws {
-            try reportingErrors {
-                guard let pem = try? String(contentsOfFile: publicKey, encoding: .utf8) else {
-                    throw VaultError.invalidInput("cannot read the public key file \(publicKey)")
-                }
-                let result = ReviewPackage.verify(directory: directory, publicKeyPEM: pem)
-                if output.json {
-                    try printJSON(result)
-                } else if result.isValid, let manifest = result.manifest {
-                    Terminal.out("review package verified: \(manifest.files.count) files and MANIFEST.json as signed; period \(manifest.periodFrom) to \(manifest.periodTo), \(manifest.entries) entries, chain head \(manifest.head.seq)")
-                }
-                if !result.isValid {
-                    for problem in result.problems { Terminal.error("review package: \(problem)") }
-                    throw ExitCode(6)
-                }
+            guard let pem = try? String(contentsOfFile: publicKey, encoding: .utf8) else {
+                throw VaultError.invalidInput("cannot read the public key file \(publicKey)")
+            }
+            let result = ReviewPackage.verify(directory: directory, publicKeyPEM: pem)
+            if output.json {
+                try printJSON(result)
+            } else if result.isValid, let manifest = result.manifest {
+                Terminal.out("review package verified: \(manifest.files.count) files and MANIFEST.json as signed; period \(manifest.periodFrom) to \(manifest.periodTo), \(manifest.entries) entries, chain head \(manifest.head.seq)")
+            }
+            if !result.isValid {
+                for problem in result.problems { Terminal.error("review package: \(problem)") }
+                throw ExitCode(6)
             }
         }
     }
@@ -103,18 +99,16 @@ struct ReviewCommand: ParsableCommand {
         @Argument(help: ArgumentHelp("The customer's reference.", valueName: "customer-ref")) var reference: String
 
         func run() throws {
-            try reportingErrors {
-                let (opened, session) = try auth.session(vault)
-                let report = try opened.subjectAccessReport(reference: reference, session: session, purpose: auth.purpose)
-                if output.json { return try printJSON(report) }
-                Terminal.out("customer \(report.customerID): \(report.accesses.count) audit entries touched this customer (chain verified, \(report.entriesChecked) entries)")
-                for e in report.accesses {
-                    var line = "\(e.seq)  \(e.time)  \(e.actor) (\(e.role))  \(e.action)  \(e.outcome)"
-                    if !e.purpose.isEmpty { line += "  purpose=\(e.purpose)" }
-                    if !e.fields.isEmpty { line += "  fields=\(e.fields.joined(separator: ","))" }
-                    if e.customerCount > 1 { line += "  (one of \(e.customerCount) customers)" }
-                    Terminal.out(line)
-                }
+            let (opened, session) = try auth.session(vault)
+            let report = try opened.subjectAccessReport(reference: reference, session: session, purpose: auth.purpose)
+            if output.json { return try printJSON(report) }
+            Terminal.out("customer \(report.customerID): \(report.accesses.count) audit entries touched this customer (chain verified, \(report.entriesChecked) entries)")
+            for e in report.accesses {
+                var line = "\(e.seq)  \(e.time)  \(e.actor) (\(e.role))  \(e.action)  \(e.outcome)"
+                if !e.purpose.isEmpty { line += "  purpose=\(e.purpose)" }
+                if !e.fields.isEmpty { line += "  fields=\(e.fields.joined(separator: ","))" }
+                if e.customerCount > 1 { line += "  (one of \(e.customerCount) customers)" }
+                Terminal.out(line)
             }
         }
     }
@@ -130,17 +124,15 @@ struct ReviewCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Also write it as a self-contained HTML page.", valueName: "file")) var html: String?
 
         func run() throws {
-            try reportingErrors {
-                let (opened, session) = try auth.session(vault)
-                let record = try opened.processingRecord(session: session)
-                if let html {
-                    guard FileManager.default.createFile(atPath: html, contents: Data(record.html.utf8)) else {
-                        throw VaultError.invalidInput("cannot write \(html)")
-                    }
+            let (opened, session) = try auth.session(vault)
+            let record = try opened.processingRecord(session: session)
+            if let html {
+                guard FileManager.default.createFile(atPath: html, contents: Data(record.html.utf8)) else {
+                    throw VaultError.invalidInput("cannot write \(html)")
                 }
-                if output.json { return try printJSON(record) }
-                Terminal.out(record.markdown, terminator: "")
             }
+            if output.json { return try printJSON(record) }
+            Terminal.out(record.markdown, terminator: "")
         }
     }
 }

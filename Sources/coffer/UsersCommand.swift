@@ -18,16 +18,14 @@ struct UsersCommand: ParsableCommand {
         @Option(help: "Role from the policy in force.") var role: String
 
         func run() throws {
-            try reportingErrors {
-                let (opened, session) = try auth.session(vault)
-                let token = try opened.addUser(name: name, role: role, by: session)
-                if output.json {
-                    struct Result: Encodable { var name: String; var role: String; var token: String }
-                    return try printJSON(Result(name: name, role: role, token: token))
-                }
-                Terminal.out("user \(name) (\(role)) token, shown only this once:")
-                Terminal.out(token)
+            let (opened, session) = try auth.session(vault)
+            let token = try opened.addUser(name: name, role: role, by: session)
+            if output.json {
+                struct Result: Encodable { var name: String; var role: String; var token: String }
+                return try printJSON(Result(name: name, role: role, token: token))
             }
+            Terminal.out("user \(name) (\(role)) token, shown only this once:")
+            Terminal.out(token)
         }
     }
 
@@ -38,13 +36,11 @@ struct UsersCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            try reportingErrors {
-                let (opened, session) = try auth.session(vault)
-                let users = try opened.users(by: session)
-                if output.json { return try printJSON(users) }
-                for user in users {
-                    Terminal.out("\(user.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(user.role.padding(toLength: 12, withPad: " ", startingAt: 0)) \(user.revoked ? "revoked" : "active")")
-                }
+            let (opened, session) = try auth.session(vault)
+            let users = try opened.users(by: session)
+            if output.json { return try printJSON(users) }
+            for user in users {
+                Terminal.out("\(user.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(user.role.padding(toLength: 12, withPad: " ", startingAt: 0)) \(user.revoked ? "revoked" : "active")")
             }
         }
     }
@@ -57,11 +53,9 @@ struct UsersCommand: ParsableCommand {
         @Option(help: "New role.") var role: String
 
         func run() throws {
-            try reportingErrors {
-                let (opened, session) = try auth.session(vault)
-                try opened.setRole(of: name, to: role, by: session)
-                Terminal.out("user \(name) now has role \(role)")
-            }
+            let (opened, session) = try auth.session(vault)
+            try opened.setRole(of: name, to: role, by: session)
+            Terminal.out("user \(name) now has role \(role)")
         }
     }
 
@@ -72,11 +66,9 @@ struct UsersCommand: ParsableCommand {
         @Argument(help: "User name.") var name: String
 
         func run() throws {
-            try reportingErrors {
-                let (opened, session) = try auth.session(vault)
-                try opened.revokeUser(name, by: session)
-                Terminal.out("user \(name) revoked")
-            }
+            let (opened, session) = try auth.session(vault)
+            try opened.revokeUser(name, by: session)
+            Terminal.out("user \(name) revoked")
         }
     }
 }

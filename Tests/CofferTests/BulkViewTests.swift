@@ -91,6 +91,6 @@ import Testing
         #expect(report.equivalenceClasses == classes.count)
         #expect(report.smallestClass == classes.values.min())
         #expect(report.customersInSmallClasses == classes.values.filter { $0 < 5 }.reduce(0, +))
-        #expect(throws: VaultError.invalidInput("k must be at least 2")) { _ = try fixture.vault.privacyCheck(k: 1, session: analyst, purpose: "analytics") }
+        #expect(throws: VaultError.anonymityTooWeak(k: 1)) { _ = try fixture.vault.privacyCheck(k: 1, session: analyst, purpose: "analytics") }
     }
 }

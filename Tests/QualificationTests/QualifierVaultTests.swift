@@ -101,7 +101,7 @@ import Testing
         let entry = try #require(try fixture.entries(.score).last)
         #expect(entry.outcome == .denied && entry.actor == "ana" && entry.customerCount == 0)
         #expect(entry.detail == "field email is redacted for the role")
-        #expect(throws: VaultError.invalidInput("no field 'shoe_size' in the schema")) {
+        #expect(throws: VaultError.unknownField("shoe_size", known: [])) {
             _ = try vault.beginScoringScan(ScoringScanRequest(fields: ["shoe_size"], detail: "probe"), session: fixture.analyst, purpose: "qualification")
         }
     }

@@ -52,7 +52,7 @@ extension Vault {
 
     func requireRole(_ role: String) throws(VaultError) {
         guard policy[role] != nil else {
-            throw .invalidInput("no role \(role) in the policy; roles: \(policy.roleNames.joined(separator: ", "))")
+            throw .unknownRole(role, known: policy.roleNames)
         }
     }
 

@@ -19,7 +19,7 @@ extension Vault {
         let ok = !name.isEmpty && name.utf8.count <= 64 && name.utf8.allSatisfy {
             (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2e || $0 == 0x5f || $0 == 0x2d
         }
-        guard ok else { throw .invalidInput("user names are 1 to 64 lowercase letters, digits, '.', '_' or '-'") }
+        guard ok else { throw .invalidUserName }
     }
 
     /// Checks a token; a missing, unknown or revoked token is `notAuthenticated`, and the
@@ -57,7 +57,7 @@ extension Vault {
         let token = try Self.newToken()
         try database.write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE name = ?", arguments: [name]) == true {
-                throw VaultError.invalidInput("a user named \(name) already exists")
+                throw VaultError.userExists(name)
             }
             try db.execute(sql: "INSERT INTO users (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)",
                            arguments: [name, role, Data(Self.tokenHash(token)), Int64(Date().timeIntervalSince1970)])
@@ -81,7 +81,7 @@ extension Vault {
         try requireRole(role)
         try database.write { db in
             try db.execute(sql: "UPDATE users SET role = ? WHERE name = ?", arguments: [role, name])
-            guard db.changesCount == 1 else { throw VaultError.invalidInput("no user named \(name)") }
+            guard db.changesCount == 1 else { throw VaultError.userNotFound(name) }
             try self.sealUserRow(named: name, db: db)
             try self.audit(.user(session), .userSetRole, detail: "user \(name) role \(role)", in: db)
         }
@@ -93,7 +93,7 @@ extension Vault {
         try database.write { db in
             try db.execute(sql: "UPDATE users SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
                            arguments: [Int64(Date().timeIntervalSince1970), name])
-            guard db.changesCount == 1 else { throw VaultError.invalidInput("no active user named \(name)") }
+            guard db.changesCount == 1 else { throw VaultError.userNotActive(name) }
             try self.sealUserRow(named: name, db: db)
             try self.audit(.user(session), .userRevoke, detail: "user \(name)", in: db)
         }

@@ -62,7 +62,7 @@ extension Vault {
         var result = try verifyAudit(progress: progress)
         if let checkpointJSON, result.isIntact {
             guard let checkpoint = try? JSONDecoder().decode(AuditCheckpoint.self, from: checkpointJSON) else {
-                throw .invalidInput("the checkpoint file is not a Coffer audit checkpoint")
+                throw .notACheckpoint
             }
             if checkpoint.vaultID != keyRing.vaultID {
                 result.problem = "the checkpoint belongs to another vault"

@@ -31,7 +31,7 @@ extension Vault {
         } else {
             source = policy
         }
-        guard let role = source[name] else { throw .invalidInput("no role \(name) in the policy; roles: \(source.roleNames.joined(separator: ", "))") }
+        guard let role = source[name] else { throw .unknownRole(name, known: source.roleNames) }
         var values: [String: String] = [:]
         if let customer {
             let worker = CryptoWorker(keyRing: keyRing)

@@ -7,7 +7,7 @@ public enum PrivateFile {
     public static func write(_ data: Data, to path: String) throws(VaultError) {
         guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]),
               (try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)) != nil else {
-            throw .invalidInput("cannot write \(path)")
+            throw .cannotWrite(path: path)
         }
     }
 }

@@ -97,7 +97,7 @@ extension Vault {
 
         let fieldCount = schema.fields.count
         let positions = try columns.map { spec throws(VaultError) in
-            guard let p = schema.index(of: spec.name) else { throw .invalidInput("unknown field '\(spec.name)'") }
+            guard let p = schema.index(of: spec.name) else { throw .unknownField(spec.name, known: []) }
             return p
         }
         let names = columns.map(\.name)

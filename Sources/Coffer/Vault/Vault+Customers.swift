@@ -56,8 +56,8 @@ extension Vault {
     public func find(_ lookup: Lookup, session: Session, purpose: String? = nil) throws(VaultError) -> [CustomerView] {
         let (fieldName, raw) = lookup.pair
         let role = try authorizeRead(session, action: .find, purpose: purpose)
-        guard let spec = schema[fieldName] else { throw .invalidInput("no field '\(fieldName)' in the schema") }
-        guard spec.blindIndex else { throw .invalidInput("field '\(fieldName)' is not blind-indexed; exact lookups need blind_index: true in the schema") }
+        guard let spec = schema[fieldName] else { throw .unknownField(fieldName, known: []) }
+        guard spec.blindIndex else { throw .fieldNotIndexed(fieldName) }
         // Only a field the role sees (plain or masked) may be searched: for a redacted or
         // pseudonymized field a lookup would be an oracle for values the role may not learn.
         guard [.plain, .masked].contains(role.view(of: fieldName)) else {
@@ -67,7 +67,7 @@ extension Vault {
         }
         let normalized: String
         do {
-            guard let value = try spec.normalize(raw) else { throw VaultError.invalidInput("\(fieldName): empty value") }
+            guard let value = try spec.normalize(raw) else { throw VaultError.missingValue(field: fieldName) }
             normalized = value
         } catch let rejection as ValueRejection {
             throw .invalidValue(rejection)
@@ -116,7 +116,7 @@ extension Vault {
         var columns: [FieldSpec] = []
         var normalized: [String?] = []
         for name in values.keys.sorted() {
-            guard let spec = schema[name] else { throw .invalidInput("unknown field '\(name)'; the schema has: \(schema.fieldNames.joined(separator: ", "))") }
+            guard let spec = schema[name] else { throw .unknownField(name, known: schema.fieldNames) }
             columns.append(spec)
             do {
                 normalized.append(try values[name]!.flatMap { raw throws(ValueRejection) in try spec.normalize(raw) })
@@ -125,7 +125,7 @@ extension Vault {
             }
         }
         guard let refColumn = columns.firstIndex(where: { $0.name == Schema.referenceField }), let reference = normalized[refColumn] else {
-            throw .invalidInput("'\(Schema.referenceField)' is required")
+            throw .missingValue(field: Schema.referenceField)
         }
         let row = CustomerUpsert(line: 0, reference: reference, values: normalized)
         let workers = [CryptoWorker(keyRing: keyRing)]
@@ -225,7 +225,7 @@ extension Vault {
         guard let spec = schema[Schema.referenceField] else { throw .corruptVault("schema without customer_ref") }
         let normalized: String?
         do { normalized = try spec.normalize(reference) } catch { throw .invalidValue(error) }
-        guard let normalized else { throw .invalidInput("\(Schema.referenceField) is empty") }
+        guard let normalized else { throw .missingValue(field: Schema.referenceField) }
         return try worker.indexDigest(field: Schema.referenceField, value: normalized)
     }
 

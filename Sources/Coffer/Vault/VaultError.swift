@@ -1,9 +1,11 @@
 import CofferCrypto
 
-/// Everything that can go wrong at the vault level, each saying what to do.
+/// Everything that can go wrong at the vault level, each saying what is wrong and what to do.
 ///
-/// Descriptions never contain plaintext values, keys or tokens: only paths, field names,
-/// line numbers and counts.
+/// Descriptions never contain plaintext values, keys or tokens: only paths, field, role and
+/// user names, line numbers and counts. They describe the problem and the remedy in the
+/// vault's own terms; an adapter (the command-line tool, the server) words the remedy in its
+/// own (which flag, which variable, which endpoint).
 public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case vaultNotFound(path: String)
     case vaultAlreadyExists(path: String)
@@ -11,14 +13,41 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case keyFileExists(path: String)
     case keyFileTooOpen(path: String, mode: String)
     case keyFileInvalid(path: String, reason: String)
+    /// The vault is protected by a passphrase and none was given.
     case passphraseMissing
+    /// A passphrase was given for a vault whose root key is in a key file.
     case passphraseNotUsed
+    /// A key file was given for a vault protected by a passphrase.
     case keyFileNotUsed
     case wrongRootKey
     case corruptVault(String)
     case schema(PolicyFileError)
     case invalidValue(ValueRejection)
+    /// Input that no more specific case describes; the text says what is wrong and what to do.
     case invalidInput(String)
+    /// A file to read or write, or a CSV record in one, failed.
+    case file(CSVError)
+    /// An output file that could not be created (or made private to its owner).
+    case cannotWrite(path: String)
+    /// An output path that names a directory where a file is to be written.
+    case outputIsDirectory(path: String)
+    case unknownField(String, known: [String])
+    /// An exact lookup by a field that has no blind index.
+    case fieldNotIndexed(String)
+    /// A field that must have a value has none (or only white space).
+    case missingValue(field: String)
+    case unknownRole(String, known: [String])
+    /// A pseudonym domain the policy does not name (the name given is not repeated: it may be free text).
+    case unknownPseudonymDomain(known: [String])
+    case invalidUserName
+    case userExists(String)
+    case userNotFound(String)
+    /// The user exists but is revoked.
+    case userNotActive(String)
+    /// The k of a k-anonymity guard or check is below 2.
+    case anonymityTooWeak(k: Int)
+    /// A file that is not a checkpoint written by `auditCheckpoint`.
+    case notACheckpoint
     case customerNotFound
     case keyVersionUnknown(UInt32)
     case keyVersionInUse(version: UInt32, customers: Int)
@@ -40,23 +69,23 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .vaultNotFound(path):
-            "no vault at \(path); create one with `coffer init --vault \(path)` or set COFFER_VAULT"
+            "no vault at \(path); create one there first, or open the directory that holds one"
         case let .vaultAlreadyExists(path):
-            "a vault already exists at \(path); choose another --vault directory"
+            "a vault already exists at \(path); choose another directory"
         case let .keyFileMissing(path):
-            "root key file \(path) not found; pass --key-file or set COFFER_KEY_FILE to the file `coffer init` created"
+            "root key file \(path) not found; give the file created with the vault"
         case let .keyFileExists(path):
-            "root key file \(path) already exists; refusing to overwrite a key (choose another --key-file)"
+            "root key file \(path) already exists; refusing to overwrite a key (choose another path)"
         case let .keyFileTooOpen(path, mode):
-            "root key file \(path) has mode \(mode), readable or writable by others; run `chmod 600 \(path)` and check who copied it"
+            "root key file \(path) has mode \(mode), readable or writable by others; make it mode 600 (`chmod 600 \(path)`) and check who copied it"
         case let .keyFileInvalid(path, reason):
             "root key file \(path) is not a Coffer root key (\(reason))"
         case .passphraseMissing:
-            "this vault is protected by a passphrase; set COFFER_PASSPHRASE"
+            "this vault is protected by a passphrase; give the passphrase"
         case .passphraseNotUsed:
-            "this vault uses a root key file, not a passphrase; unset COFFER_PASSPHRASE and pass --key-file"
+            "this vault uses a root key file, not a passphrase; give the key file and no passphrase"
         case .keyFileNotUsed:
-            "this vault is protected by a passphrase, not a key file; set COFFER_PASSPHRASE"
+            "this vault is protected by a passphrase, not a key file; give the passphrase"
         case .wrongRootKey:
             "wrong root key or passphrase for this vault; nothing was changed"
         case let .corruptVault(what):
@@ -67,32 +96,60 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
             "invalid value for \(rejection)"
         case let .invalidInput(what):
             what
+        case let .file(error):
+            error.description
+        case let .cannotWrite(path):
+            "cannot write \(path)"
+        case let .outputIsDirectory(path):
+            "\(path) is a directory; name the file to write"
+        case let .unknownField(name, known):
+            "no field '\(name)' in the schema" + (known.isEmpty ? "" : "; the schema has: \(known.joined(separator: ", "))")
+        case let .fieldNotIndexed(name):
+            "field '\(name)' is not blind-indexed; exact lookups need blind_index: true in the schema"
+        case let .missingValue(field):
+            "'\(field)' is required and has no value"
+        case let .unknownRole(name, known):
+            "no role \(name) in the policy; roles: \(known.joined(separator: ", "))"
+        case let .unknownPseudonymDomain(known):
+            "no pseudonym domain named that in the policy; domains: \(known.joined(separator: ", "))"
+        case .invalidUserName:
+            "user names are 1 to 64 lowercase letters, digits, '.', '_' or '-'"
+        case let .userExists(name):
+            "a user named \(name) already exists"
+        case let .userNotFound(name):
+            "no user named \(name)"
+        case let .userNotActive(name):
+            "no active user named \(name)"
+        case .anonymityTooWeak:
+            "k must be at least 2"
+        case .notACheckpoint:
+            "the checkpoint file is not a Coffer audit checkpoint"
         case .customerNotFound:
             "customer not found or not permitted"
         case let .keyVersionUnknown(version):
-            "no key version \(version); see `coffer keys status`"
+            "no key version \(version); list the versions with the key status"
         case let .keyVersionInUse(version, customers):
-            "key version \(version) still protects \(customers) customer(s); run `coffer keys rewrap` first"
+            "key version \(version) still protects \(customers) customer(s); re-wrap their data keys first"
         case let .keyVersionActive(version):
-            "key version \(version) is the active version; run `coffer keys rotate` first"
+            "key version \(version) is the active version; rotate to a new version first"
         case let .keyVersionRetired(version):
             "key version \(version) is retired and can no longer be used"
         case let .keyUsageExhausted(version, limit):
-            "key version \(version) has wrapped its limit of \(limit) data keys; run `coffer keys rotate`"
+            "key version \(version) has wrapped its limit of \(limit) data keys; rotate to a new version"
         case let .auditTampered(problem):
-            "the audit log is tampered (\(problem)); nothing was written: run `coffer audit verify` and investigate before exporting"
+            "the audit log is tampered (\(problem)); nothing was written: verify the chain and investigate before exporting"
         case let .auditUnavailable(reason):
             "the audit log cannot be written (\(reason)); nothing was read or changed"
         case .notAuthenticated:
-            "not authenticated: set COFFER_TOKEN (or pass --token) to a valid, unrevoked user token"
+            "not authenticated: present a valid, unrevoked user token"
         case let .notPermitted(what):
             "not permitted: \(what)"
         case let .purposeRequired(purposes):
-            "this role must state a purpose: pass --purpose with one of \(purposes.joined(separator: ", "))"
+            "this role must state a purpose: one of \(purposes.joined(separator: ", "))"
         case .keysChanged:
-            "the active key version changed while this command ran (another `coffer keys` command); nothing from this batch was written, run the command again"
+            "the active key version changed while this ran (another key operation); nothing from this batch was written, run it again"
         case .checkpointBlocked:
-            "the change is committed, but another process is reading the vault, so superseded pages (which may hold destroyed keys) are still in the write-ahead log; stop other coffer processes and run the command again"
+            "the change is committed, but another process is reading the vault, so superseded pages (which may hold destroyed keys) are still in the write-ahead log; stop the other processes using the vault and run it again"
         case let .importFile(message):
             message
         case let .storage(message):

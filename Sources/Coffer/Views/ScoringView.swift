@@ -203,7 +203,7 @@ extension Vault {
         let role = try authorize(session, .score, action: request.job.auditAction, purpose: purpose)
         var positions: [Int] = []
         for name in request.fields {
-            guard let position = schema.index(of: name) else { throw .invalidInput("no field '\(name)' in the schema") }
+            guard let position = schema.index(of: name) else { throw .unknownField(name, known: []) }
             guard role.view(of: name) != .redacted else {
                 try audit(.user(session), request.job.auditAction, purpose: purpose,
                           outcome: .denied, detail: "field \(name) is redacted for the role")

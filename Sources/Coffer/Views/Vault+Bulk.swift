@@ -67,7 +67,7 @@ extension Vault {
                       detail: "view of another role (\(name))")
             throw .notPermitted("only administrators may produce another role's view")
         }
-        guard let other = policy[name] else { throw .invalidInput("no role \(name) in the policy; roles: \(policy.roleNames.joined(separator: ", "))") }
+        guard let other = policy[name] else { throw .unknownRole(name, known: policy.roleNames) }
         return other
     }
 
@@ -81,14 +81,14 @@ extension Vault {
         let positions = schema.fields.indices.filter { role.view(of: schema.fields[$0].name) != .redacted }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw .invalidInput("\(path) is a directory; --out names the CSV file to write")
+            throw .outputIsDirectory(path: path)
         }
         let ids = try allCustomerIDs()
         let lastID = ids.last ?? 0
         try audit(.user(session), .export, purpose: purpose,
                   fields: positions.map { schema.fields[$0].name }, customers: ids, detail: "view of role \(role.name)")
         let writer: CSVWriter
-        do { writer = try CSVWriter(path: path) } catch { throw .invalidInput(error.description) }
+        do { writer = try CSVWriter(path: path) } catch { throw .file(error) }
         // From here on the file is ours: on failure it is removed rather than left half-written.
         do {
             try writer.write(positions.map { schema.fields[$0].name })
@@ -110,7 +110,7 @@ extension Vault {
             return written
         } catch let error as CSVError {
             try? FileManager.default.removeItem(atPath: path)
-            throw .invalidInput(error.description)
+            throw .file(error)
         } catch {
             try? FileManager.default.removeItem(atPath: path)
             throw VaultDatabase.vaultError(error)
@@ -126,7 +126,7 @@ extension Vault {
             schema.fields.compactMap { if case let .pseudonym(domain) = role.view(of: $0.name) { domain } else { nil } }
         })
         guard domains.contains(domain) else {
-            throw .invalidInput("no pseudonym domain named that in the policy; domains: \(domains.sorted().joined(separator: ", "))")
+            throw .unknownPseudonymDomain(known: domains.sorted())
         }
         let wanted = Set(tokens)
         let reference = schema.index(of: Schema.referenceField)!
@@ -160,7 +160,7 @@ extension Vault {
     /// them (generalized, masked or plain); reports the smallest class and how many customers
     /// fall in classes smaller than `k`. Requires `export` (it reads everyone's view); audited.
     public func privacyCheck(role name: String? = nil, k: Int, session: Session, purpose: String? = nil) throws(VaultError) -> PrivacyReport {
-        guard k >= 2 else { throw .invalidInput("k must be at least 2") }
+        guard k >= 2 else { throw .anonymityTooWeak(k: k) }
         let role = try targetRole(name, session: session, action: .export, actionName: .privacyCheck, purpose: purpose)
         let positions = schema.fields.indices.filter {
             schema.fields[$0].classification == .quasiIdentifier && role.view(of: schema.fields[$0].name) != .redacted

@@ -19,11 +19,11 @@ extension Vault {
                         tiers: [String] = []) throws(VaultError) -> Handoff {
         try authorize(session, .reidentify, action: .handoff, purpose: purpose)
         guard let target = policy[roleName] else {
-            throw .invalidInput("no role \(roleName) in the policy; roles: \(policy.roleNames.joined(separator: ", "))")
+            throw .unknownRole(roleName, known: policy.roleNames)
         }
         let domains = policy.referencePseudonymDomains
         guard domains.contains(domain) else {
-            throw .invalidInput("no customer_ref pseudonym domain named \(domain) in the policy; domains: \(domains.joined(separator: ", "))")
+            throw .unknownPseudonymDomain(known: domains)
         }
         let reference = schema.index(of: Schema.referenceField)!
         let visible = schema.fields.indices.filter { $0 != reference && target.view(of: schema.fields[$0].name) != .redacted }

@@ -20,7 +20,7 @@ public struct Qualifier {
     public func loadModel(path: String) throws -> ScoringModel {
         let role = try role()
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw VaultError.invalidInput("cannot read the model file \(path)")
+            throw VaultError.file(.cannotOpen(path: path, reason: "cannot read the scoring model"))
         }
         guard let text = String(data: data, encoding: .utf8) else { throw PolicyFileError(file: path, line: 0, message: "not UTF-8 text") }
         return try ScoringModel.load(yaml: text, file: path, schema: vault.schema, role: role)
@@ -44,7 +44,7 @@ public struct Qualifier {
     /// Scores every customer with `model`, applies the k-anonymity guard, and (with
     /// `withReport`) also reads outcomes and the role's other attributes for the report.
     public func score(_ model: ScoringModel, k: Int = 5, withReport: Bool = false) throws -> ScoreRun {
-        guard k >= 2 else { throw VaultError.invalidInput("k must be at least 2") }
+        guard k >= 2 else { throw VaultError.anonymityTooWeak(k: k) }
         let attributes = withReport ? ICPDiscovery.attributeFields(schema: vault.schema, role: try role(), excluding: []) : []
         let fields = model.fields + attributes.filter { !model.fields.contains($0) }
         let request = ScoringScanRequest(fields: fields, purchases: model.usesValueAttributes, outcomes: withReport, job: .score,
@@ -142,8 +142,8 @@ public struct Qualifier {
 
     /// For every attribute value the role sees: its share among the segment vs the whole list.
     public func discover(_ segment: Segment, model: ScoringModel?, value settings: ValueSettings = ValueSettings(), k: Int = 5) throws -> ICPDiscovery {
-        guard k >= 2 else { throw VaultError.invalidInput("k must be at least 2") }
-        if case .tiers = segment, model == nil { throw VaultError.invalidInput("a tier segment needs --model") }
+        guard k >= 2 else { throw VaultError.anonymityTooWeak(k: k) }
+        if case .tiers = segment, model == nil { throw VaultError.invalidInput("a tier segment needs a scoring model (the model assigns the tiers)") }
         if case let .tiers(names) = segment, let model {
             for name in names where !model.grading.tierNames.contains(name) && name != ScoringEngine.disqualifiedTier {
                 throw VaultError.invalidInput("no tier \(name) in model \(model.name); tiers: \(model.grading.tierNames.joined(separator: ", "))")

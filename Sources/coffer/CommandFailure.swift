@@ -1,0 +1,96 @@
+import ArgumentParser
+import Coffer
+
+/// The one place where an error becomes what a person reads and the exit code a script sees.
+///
+/// | exit | meaning |
+/// |---|---|
+/// | 0 | done |
+/// | 1 | failed: bad input, a file that cannot be read or written, a damaged vault, storage |
+/// | 3 | locked: no or wrong root key, passphrase or token |
+/// | 4 | not found (or not permitted to know) |
+/// | 5 | not permitted |
+/// | 6 | the audit log is tampered |
+/// | 64 | usage: the arguments do not parse (the argument parser's own) |
+enum CommandFailure {
+    /// Prints `error` as one line on stderr and returns what the process exits with. Errors
+    /// this tool does not know may carry anything, so only their type is named.
+    static func report(_ error: any Error) -> any Error {
+        switch error {
+        case let error as VaultError:
+            Terminal.error(error.commandLineMessage)
+            return ExitCode(error.exitCode)
+        case let error as PolicyFileError:
+            Terminal.error(error.description)
+            return ExitCode(1)
+        case let error as CSVError:
+            // Paths and errno texts only (no CSV contents): safe to show, and what the user must fix.
+            Terminal.error(error.description)
+            return ExitCode(1)
+        case is ExitCode, is ValidationError, is CleanExit:
+            return error
+        default:
+            Terminal.error("unexpected \(type(of: error)); nothing more is shown in case it holds data")
+            return ExitCode(1)
+        }
+    }
+}
+
+extension VaultError {
+    /// See the table on `CommandFailure`.
+    var exitCode: Int32 {
+        switch self {
+        case .customerNotFound, .vaultNotFound: 4
+        case .wrongRootKey, .keyFileMissing, .keyFileTooOpen, .keyFileInvalid, .passphraseMissing, .passphraseNotUsed, .keyFileNotUsed,
+             .notAuthenticated: 3
+        case .notPermitted, .purposeRequired: 5
+        case .auditTampered: 6
+        default: 1
+        }
+    }
+
+    /// The library's message with its remedy in this tool's terms: the flag, variable or
+    /// command to use.
+    var commandLineMessage: String {
+        switch self {
+        case let .vaultNotFound(path):
+            "no vault at \(path); create one with `coffer init --vault \(path)` or set COFFER_VAULT"
+        case let .vaultAlreadyExists(path):
+            "a vault already exists at \(path); choose another --vault directory"
+        case let .keyFileMissing(path):
+            "root key file \(path) not found; pass --key-file or set COFFER_KEY_FILE to the file `coffer init` created"
+        case let .keyFileExists(path):
+            "root key file \(path) already exists; refusing to overwrite a key (choose another --key-file)"
+        case let .keyFileTooOpen(path, mode):
+            "root key file \(path) has mode \(mode), readable or writable by others; run `chmod 600 \(path)` and check who copied it"
+        case .passphraseMissing:
+            "this vault is protected by a passphrase; set COFFER_PASSPHRASE"
+        case .passphraseNotUsed:
+            "this vault uses a root key file, not a passphrase; unset COFFER_PASSPHRASE and pass --key-file"
+        case .keyFileNotUsed:
+            "this vault is protected by a passphrase, not a key file; set COFFER_PASSPHRASE"
+        case let .outputIsDirectory(path):
+            "\(path) is a directory; --out names the CSV file to write"
+        case let .keyVersionUnknown(version):
+            "no key version \(version); see `coffer keys status`"
+        case let .keyVersionInUse(version, customers):
+            "key version \(version) still protects \(customers) customer(s); run `coffer keys rewrap` first"
+        case let .keyVersionActive(version):
+            "key version \(version) is the active version; run `coffer keys rotate` first"
+        case let .keyUsageExhausted(version, limit):
+            "key version \(version) has wrapped its limit of \(limit) data keys; run `coffer keys rotate`"
+        case let .auditTampered(problem):
+            "the audit log is tampered (\(problem)); nothing was written: run `coffer audit verify` and investigate before exporting"
+        case .notAuthenticated:
+            "not authenticated: set COFFER_TOKEN (or pass --token) to a valid, unrevoked user token"
+        case let .purposeRequired(purposes):
+            "this role must state a purpose: pass --purpose with one of \(purposes.joined(separator: ", "))"
+        case .keysChanged:
+            "the active key version changed while this command ran (another `coffer keys` command); nothing from this batch was written, run the command again"
+        case .checkpointBlocked:
+            "the change is committed, but another process is reading the vault, so superseded pages (which may hold destroyed keys) are still in the write-ahead log; stop other coffer processes and run the command again"
+        default:
+            description
+        }
+    }
+}
