@@ -342,7 +342,7 @@ final class ReviewFixture: @unchecked Sendable {
         let ids = customers > 0 ? CustomerIDSet(1...customers) : CustomerIDSet()
         let entry = AuditEntry(seq: 0, timeMilliseconds: time, actor: actor, role: role, action: action, purpose: purpose, outcome: outcome,
                                fields: fields, customers: ids, detail: detail, mac: [])
-        _ = try fixture.vault.database.write { db in try fixture.vault.append(entry, db: db) }
+        _ = try fixture.vault.store.write { tx in try fixture.vault.append(entry, in: tx) }
     }
 
     func export(_ settings: ReviewSettings = ReviewSettings()) throws -> ReviewExportResult {

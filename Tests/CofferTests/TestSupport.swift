@@ -89,3 +89,13 @@ let sampleCustomer: [String: String?] = [
     "annual_income": "98000.00",
     "notes": "Prefers email, not phone",
 ]
+
+extension Vault {
+    /// The SQLite connection, for tests that tamper with rows behind the vault's back.
+    var database: DatabaseQueue { store.queue }
+
+    /// An audit entry decoded from a raw `audit_log` row, as the store decodes it.
+    static func entry(from row: Row) throws -> AuditEntry {
+        try SQLiteTransaction.auditEntry(row)
+    }
+}

@@ -1,6 +1,5 @@
 import CofferCrypto
 import Foundation
-import GRDB
 
 extension Vault {
     /// The policy in force: the role policy stored in the vault (set at `init`, changed only
@@ -17,14 +16,12 @@ extension Vault {
     /// The role policy of `session`, re-read from the users table: a session whose user was
     /// revoked, or whose role changed, since it was opened acts with what is true now.
     func rolePolicy(_ session: Session) throws(VaultError) -> RolePolicy {
-        let current = try database.read { db in
-            try Row.fetchOne(db, sql: "SELECT id, name, role, token_hash, revoked_at, mac FROM users WHERE id = ?", arguments: [session.userID])
-        }
-        guard let current, (current["revoked_at"] as Int64?) == nil, try userRowIsIntact(current) else {
+        let current = try store.read { tx in try tx.user(id: session.userID) }
+        guard let current, current.revokedAt == nil, try userRowIsIntact(current) else {
             try audit(.user(session), .authorize, outcome: .denied, detail: "revoked user")
             throw .notAuthenticated
         }
-        let roleName: String = current["role"]
+        let roleName = current.role
         guard let role = policy[roleName] else {
             try audit(.named(session.name, role: roleName), .authorize, outcome: .denied, detail: "role not in the policy")
             throw .notPermitted("role \(roleName) is not in the policy in force")
@@ -67,14 +64,13 @@ extension Vault {
         }
         let old = policy.digest
         let oldText = policy.source
-        try database.write { db in
+        try store.write { tx in
             // Keep the texts so a review can show what the change changed.
-            try self.recordInitialPolicyIfMissing(oldText, db: db)
-            try self.recordPolicyVersion(yaml, appliedAt: Vault.nowMilliseconds, db: db)
-            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [MetaKey.policy.rawValue, Data(yaml.utf8)])
-            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                           arguments: [MetaKey.policyMAC.rawValue, Data(try StateMAC(keyRing: self.keyRing).policy(yaml))])
-            try self.audit(.user(session), .policyApply, detail: "policy \(old) -> \(new.digest)", in: db)
+            try self.recordInitialPolicyIfMissing(oldText, in: tx)
+            try self.recordPolicyVersion(yaml, appliedAt: Vault.nowMilliseconds, in: tx)
+            try tx.replaceSetting(MetaKey.policy.rawValue, value: Array(yaml.utf8))
+            try tx.replaceSetting(MetaKey.policyMAC.rawValue, value: StateMAC(keyRing: self.keyRing).policy(yaml))
+            try self.audit(.user(session), .policyApply, detail: "policy \(old) -> \(new.digest)", in: tx)
         }
         policyLock.lock()
         currentPolicy = new

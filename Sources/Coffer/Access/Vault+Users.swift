@@ -1,6 +1,5 @@
 import CofferCrypto
 import Foundation
-import GRDB
 
 extension Vault {
     /// Prefix of every user token, so leaked tokens are recognizable by scanners.
@@ -30,23 +29,21 @@ extension Vault {
             throw .notAuthenticated
         }
         let hash = Self.tokenHash(token)
-        let row = try database.read { db in
-            try Row.fetchOne(db, sql: "SELECT id, name, role, token_hash, revoked_at, mac FROM users WHERE token_hash = ?", arguments: [Data(hash)])
-        }
-        guard let row, constantTimeEquals([UInt8](row["token_hash"] as Data), hash) else {
+        let user = try store.read { tx in try tx.user(tokenHash: hash) }
+        guard let user, constantTimeEquals(user.tokenHash, hash) else {
             try audit(.unauthenticated, .authenticate, outcome: .denied, detail: "unknown token")
             throw .notAuthenticated
         }
-        let name: String = row["name"], role: String = row["role"]
-        guard try userRowIsIntact(row) else {
+        let name = user.name, role = user.role
+        guard try userRowIsIntact(user) else {
             try audit(.named(name, role: role), .authenticate, outcome: .denied, detail: "user record altered outside coffer")
             throw .notAuthenticated
         }
-        guard (row["revoked_at"] as Int64?) == nil else {
+        guard user.revokedAt == nil else {
             try audit(.named(name, role: role), .authenticate, outcome: .denied, detail: "revoked user")
             throw .notAuthenticated
         }
-        return Session(userID: row["id"], name: name, role: role)
+        return Session(userID: user.id, name: name, role: role)
     }
 
     /// Adds a user with `role` and returns its one-time token.
@@ -55,47 +52,39 @@ extension Vault {
         try authorize(session, .manageUsers, action: .userAdd, detail: "user \(name)")
         try requireRole(role)
         let token = try Self.newToken()
-        try database.write { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE name = ?", arguments: [name]) == true {
-                throw VaultError.userExists(name)
-            }
-            try db.execute(sql: "INSERT INTO users (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)",
-                           arguments: [name, role, Data(Self.tokenHash(token)), Int64(Date().timeIntervalSince1970)])
-            try self.sealUserRow(named: name, db: db)
-            try self.audit(.user(session), .userAdd, detail: "user \(name) role \(role)", in: db)
+        try store.write { tx in
+            if try tx.user(name: name) != nil { throw VaultError.userExists(name) }
+            _ = try tx.insertUser(name: name, role: role, tokenHash: Self.tokenHash(token), createdAt: Int64(Date().timeIntervalSince1970))
+            try self.sealUserRow(named: name, in: tx)
+            try self.audit(.user(session), .userAdd, detail: "user \(name) role \(role)", in: tx)
         }
         return token
     }
 
     public func users(by session: Session) throws(VaultError) -> [UserInfo] {
         try authorize(session, .manageUsers, action: .userList)
-        return try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT name, role, created_at, revoked_at FROM users ORDER BY name").map {
-                UserInfo(name: $0["name"], role: $0["role"], createdAt: $0["created_at"], revoked: ($0["revoked_at"] as Int64?) != nil)
-            }
+        return try store.read { tx in
+            try tx.users().map { UserInfo(name: $0.name, role: $0.role, createdAt: $0.createdAt, revoked: $0.revokedAt != nil) }
         }
     }
 
     public func setRole(of name: String, to role: String, by session: Session) throws(VaultError) {
         try authorize(session, .manageUsers, action: .userSetRole, detail: "user \(name)")
         try requireRole(role)
-        try database.write { db in
-            try db.execute(sql: "UPDATE users SET role = ? WHERE name = ?", arguments: [role, name])
-            guard db.changesCount == 1 else { throw VaultError.userNotFound(name) }
-            try self.sealUserRow(named: name, db: db)
-            try self.audit(.user(session), .userSetRole, detail: "user \(name) role \(role)", in: db)
+        try store.write { tx in
+            guard try tx.setUserRole(name: name, role: role) else { throw VaultError.userNotFound(name) }
+            try self.sealUserRow(named: name, in: tx)
+            try self.audit(.user(session), .userSetRole, detail: "user \(name) role \(role)", in: tx)
         }
     }
 
     /// Revokes a user; the token stops working on the next command.
     public func revokeUser(_ name: String, by session: Session) throws(VaultError) {
         try authorize(session, .manageUsers, action: .userRevoke, detail: "user \(name)")
-        try database.write { db in
-            try db.execute(sql: "UPDATE users SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
-                           arguments: [Int64(Date().timeIntervalSince1970), name])
-            guard db.changesCount == 1 else { throw VaultError.userNotActive(name) }
-            try self.sealUserRow(named: name, db: db)
-            try self.audit(.user(session), .userRevoke, detail: "user \(name)", in: db)
+        try store.write { tx in
+            guard try tx.revokeUser(name: name, at: Int64(Date().timeIntervalSince1970)) else { throw VaultError.userNotActive(name) }
+            try self.sealUserRow(named: name, in: tx)
+            try self.audit(.user(session), .userRevoke, detail: "user \(name)", in: tx)
         }
     }
 
@@ -103,33 +92,29 @@ extension Vault {
     func bootstrapAdmin(name: String, policyYAML: String, policyDigest: String) throws(VaultError) -> String {
         try Self.validateUserName(name)
         let token = try Self.newToken()
-        try database.write { db in
-            try db.execute(sql: "INSERT INTO users (name, role, token_hash, created_at) VALUES (?, 'admin', ?, ?)",
-                           arguments: [name, Data(Self.tokenHash(token)), Int64(Date().timeIntervalSince1970)])
-            try self.sealUserRow(named: name, db: db)
-            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                           arguments: [MetaKey.policyMAC.rawValue, Data(try StateMAC(keyRing: self.keyRing).policy(policyYAML))])
-            try self.recordPolicyVersion(policyYAML, appliedAt: Vault.nowMilliseconds, db: db)
-            try self.audit(.named(name, role: "admin"), .vaultCreate,
-                                            detail: "first admin \(name); policy \(policyDigest)", in: db)
+        try store.write { tx in
+            _ = try tx.insertUser(name: name, role: "admin", tokenHash: Self.tokenHash(token), createdAt: Int64(Date().timeIntervalSince1970))
+            try self.sealUserRow(named: name, in: tx)
+            try tx.replaceSetting(MetaKey.policyMAC.rawValue, value: StateMAC(keyRing: self.keyRing).policy(policyYAML))
+            try self.recordPolicyVersion(policyYAML, appliedAt: Vault.nowMilliseconds, in: tx)
+            try self.audit(.named(name, role: "admin"), .vaultCreate, detail: "first admin \(name); policy \(policyDigest)", in: tx)
         }
         return token
     }
 
     /// Writes the MAC of a user row after any change to it.
-    func sealUserRow(named name: String, db: Database) throws {
-        guard let row = try Row.fetchOne(db, sql: "SELECT id, name, role, token_hash, revoked_at FROM users WHERE name = ?", arguments: [name]) else { return }
-        let mac = try StateMAC(keyRing: keyRing).user(id: row["id"], name: row["name"], role: row["role"],
-                                                      tokenHash: [UInt8](row["token_hash"] as Data), revokedAt: row["revoked_at"])
-        try db.execute(sql: "UPDATE users SET mac = ? WHERE id = ?", arguments: [Data(mac), row["id"] as Int64])
+    func sealUserRow(named name: String, in tx: any StoreWriting) throws {
+        guard let user = try tx.user(name: name) else { return }
+        try tx.setUserMAC(id: user.id, mac: StateMAC(keyRing: keyRing).user(id: user.id, name: user.name, role: user.role,
+                                                                            tokenHash: user.tokenHash, revokedAt: user.revokedAt))
     }
 
-    /// Whether a users row (id, name, role, token_hash, revoked_at, mac) is as coffer wrote it.
-    func userRowIsIntact(_ row: Row) throws(VaultError) -> Bool {
+    /// Whether a user row is as coffer wrote it (its MAC verifies).
+    func userRowIsIntact(_ user: UserRecord) throws(VaultError) -> Bool {
         do {
-            let expected = try StateMAC(keyRing: keyRing).user(id: row["id"], name: row["name"], role: row["role"],
-                                                               tokenHash: [UInt8](row["token_hash"] as Data), revokedAt: row["revoked_at"])
-            return constantTimeEquals(expected, [UInt8](row["mac"] as Data))
+            let expected = try StateMAC(keyRing: keyRing).user(id: user.id, name: user.name, role: user.role,
+                                                               tokenHash: user.tokenHash, revokedAt: user.revokedAt)
+            return constantTimeEquals(expected, user.mac)
         } catch {
             throw .crypto(error)
         }

@@ -51,17 +51,17 @@ extension Vault {
     @discardableResult
     func audit(_ actor: AuditActor, _ action: AuditAction, purpose: String? = nil, outcome: AuditEntry.Outcome = .ok,
                fields: [String] = [], customers: CustomerIDSet = CustomerIDSet(), detail: String = "",
-               in db: Database? = nil) throws(VaultError) -> AuditEntry {
+               in tx: (any StoreWriting)? = nil) throws(VaultError) -> AuditEntry {
         let draft = AuditEntry(seq: 0, timeMilliseconds: Vault.nowMilliseconds, actor: actor.name, role: actor.role,
                                action: action, purpose: auditPurpose(purpose), outcome: outcome, fields: fields, customers: customers,
                                detail: detail, mac: [])
-        if let db {
-            do { return try append(draft, db: db) } catch { throw VaultDatabase.vaultError(error) }
+        if let tx {
+            do { return try append(draft, in: tx) } catch { throw VaultError(wrapping: error) }
         }
         do {
-            return try database.write { db in try self.append(draft, db: db) }
+            return try store.write { tx in try self.append(draft, in: tx) }
         } catch {
-            throw .auditUnavailable(VaultDatabase.describe(error))
+            throw .auditUnavailable(error.description)
         }
     }
 
@@ -75,26 +75,14 @@ extension Vault {
 
     /// Chains `draft` to the last entry and inserts it in `db`'s transaction. Everything goes
     /// through `audit(_:_:…)`; only tests call this directly, to plant entries at chosen times.
-    func append(_ draft: AuditEntry, db: Database) throws -> AuditEntry {
+    func append(_ draft: AuditEntry, in tx: any StoreWriting) throws -> AuditEntry {
         var entry = draft
         let chain = try AuditChain(auditKey: keyRing.auditKey, vaultID: keyRing.vaultID)
-        let last = try Row.fetchOne(db, sql: "SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1")
-        entry.seq = (last?["seq"] as Int64? ?? 0) + 1
-        let previous = (last?["mac"] as Data?).map { [UInt8]($0) } ?? chain.genesis
-        entry.mac = try chain.mac(for: entry, previous: previous)
-        try db.cachedStatement(sql: Self.insertAuditSQL).execute(arguments: Self.auditRow(entry))
+        let last = try tx.lastAuditLink()
+        entry.seq = (last?.seq ?? 0) + 1
+        entry.mac = try chain.mac(for: entry, previous: last?.mac ?? chain.genesis)
+        try tx.insertAuditEntry(entry)
         return entry
-    }
-
-    static let insertAuditSQL = """
-        INSERT INTO audit_log (seq, time_ms, actor, role, action, purpose, outcome, fields, customer_count, customers, detail, mac)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """
-
-    /// The columns of `insertAuditSQL` for an entry whose seq and MAC are set.
-    static func auditRow(_ entry: AuditEntry) -> StatementArguments {
-        [entry.seq, entry.timeMilliseconds, entry.actor, entry.role, entry.action.rawValue, entry.purpose, entry.outcome.rawValue,
-         entry.fields.joined(separator: ","), entry.customerCount, Data(entry.customers.encoded()), entry.detail, Data(entry.mac)]
     }
 
     /// Recomputes every MAC from the first entry on and names the first that does not match.
@@ -113,8 +101,11 @@ extension Vault {
         } catch {
             throw .crypto(error)
         }
-        return try database.read { db in
-            let total = try Int64.fetchOne(db, sql: "SELECT count(*) FROM audit_log") ?? 0
+        // The verifier steps SQLite's statement itself (column bytes without copies): the one
+        // place outside Store/ that speaks SQL, until the store offers a raw scan of the log.
+        return try store.read { tx in
+            let db = (tx as! SQLiteTransaction).db
+            let total = try tx.auditEntryCount()
             var result = AuditVerification(entries: 0, lastSeq: 0)
             func fail(_ seq: Int64, _ problem: String) -> AuditVerification {
                 result.entries = seq
@@ -202,40 +193,19 @@ extension Vault {
 
     /// Entries matching `query`, oldest first.
     func auditEntries(_ query: AuditQuery) throws(VaultError) -> [AuditEntry] {
-        var conditions: [String] = []
-        var arguments: [any DatabaseValueConvertible] = []
-        if let actor = query.actor { conditions.append("actor = ?"); arguments.append(actor) }
-        if let action = query.action { conditions.append("action = ?"); arguments.append(action.rawValue) }
-        if let since = query.since { conditions.append("time_ms >= ?"); arguments.append(Int64(since.timeIntervalSince1970 * 1000)) }
-        if let until = query.until { conditions.append("time_ms < ?"); arguments.append(Int64(until.timeIntervalSince1970 * 1000)) }
-        // Who touched a customer is answered from the entries themselves (their MAC-covered id
-        // sets), not from a side index that could be edited without breaking the chain.
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return try database.read { db in
+        try store.read { tx in
             var out: [AuditEntry] = []
-            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM audit_log \(whereClause) ORDER BY seq", arguments: StatementArguments(arguments))
-            while let row = try cursor.next() {
-                let entry = try Self.entry(from: row)
-                if let id = query.customerID, !entry.customers.contains(id) { continue }
+            // Who touched a customer is answered from the entries themselves (their MAC-covered id
+            // sets), not from a side index that could be edited without breaking the chain.
+            try tx.auditEntries(actor: query.actor, action: query.action,
+                                sinceMilliseconds: query.since.map { Int64($0.timeIntervalSince1970 * 1000) },
+                                untilMilliseconds: query.until.map { Int64($0.timeIntervalSince1970 * 1000) }) { entry in
+                if let id = query.customerID, !entry.customers.contains(id) { return true }
                 out.append(entry)
-                if let limit = query.limit, out.count >= limit { break }
+                return query.limit.map { out.count < $0 } ?? true
             }
             return out
         }
-    }
-
-    static func entry(from row: Row) throws -> AuditEntry {
-        guard let customers = CustomerIDSet(encoded: [UInt8](row["customers"] as Data)),
-              customers.count == row["customer_count"] as Int64,
-              let outcome = AuditEntry.Outcome(rawValue: row["outcome"]),
-              let action = AuditAction(rawValue: row["action"]) else {
-            throw VaultError.corruptVault("audit entry \(row["seq"] as Int64) is malformed")
-        }
-        let fields: String = row["fields"]
-        return AuditEntry(seq: row["seq"], timeMilliseconds: row["time_ms"], actor: row["actor"], role: row["role"],
-                          action: action, purpose: row["purpose"], outcome: outcome,
-                          fields: fields.isEmpty ? [] : fields.split(separator: ",").map(String.init),
-                          customers: customers, detail: row["detail"], mac: [UInt8](row["mac"] as Data))
     }
 }
 
@@ -253,11 +223,10 @@ extension Vault {
         var done = 0
         while done < count {
             let end = min(count, done + 100_000)
-            try database.write { db in
-                let last = try Row.fetchOne(db, sql: "SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1")
-                var seq: Int64 = last?["seq"] ?? 0
-                var previous = (last?["mac"] as Data?).map { [UInt8]($0) } ?? chain.genesis
-                let insert = try db.cachedStatement(sql: Self.insertAuditSQL)
+            try store.write { tx in
+                let last = try tx.lastAuditLink()
+                var seq = last?.seq ?? 0
+                var previous = last?.mac ?? chain.genesis
                 for i in done..<end {
                     seq += 1
                     var entry = AuditEntry(seq: seq, timeMilliseconds: now - Int64(step * Double(count - i)), actor: "analyst\(i % 7)",
@@ -266,7 +235,7 @@ extension Vault {
                                            detail: "", mac: [])
                     entry.mac = try chain.mac(for: entry, previous: previous)
                     previous = entry.mac
-                    try insert.execute(arguments: Self.auditRow(entry))
+                    try tx.insertAuditEntry(entry)
                 }
             }
             done = end

@@ -1,6 +1,5 @@
 import CofferCrypto
 import Foundation
-import GRDB
 
 /// A signed statement of the audit chain's head: "at `time`, entry `seq` had MAC `mac`".
 /// Kept outside the vault (by a reviewer), it makes a truncated or rewritten tail detectable.
@@ -72,10 +71,8 @@ extension Vault {
                 result.firstBadSeq = result.lastSeq + 1
                 result.problem = "the log ends at entry \(result.lastSeq) but the checkpoint saw entry \(checkpoint.seq): entries \(result.lastSeq + 1)-\(checkpoint.seq) were truncated"
             } else {
-                let stored = try database.read { db in
-                    try Data.fetchOne(db, sql: "SELECT mac FROM audit_log WHERE seq = ?", arguments: [checkpoint.seq])
-                }
-                if stored.map({ [UInt8]($0).hexString }) != checkpoint.mac {
+                let stored = try store.read { tx in try tx.auditMAC(seq: checkpoint.seq) }
+                if stored?.hexString != checkpoint.mac {
                     result.firstBadSeq = checkpoint.seq
                     result.problem = "entry \(checkpoint.seq) differs from the signed checkpoint: the chain was rewritten"
                 }

@@ -44,7 +44,7 @@ public enum DemoData {
         } catch let error as CSVError {
             throw .invalidInput(error.description)
         } catch {
-            throw VaultDatabase.vaultError(error)
+            throw VaultError(wrapping: error)
         }
     }
 }

@@ -1,6 +1,5 @@
 import CofferCrypto
 import Foundation
-import GRDB
 
 extension Vault {
     /// Rows per transaction. A crash loses at most the batch in flight; committed batches are whole.
@@ -254,38 +253,35 @@ private final class BatchCommitter {
         self.workers = workers
         referenceColumn = columns.firstIndex { $0.name == Schema.referenceField }!
         if kind == .orders {
-            try vault.database.write { db in
-                try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS order_occurrences (k BLOB PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID")
-                try db.execute(sql: "DELETE FROM order_occurrences")
-            }
+            try vault.store.write { tx in try tx.resetOrderOccurrences() }
         }
     }
 
     func commit(_ valid: [(line: Int, values: [String?])], report: inout ImportReport) throws(VaultError) {
         do {
             var batchReport = report
-            try vault.database.write { db in
+            try vault.store.write { tx in
                 var touched: [Int64] = []
                 switch kind {
-                case .customers: try commitCustomers(valid, db: db, report: &batchReport, touched: &touched)
-                case .orders: try commitOrders(valid, db: db, report: &batchReport, touched: &touched)
-                case .outcomes: try commitOutcomes(valid, db: db, report: &batchReport, touched: &touched)
+                case .customers: try commitCustomers(valid, in: tx, report: &batchReport, touched: &touched)
+                case .orders: try commitOrders(valid, in: tx, report: &batchReport, touched: &touched)
+                case .outcomes: try commitOutcomes(valid, in: tx, report: &batchReport, touched: &touched)
                 }
                 // One entry per committed batch, in the batch's transaction: what was written is
                 // always accounted for, even if the import is killed before it finishes.
                 try vault.audit(.user(session), .import, fields: columns.map(\.name),
                                                   customers: CustomerIDSet(touched),
-                                                  detail: "\(kind.rawValue): \(valid.count) rows in batch", in: db)
+                                                  detail: "\(kind.rawValue): \(valid.count) rows in batch", in: tx)
             }
             report = batchReport
         } catch {
-            throw VaultDatabase.vaultError(error)
+            throw VaultError(wrapping: error)
         }
     }
 
-    private func commitCustomers(_ rows: [(line: Int, values: [String?])], db: Database, report: inout ImportReport, touched: inout [Int64]) throws {
+    private func commitCustomers(_ rows: [(line: Int, values: [String?])], in tx: any StoreWriting, report: inout ImportReport, touched: inout [Int64]) throws {
         let upserts = rows.map { CustomerUpsert(line: $0.line, reference: $0.values[referenceColumn]!, values: $0.values) }
-        let outcomes = try vault.upsertCustomers(upserts, columns: columns, workers: workers, db: db)
+        let outcomes = try vault.upsertCustomers(upserts, columns: columns, workers: workers, in: tx)
         for (i, outcome) in outcomes.enumerated() {
             switch outcome {
             case let .inserted(id): report.inserted += 1; touched.append(id)
@@ -296,19 +292,13 @@ private final class BatchCommitter {
     }
 
     /// Looks up customers by reference digest and unwraps their data keys (in parallel).
-    private func customers(for rows: [(line: Int, values: [String?])], db: Database)
+    private func customers(for rows: [(line: Int, values: [String?])], in tx: any StoreReading)
         throws -> (digests: [[UInt8]], keys: [[UInt8]: (id: Int64, cipherKey: SymmetricKey)])
     {
         var digests: [[UInt8]] = []
         for row in rows { digests.append(try workers[0].indexDigest(field: Schema.referenceField, value: row.values[referenceColumn]!)) }
         let distinct = Array(Set(digests))
-        var found: [(digest: [UInt8], id: Int64, wrapped: [UInt8])] = []
-        for start in stride(from: 0, to: distinct.count, by: 500) {
-            let chunk = Array(distinct[start..<min(start + 500, distinct.count)])
-            let rows = try Row.fetchAll(db, sql: "SELECT id, ref_index, wrapped_dek FROM customers WHERE ref_index IN (\(databaseQuestionMarks(count: chunk.count)))",
-                                        arguments: StatementArguments(chunk.map { Data($0) }))
-            for row in rows { found.append(([UInt8](row["ref_index"] as Data), row["id"], [UInt8](row["wrapped_dek"] as Data))) }
-        }
+        let found = try tx.customers(referenceIndexes: distinct).map { (digest: $0.referenceIndex, id: $0.id, wrapped: $0.wrappedDataKey) }
         let slots = ParallelSlots<SymmetricKey>(count: found.count)
         try parallelChunks(count: found.count, workers: workers) { range, worker in
             for i in range { slots[i] = try worker.unwrap(found[i].wrapped, customerID: found[i].id) }
@@ -318,13 +308,9 @@ private final class BatchCommitter {
         return (digests, keys)
     }
 
-    private func commitOrders(_ rows: [(line: Int, values: [String?])], db: Database, report: inout ImportReport, touched: inout [Int64]) throws {
-        let (digests, keys) = try customers(for: rows, db: db)
+    private func commitOrders(_ rows: [(line: Int, values: [String?])], in tx: any StoreWriting, report: inout ImportReport, touched: inout [Int64]) throws {
+        let (digests, keys) = try customers(for: rows, in: tx)
         let dedupMAC = try HMACSHA256(key: vault.keyRing.indexKey(for: "order-dedup"))
-        let occurrence = try db.cachedStatement(sql: """
-            INSERT INTO order_occurrences (k, n) VALUES (?, 0) ON CONFLICT (k) DO UPDATE SET n = n + 1 RETURNING n
-            """)
-        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO orders (customer_id, dedup_key, sealed) VALUES (?, ?, ?)")
         let names = columns.map(\.name)
         let dateColumn = names.firstIndex(of: "order_date")!, amountColumn = names.firstIndex(of: "amount")!
         let categoryColumn = names.firstIndex(of: "product_category")!
@@ -338,7 +324,7 @@ private final class BatchCommitter {
             let d = row.values[dateColumn]!, a = row.values[amountColumn]!, c = row.values[categoryColumn]!
             let identity = Array("\(customer.id)\u{1F}\(d)\u{1F}\(a)\u{1F}\(c)".utf8)
             let base = Array(try dedupMAC.authenticate(identity).prefix(16))
-            let n = try Int.fetchOne(occurrence, arguments: [Data(base)]) ?? 0
+            let n = try tx.nextOrderOccurrence(base)
             let dedupKey = Array(try dedupMAC.authenticate(identity + Array("\u{1F}\(n)".utf8)).prefix(16))
             let cipher: AES256GCM
             if let existing = ciphers[customer.id] { cipher = existing } else {
@@ -346,18 +332,16 @@ private final class BatchCommitter {
                 ciphers[customer.id] = cipher
             }
             let sealed = try OrderRecord(date: d, amount: a, category: c).seal(customerID: customer.id, dedupKey: dedupKey, cipher: cipher, nonces: nonces)
-            try insert.execute(arguments: [customer.id, Data(dedupKey), Data(sealed)])
+            let inserted = try tx.insertOrder(SealedOrder(customerID: customer.id, dedupKey: dedupKey, sealed: sealed))
             touched.append(customer.id)
-            if db.changesCount > 0 { report.inserted += 1 } else { report.unchanged += 1 }
+            if inserted { report.inserted += 1 } else { report.unchanged += 1 }
         }
     }
 
-    private func commitOutcomes(_ rows: [(line: Int, values: [String?])], db: Database, report: inout ImportReport, touched: inout [Int64]) throws {
-        let (digests, keys) = try customers(for: rows, db: db)
+    private func commitOutcomes(_ rows: [(line: Int, values: [String?])], in tx: any StoreWriting, report: inout ImportReport, touched: inout [Int64]) throws {
+        let (digests, keys) = try customers(for: rows, in: tx)
         let names = columns.map(\.name)
         let outcomeColumn = names.firstIndex(of: "outcome")!, closedColumn = names.firstIndex(of: "closed_at")!
-        let exists = try db.cachedStatement(sql: "SELECT 1 FROM outcomes WHERE customer_id = ?")
-        let upsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO outcomes (customer_id, sealed) VALUES (?, ?)")
         let nonces = workers[0].nonces
         for (i, row) in rows.enumerated() {
             guard let customer = keys[digests[i]] else {
@@ -367,8 +351,7 @@ private final class BatchCommitter {
             let cipher = try AES256GCM(key: customer.cipherKey)
             let sealed = try OutcomeRecord(outcome: row.values[outcomeColumn]!, closedAt: row.values[closedColumn]!)
                 .seal(customerID: customer.id, cipher: cipher, nonces: nonces)
-            let existed = try Bool.fetchOne(exists, arguments: [customer.id]) ?? false
-            try upsert.execute(arguments: [customer.id, Data(sealed)])
+            let existed = try tx.replaceOutcome(customerID: customer.id, sealed: sealed)
             touched.append(customer.id)
             if existed { report.updated += 1 } else { report.inserted += 1 }
         }

@@ -1,6 +1,5 @@
 import CofferCrypto
 import Foundation
-import GRDB
 
 /// Lifecycle of a key-encryption key version.
 public enum KeyState: String, Sendable, Codable {
@@ -80,9 +79,8 @@ final class KeyRing: Sendable {
     /// Fails unless `activeVersion` is still the active KEK in the database. Called inside every
     /// write transaction that wraps a data key, so a concurrent rotate/retire cannot leave
     /// customers wrapped under a version that is about to be destroyed.
-    func assertStillActive(in db: Database) throws {
-        let current = try Int64.fetchOne(db, sql: "SELECT version FROM keyring WHERE kind = 'kek' AND state = 'active'")
-        guard current == Int64(activeVersion) else { throw VaultError.keysChanged }
+    func assertStillActive(in tx: any StoreReading) throws {
+        guard try tx.activeKEKVersion() == activeVersion else { throw VaultError.keysChanged }
     }
 
     static func sealContext(vaultID: String, kind: Kind, version: UInt32) -> SealContext {
@@ -92,7 +90,7 @@ final class KeyRing: Sendable {
     // MARK: - Persistence
 
     /// Creates version 1 of every key and stores it sealed under `root`.
-    static func create(in db: Database, vaultID: String, root: RootKey, now: Date) throws {
+    static func create(in tx: any StoreWriting, vaultID: String, root: RootKey, now: Date) throws {
         let cipher = try AES256GCM(key: root.key)
         let nonces = NonceSource(batch: 8)
         for kind in Kind.allCases {
@@ -101,30 +99,25 @@ final class KeyRing: Sendable {
                 try SealedBox.seal(raw, keyVersion: 0, context: sealContext(vaultID: vaultID, kind: kind, version: 1),
                                    cipher: cipher, nonces: nonces)
             }
-            try db.execute(sql: """
-                INSERT INTO keyring (kind, version, state, created_at, uses, sealed_key) VALUES (?, 1, 'active', ?, 0, ?)
-                """, arguments: [kind.rawValue, Int64(now.timeIntervalSince1970), Data(sealed)])
+            try tx.insertKey(KeyRecord(kind: kind, version: 1, state: .active, createdAt: Int64(now.timeIntervalSince1970),
+                                       retiredAt: nil, uses: 0, sealedKey: sealed))
         }
     }
 
     /// Unseals the keyring; a wrong root key surfaces as `VaultError.wrongRootKey`.
-    static func load(from db: Database, vaultID: String, root: RootKey, maximumUses: Int64) throws -> KeyRing {
+    static func load(from tx: any StoreReading, vaultID: String, root: RootKey, maximumUses: Int64) throws -> KeyRing {
         let cipher = try AES256GCM(key: root.key)
         var keks: [UInt32: SymmetricKey] = [:]
         var retired = Set<UInt32>()
         var active: UInt32?
         var singles: [Kind: SymmetricKey] = [:]
-        let rows = try Row.fetchAll(db, sql: "SELECT kind, version, state, sealed_key FROM keyring ORDER BY kind, version")
-        for row in rows {
-            guard let kind = Kind(rawValue: row["kind"]), let state = KeyState(rawValue: row["state"]) else {
-                throw VaultError.corruptVault("unknown keyring entry")
-            }
-            let version = UInt32(row["version"] as Int64)
+        for record in try tx.keyRecords() {
+            let kind = record.kind, state = record.state, version = record.version
             if state == .retired {
                 if kind == .kek { retired.insert(version) }
                 continue
             }
-            guard let sealed: [UInt8] = (row["sealed_key"] as Data?).map({ [UInt8]($0) }) else {
+            guard let sealed = record.sealedKey else {
                 throw VaultError.corruptVault("keyring entry without key material")
             }
             let key: SymmetricKey

@@ -1,6 +1,5 @@
 import CofferCrypto
 import Foundation
-import GRDB
 
 /// One role policy that was put in force, from the append-only `policy_history` table.
 ///
@@ -21,34 +20,33 @@ public struct PolicyVersion: Sendable, Equatable, Codable {
 
 extension Vault {
     /// Appends `yaml` to the policy history inside the caller's write transaction.
-    func recordPolicyVersion(_ yaml: String, appliedAt milliseconds: Int64, db: Database) throws {
+    func recordPolicyVersion(_ yaml: String, appliedAt milliseconds: Int64, in tx: any StoreWriting) throws {
         let digest = try SHA256.hash(Array(yaml.utf8)).hexString
         // The MAC covers the row's id; inside this write transaction the next id is max + 1
         // (rows are never deleted), so the row is written once, complete.
-        let id = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM policy_history") ?? 0) + 1
+        let id = try tx.highestPolicyVersionID() + 1
         let mac = try StateMAC(keyRing: keyRing).policyVersion(id: id, appliedAt: milliseconds, yaml: yaml)
-        try db.execute(sql: "INSERT INTO policy_history (id, applied_at_ms, digest, yaml, mac) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [id, milliseconds, digest, Data(yaml.utf8), Data(mac)])
+        try tx.insertPolicyVersion(PolicyVersionRecord(id: id, appliedAtMilliseconds: milliseconds, digest: digest, yaml: Array(yaml.utf8), mac: mac))
     }
 
     /// Records `old` as the policy in force before history was kept, if the history is empty
     /// (a vault created before the history existed), so its first change can still be diffed.
-    func recordInitialPolicyIfMissing(_ old: String, db: Database) throws {
-        guard try Int.fetchOne(db, sql: "SELECT count(*) FROM policy_history") == 0 else { return }
-        try recordPolicyVersion(old, appliedAt: 0, db: db)
+    func recordInitialPolicyIfMissing(_ old: String, in tx: any StoreWriting) throws {
+        guard try tx.policyVersionCount() == 0 else { return }
+        try recordPolicyVersion(old, appliedAt: 0, in: tx)
     }
 
     /// Every recorded policy version, oldest first, each checked against its MAC and digest.
     func policyHistory() throws(VaultError) -> [PolicyVersion] {
         let mac: StateMAC
         do { mac = try StateMAC(keyRing: keyRing) } catch { throw .crypto(error) }
-        return try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, applied_at_ms, digest, yaml, mac FROM policy_history ORDER BY id").map { row in
-                let id: Int64 = row["id"], applied: Int64 = row["applied_at_ms"], digest: String = row["digest"]
-                let yaml = String(decoding: row["yaml"] as Data, as: UTF8.self)
+        return try store.read { tx in
+            try tx.policyVersions().map { row in
+                let id = row.id, applied = row.appliedAtMilliseconds, digest = row.digest
+                let yaml = String(decoding: row.yaml, as: UTF8.self)
                 let expected = try mac.policyVersion(id: id, appliedAt: applied, yaml: yaml)
                 let textDigest = try SHA256.hash(Array(yaml.utf8)).hexString
-                let intact = constantTimeEquals(expected, [UInt8](row["mac"] as Data)) && textDigest == digest
+                let intact = constantTimeEquals(expected, row.mac) && textDigest == digest
                 return PolicyVersion(id: id, appliedAtMilliseconds: applied, digest: digest, yaml: yaml, intact: intact)
             }
         }

@@ -1,6 +1,5 @@
 import CofferCrypto
 import Foundation
-import GRDB
 
 /// A role's view of the schema, field by field, optionally with one customer's values.
 public struct PolicyExplanation: Sendable, Equatable, Codable {
@@ -35,10 +34,9 @@ extension Vault {
         var values: [String: String] = [:]
         if let customer {
             let worker = CryptoWorker(keyRing: keyRing)
-            let digest = try referenceDigest(customer, worker: worker)
-            let view = try database.read { db -> CustomerView? in
-                guard let row = try Row.fetchOne(db, sql: "SELECT id, wrapped_dek, fields FROM customers WHERE ref_index = ?", arguments: [Data(digest)]) else { return nil }
-                return try self.view(of: row, db: db, worker: worker, role: role, confirmReference: customer)
+            let view = try store.read { tx -> CustomerView? in
+                guard let opened = try self.openCustomer(reference: customer, worker: worker, in: tx) else { return nil }
+                return try self.view(of: opened, role: role, worker: worker, in: tx)
             }
             guard let view else { throw .customerNotFound }
             let shown = view.fields.filter { own.view(of: $0.name) != .redacted }

@@ -1,6 +1,5 @@
 import CofferCrypto
 import Foundation
-import GRDB
 
 /// What `exportReviewPackage` wrote.
 public struct ReviewExportResult: Sendable {
@@ -83,21 +82,20 @@ extension Vault {
     /// Keys, users and policy history as the summary reports them (no key material, no tokens).
     private func reviewState(session: Session, now: Int64, verification: AuditVerification, head: AuditEntry,
                              checkpoint: AuditCheckpoint) throws(VaultError) -> ReviewAccumulator.VaultState {
-        let (keys, customers, userRows) = try database.read { db in
-            let coverage = try Self.kekCoverage(db)
-            let keys = try Row.fetchAll(db, sql: "SELECT kind, version, state, created_at, retired_at, uses FROM keyring ORDER BY kind = 'kek' DESC, kind, version").map { row in
-                let kind: String = row["kind"], version: Int64 = row["version"]
-                return ReviewAccumulator.KeyRow(kind: kind, version: version, state: row["state"], createdAt: row["created_at"],
-                                                retiredAt: row["retired_at"], uses: row["uses"],
-                                                customers: kind == KeyRing.Kind.kek.rawValue ? coverage[version] ?? 0 : nil)
+        let (keys, customers, userRows) = try store.read { tx in
+            let coverage = try tx.customerCountsByKEK()
+            // KEKs first, then the other keys by kind.
+            let records = try tx.keyRecords().sorted { ($0.kind != .kek ? 1 : 0, $0.kind.rawValue, $0.version) < ($1.kind != .kek ? 1 : 0, $1.kind.rawValue, $1.version) }
+            let keys = records.map { key in
+                ReviewAccumulator.KeyRow(kind: key.kind.rawValue, version: Int64(key.version), state: key.state.rawValue, createdAt: key.createdAt,
+                                         retiredAt: key.retiredAt, uses: key.uses, customers: key.kind == .kek ? coverage[key.version] ?? 0 : nil)
             }
-            let users = try Row.fetchAll(db, sql: "SELECT id, name, role, token_hash, created_at, revoked_at, mac FROM users ORDER BY name")
-            return (keys, coverage.values.reduce(0, +), users)
+            return (keys, coverage.values.reduce(0, +), try tx.users())
         }
         var users: [ReviewAccumulator.UserState] = []
-        for row in userRows {
-            users.append(.init(name: row["name"], role: row["role"], createdAt: row["created_at"],
-                               revoked: (row["revoked_at"] as Int64?) != nil, intact: try userRowIsIntact(row)))
+        for user in userRows {
+            users.append(.init(name: user.name, role: user.role, createdAt: user.createdAt,
+                               revoked: user.revokedAt != nil, intact: try userRowIsIntact(user)))
         }
         return .init(vaultID: keyRing.vaultID, generatedBy: "\(session.name) (\(session.role))", now: now, keys: keys, customers: customers,
                      users: users, policy: policy, history: try policyHistory(), verification: verification, head: head,
@@ -140,9 +138,8 @@ extension Vault {
     /// (requires `audit_read`; audited).
     public func processingRecord(session: Session) throws(VaultError) -> ProcessingRecord {
         try authorize(session, .auditRead, action: .reviewProcessingRecord)
-        let (kekVersions, entries) = try database.read { db in
-            (try Int.fetchOne(db, sql: "SELECT count(*) FROM keyring WHERE kind = 'kek' AND state != 'retired'") ?? 0,
-             try Int64.fetchOne(db, sql: "SELECT max(seq) FROM audit_log") ?? 0)
+        let (kekVersions, entries) = try store.read { tx in
+            (try tx.keyRecords().filter { $0.kind == .kek && $0.state != .retired }.count, try tx.lastAuditLink()?.seq ?? 0)
         }
         let entry = try audit(.user(session), .reviewProcessingRecord, detail: "record of processing activities")
         return ProcessingRecord.make(schema: schema, policy: policy, vaultID: keyRing.vaultID, kekVersions: kekVersions,

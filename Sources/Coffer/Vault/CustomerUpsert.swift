@@ -1,6 +1,5 @@
 import CofferCrypto
 import Foundation
-import GRDB
 
 /// One validated customer row waiting to be written: the canonical value of each column the
 /// source named (nil clears the field). Columns the source did not name are left as they are.
@@ -34,7 +33,7 @@ extension Vault {
     /// Seals and writes a batch of rows in the current write transaction. Shared by CSV import
     /// and `put`, so both have the same semantics: upsert by `customer_ref`; each named column
     /// replaces the field; nil clears it; unnamed columns are untouched.
-    func upsertCustomers(_ rows: [CustomerUpsert], columns: [FieldSpec], workers: [CryptoWorker], db: Database) throws -> [UpsertOutcome] {
+    func upsertCustomers(_ rows: [CustomerUpsert], columns: [FieldSpec], workers: [CryptoWorker], in tx: any StoreWriting) throws -> [UpsertOutcome] {
         var outcomes = [UpsertOutcome?](repeating: nil, count: rows.count)
         // Reference digests; the last row for a reference wins within a batch.
         var digests: [[UInt8]] = []
@@ -44,25 +43,13 @@ extension Vault {
         for (i, d) in digests.enumerated() { lastIndex[d] = i }
         let unique = (0..<rows.count).filter { lastIndex[digests[$0]] == $0 }
 
-        struct Existing { var id: Int64; var kekVersion: UInt32; var wrapped: [UInt8]; var fields: [UInt8] }
-        var existing: [[UInt8]: Existing] = [:]
-        let lookup = unique.map { digests[$0] }
-        for start in stride(from: 0, to: lookup.count, by: 500) {
-            let chunk = Array(lookup[start..<min(start + 500, lookup.count)])
-            let placeholders = databaseQuestionMarks(count: chunk.count)
-            let cursor = try Row.fetchCursor(db, sql: "SELECT id, ref_index, kek_version, wrapped_dek, fields FROM customers WHERE ref_index IN (\(placeholders))",
-                                             arguments: StatementArguments(chunk.map { Data($0) }))
-            while let row = try cursor.next() {
-                existing[[UInt8](row["ref_index"] as Data)] = Existing(
-                    id: row["id"], kekVersion: UInt32(row["kek_version"] as Int64),
-                    wrapped: [UInt8](row["wrapped_dek"] as Data), fields: [UInt8](row["fields"] as Data))
-            }
-        }
+        var existing: [[UInt8]: CustomerRecord] = [:]
+        for record in try tx.customers(referenceIndexes: unique.map { digests[$0] }) { existing[record.referenceIndex] = record }
 
         // Required fields must be present on new customers and cannot be cleared on existing ones.
         let required = schema.fields.filter(\.required).map(\.name)
-        var plan: [(row: Int, id: Int64, existing: Existing?)] = []
-        var nextID = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'customers'") ?? 0
+        var plan: [(row: Int, id: Int64, existing: CustomerRecord?)] = []
+        var nextID = try tx.highestCustomerID()
         for i in unique {
             let current = existing[digests[i]]
             var missing: String?
@@ -86,10 +73,10 @@ extension Vault {
         }
 
         let active = keyRing.activeVersion
-        try keyRing.assertStillActive(in: db)
+        try keyRing.assertStillActive(in: tx)
         let newCount = Int64(plan.filter { $0.existing == nil }.count)
         if newCount > 0 {
-            let uses = try Int64.fetchOne(db, sql: "SELECT uses FROM keyring WHERE kind = 'kek' AND version = ?", arguments: [Int64(active)]) ?? 0
+            let uses = try tx.kekUses(version: active)
             guard uses + newCount <= keyRing.maximumUses else {
                 throw VaultError.keyUsageExhausted(version: active, limit: keyRing.maximumUses)
             }
@@ -112,7 +99,7 @@ extension Vault {
                 var wrapped: [UInt8]?
                 var container = FieldContainer(fieldCount: fieldCount)
                 if let current {
-                    dataKey = try worker.unwrap(current.wrapped, customerID: id)
+                    dataKey = try worker.unwrap(current.wrappedDataKey, customerID: id)
                     container = try FieldContainer(decoding: current.fields, fieldCount: fieldCount)
                 } else {
                     dataKey = try SymmetricKey.random()
@@ -139,27 +126,20 @@ extension Vault {
         }
 
         let now = Int64(Date().timeIntervalSince1970)
-        let insert = try db.cachedStatement(sql: """
-            INSERT INTO customers (id, ref_index, kek_version, wrapped_dek, fields, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """)
-        let update = try db.cachedStatement(sql: "UPDATE customers SET fields = ?, updated_at = ? WHERE id = ?")
-        let clearIndex = try db.cachedStatement(sql: "DELETE FROM blind_index WHERE customer_id = ? AND field = ?")
-        let addIndex = try db.cachedStatement(sql: "INSERT OR IGNORE INTO blind_index (field, digest, customer_id) VALUES (?, ?, ?)")
         for p in 0..<plan.count {
             guard let c = prepared[p] else { throw VaultError.storage("internal: unprepared row") }
             if c.isNew {
-                try insert.execute(arguments: [c.id, Data(digests[plan[p].row]), Int64(c.kekVersion), Data(c.wrappedDataKey!), Data(c.fields), now, now])
+                try tx.insertCustomer(CustomerRecord(id: c.id, referenceIndex: digests[plan[p].row], kekVersion: c.kekVersion,
+                                                     wrappedDataKey: c.wrappedDataKey!, fields: c.fields, createdAt: now, updatedAt: now))
                 outcomes[plan[p].row] = .inserted(c.id)
             } else {
-                try update.execute(arguments: [Data(c.fields), now, c.id])
+                try tx.updateCustomerFields(id: c.id, fields: c.fields, updatedAt: now)
                 outcomes[plan[p].row] = .updated(c.id)
             }
-            for field in c.clearedIndexFields { try clearIndex.execute(arguments: [c.id, field]) }
-            for entry in c.indexEntries { try addIndex.execute(arguments: [entry.field, Data(entry.digest), c.id]) }
+            for field in c.clearedIndexFields { try tx.removeIndexEntries(field: field, customerID: c.id) }
+            for entry in c.indexEntries { try tx.addIndexEntry(field: entry.field, digest: entry.digest, customerID: c.id) }
         }
-        if newCount > 0 {
-            try db.execute(sql: "UPDATE keyring SET uses = uses + ? WHERE kind = 'kek' AND version = ?", arguments: [newCount, Int64(active)])
-        }
+        if newCount > 0 { try tx.addKEKUses(newCount, version: active) }
         // A row superseded by a later row for the same reference in this batch was applied and
         // then overwritten: it counts as an update of that customer.
         for i in 0..<rows.count where outcomes[i] == nil {

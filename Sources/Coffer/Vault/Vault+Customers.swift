@@ -1,6 +1,5 @@
 import CofferCrypto
 import Foundation
-import GRDB
 
 extension Vault {
     /// Which blind-indexed field to search and the value to look for (any formatting).
@@ -34,12 +33,9 @@ extension Vault {
             throw .customerNotFound
         }
         let worker = CryptoWorker(keyRing: keyRing)
-        let digest = try referenceDigest(reference, worker: worker)
-        let view = try database.read { db -> CustomerView? in
-            guard let row = try Row.fetchOne(db, sql: "SELECT id, wrapped_dek, fields FROM customers WHERE ref_index = ?", arguments: [Data(digest)]) else {
-                return nil
-            }
-            return try self.view(of: row, db: db, worker: worker, role: role, confirmReference: reference)
+        let view = try store.read { tx -> CustomerView? in
+            guard let customer = try self.openCustomer(reference: reference, worker: worker, in: tx) else { return nil }
+            return try self.view(of: customer, role: role, worker: worker, in: tx)
         }
         guard let view else {
             try audit(.user(session), .read, purpose: purpose, outcome: .failed, detail: "no such customer")
@@ -76,17 +72,15 @@ extension Vault {
         }
         let worker = CryptoWorker(keyRing: keyRing)
         let digest = try worker.indexDigest(field: fieldName, value: spec.blindIndexForm(ofNormalized: normalized))
-        let views = try database.read { db in
+        let position = schema.index(of: fieldName)!
+        let views = try store.read { tx in
             var views: [CustomerView] = []
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT c.id, c.wrapped_dek, c.fields FROM blind_index b JOIN customers c ON c.id = b.customer_id
-                WHERE b.field = ? AND b.digest = ? ORDER BY c.id
-                """, arguments: [schema.index(of: fieldName)!, Data(digest)])
-            for row in rows {
+            for record in try tx.customers(indexedField: position, digest: digest) {
+                let customer = try OpenedCustomer(record, schema: self.schema, worker: worker)
                 // A truncated keyed hash could in theory collide: confirm on the decrypted value.
-                guard try self.storedValue(of: spec, in: row, worker: worker).map({ spec.blindIndexForm(ofNormalized: $0) })
+                guard try customer.value(at: position).map({ spec.blindIndexForm(ofNormalized: $0) })
                         == spec.blindIndexForm(ofNormalized: normalized) else { continue }
-                views.append(try self.view(of: row, db: db, worker: worker, role: role))
+                views.append(try self.view(of: customer, role: role, worker: worker, in: tx))
             }
             return views
         }
@@ -130,13 +124,13 @@ extension Vault {
         let row = CustomerUpsert(line: 0, reference: reference, values: normalized)
         let workers = [CryptoWorker(keyRing: keyRing)]
         let names = columns.map(\.name)
-        let outcome = try database.write { db -> UpsertOutcome in
-            let outcome = try self.upsertCustomers([row], columns: columns, workers: workers, db: db)[0]
+        let outcome = try store.write { tx -> UpsertOutcome in
+            let outcome = try self.upsertCustomers([row], columns: columns, workers: workers, in: tx)[0]
             switch outcome {
             case let .inserted(id), let .updated(id):
                 // The audit entry commits with the write, or neither does.
                 try self.audit(.user(session), .write, fields: names, customers: CustomerIDSet([id]),
-                                                detail: outcome == .inserted(id) ? "created" : "updated", in: db)
+                                                detail: outcome == .inserted(id) ? "created" : "updated", in: tx)
             case .rejected: break
             }
             return outcome
@@ -156,22 +150,15 @@ extension Vault {
         try authorize(session, .erase, action: .erase)
         let worker = CryptoWorker(keyRing: keyRing)
         let digest = try referenceDigest(reference, worker: worker)
-        let existing = try database.read { db in
-            try Int64.fetchOne(db, sql: "SELECT id FROM customers WHERE ref_index = ?", arguments: [Data(digest)])
-        }
+        let existing = try store.read { tx in try tx.customerID(referenceIndex: digest) }
         guard existing != nil else {
             try audit(.user(session), .erase, outcome: .failed, detail: "no such customer")
             throw .customerNotFound
         }
-        let id = try database.write { db -> Int64 in
-            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM customers WHERE ref_index = ?", arguments: [Data(digest)]) else {
-                throw VaultError.customerNotFound
-            }
-            try db.execute(sql: "DELETE FROM blind_index WHERE customer_id = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM orders WHERE customer_id = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM outcomes WHERE customer_id = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM customers WHERE id = ?", arguments: [id])
-            try self.audit(.user(session), .erase, customers: CustomerIDSet([id]), detail: "data key destroyed", in: db)
+        let id = try store.write { tx -> Int64 in
+            guard let id = try tx.customerID(referenceIndex: digest) else { throw VaultError.customerNotFound }
+            try tx.deleteCustomer(id: id)
+            try self.audit(.user(session), .erase, customers: CustomerIDSet([id]), detail: "data key destroyed", in: tx)
             return id
         }
         try checkpoint()
@@ -181,29 +168,12 @@ extension Vault {
 
     /// Number of customers in the vault.
     func customerCount() throws(VaultError) -> Int {
-        try database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM customers") ?? 0 }
+        try store.read { tx in try tx.customerCount() }
     }
 
-    /// Copies the WAL into the database file and truncates it, so pages that held erased data
-    /// or destroyed keys survive in neither. Waits up to `patience` for readers in other
-    /// processes; fails with `checkpointBlocked` if they never let go.
+    /// Makes sure no copy of erased rows or destroyed keys survives in the store's logs.
     func checkpoint(patience: TimeInterval = 5) throws(VaultError) {
-        let deadline = Date().addingTimeInterval(patience)
-        while true {
-            let complete: Bool
-            do {
-                complete = try database.queue.writeWithoutTransaction { db in
-                    guard let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") else { return false }
-                    let busy: Int = row[0], log: Int = row[1], done: Int = row[2]
-                    return busy == 0 && log == done
-                }
-            } catch {
-                throw .storage(VaultDatabase.describe(error))
-            }
-            if complete { return }
-            guard Date() < deadline else { throw .checkpointBlocked }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+        try store.purgeSupersededPages(patience: patience)
     }
 
     /// The internal id of the customer whose reference is `reference`, found through the blind
@@ -211,9 +181,7 @@ extension Vault {
     /// trace too) and thrown as `customerNotFound`.
     func customerID(reference: String, session: Session, action: AuditAction, purpose: String?) throws(VaultError) -> Int64 {
         let digest = try referenceDigest(reference, worker: CryptoWorker(keyRing: keyRing))
-        guard let id = try database.read({ db in
-            try Int64.fetchOne(db, sql: "SELECT id FROM customers WHERE ref_index = ?", arguments: [Data(digest)])
-        }) else {
+        guard let id = try store.read({ tx in try tx.customerID(referenceIndex: digest) }) else {
             try audit(.user(session), action, purpose: purpose,
                       outcome: .failed, detail: "no such customer")
             throw .customerNotFound
@@ -229,70 +197,36 @@ extension Vault {
         return try worker.indexDigest(field: Schema.referenceField, value: normalized)
     }
 
-    /// The decrypted, normalized value of one field of a row, for confirming lookups.
-    private func storedValue(of spec: FieldSpec, in row: Row, worker: CryptoWorker) throws -> String? {
-        let id: Int64 = row["id"]
-        let container = try FieldContainer(decoding: [UInt8](row["fields"] as Data), fieldCount: schema.fields.count)
-        guard let position = schema.index(of: spec.name), let sealed = container[position] else { return nil }
-        let cipher = try AES256GCM(key: worker.unwrap([UInt8](row["wrapped_dek"] as Data), customerID: id))
-        return try Self.openField(sealed, customerID: id, field: spec.name, cipher: cipher)
+    /// The customer stored under `reference`, opened; nil if there is none. The index row could
+    /// have been moved to another customer, so the sealed reference must match too.
+    func openCustomer(reference: String, worker: CryptoWorker, in tx: any StoreReading) throws -> OpenedCustomer? {
+        guard let record = try tx.customer(referenceIndex: referenceDigest(reference, worker: worker)) else { return nil }
+        let customer = try OpenedCustomer(record, schema: schema, worker: worker)
+        let wanted = try? schema[Schema.referenceField]?.normalize(reference)
+        guard let wanted, try customer.value(at: schema.index(of: Schema.referenceField)!) == wanted else {
+            throw VaultError.corruptVault("customer \(customer.id): its reference does not match the index")
+        }
+        return customer
     }
 
-    /// Decrypts one sealed field of one customer; a failure is reported as damage to that
-    /// customer's record, naming the field but never a value.
-    static func openField(_ sealed: ArraySlice<UInt8>, customerID id: Int64, field: String, cipher: AES256GCM) throws(VaultError) -> String {
-        do {
-            return try SealedBox.openString(sealed, context: SealContext(kind: .field, recordID: id, name: field), cipher: cipher)
-        } catch {
-            throw .corruptVault("customer \(id): field '\(field)' fails authentication")
-        }
-    }
-
-    /// Decrypts the fields `role` may see of one customers row (id, wrapped_dek, fields) and
-    /// renders them through the role's views. Redacted fields are never decrypted. Orders and
-    /// the outcome come with views whose role sees `customer_ref` in clear.
-    func view(of row: Row, db: Database, worker: CryptoWorker, role: RolePolicy, confirmReference: String? = nil) throws -> CustomerView {
-        let id: Int64 = row["id"]
-        let dataKey = try worker.unwrap([UInt8](row["wrapped_dek"] as Data), customerID: id)
-        let cipher = try AES256GCM(key: dataKey)
-        let container = try FieldContainer(decoding: [UInt8](row["fields"] as Data), fieldCount: schema.fields.count)
-        func open(_ position: Int) throws -> String? {
-            guard let sealed = container[position] else { return nil }
-            return try Self.openField(sealed, customerID: id, field: schema.fields[position].name, cipher: cipher)
-        }
-        // The index row could have been moved to another customer: trust only the sealed reference.
-        if let confirmReference {
-            let wanted = try? schema[Schema.referenceField]?.normalize(confirmReference)
-            let referencePosition = schema.index(of: Schema.referenceField)!
-            guard let wanted, try open(referencePosition) == wanted else {
-                throw VaultError.corruptVault("customer \(id): its reference does not match the index")
-            }
-        }
-        let pseudonymizer = try worker.pseudonymizer()
-        let today = CivilDate.today
-        var fields: [FieldValue] = []
-        for (position, spec) in schema.fields.enumerated() {
-            let fieldView = role.view(of: spec.name)
-            guard fieldView != .redacted, let value = try open(position) else { continue }
-            if let shown = try ViewRenderer.render(value, field: spec, view: fieldView, pseudonymizer: pseudonymizer, asOf: today) {
-                fields.append(FieldValue(name: spec.name, value: shown))
-            }
-        }
+    /// `customer` as `role` sees it: every field the role does not see redacted, rendered
+    /// through its view. Orders and the outcome come only with views whose role sees
+    /// `customer_ref` in clear.
+    func view(of customer: OpenedCustomer, role: RolePolicy, worker: CryptoWorker, in tx: any StoreReading) throws -> CustomerView {
+        let projection = RoleProjection(schema: schema, role: role, positions: Array(schema.fields.indices))
+        let labels = try projection.labels(of: customer, pseudonymizer: worker.pseudonymizer())
+        let fields = zip(schema.fields, labels).compactMap { spec, label in label.map { FieldValue(name: spec.name, value: $0) } }
         let identified = role.view(of: Schema.referenceField) == .plain
         var orders: [OrderView] = []
         var outcome: OutcomeView?
         if identified {
-            for order in try Row.fetchAll(db, sql: "SELECT dedup_key, sealed FROM orders WHERE customer_id = ? ORDER BY id", arguments: [id]) {
-                let dedup = [UInt8](order["dedup_key"] as Data)
-                let payload = try OrderRecord.open([UInt8](order["sealed"] as Data), customerID: id, dedupKey: dedup, cipher: cipher)
-                orders.append(OrderView(date: payload.date, amount: payload.amount, category: payload.category))
-            }
-            if let sealed = try Data.fetchOne(db, sql: "SELECT sealed FROM outcomes WHERE customer_id = ?", arguments: [id]) {
-                let record = try OutcomeRecord.open([UInt8](sealed), customerID: id, cipher: cipher)
+            orders = try customer.orders(tx.orders(customerID: customer.id)).map { OrderView(date: $0.date, amount: $0.amount, category: $0.category) }
+            if let sealed = try tx.outcome(customerID: customer.id) {
+                let record = try customer.outcome(sealed)
                 outcome = OutcomeView(outcome: record.outcome, closedAt: record.closedAt)
             }
             orders.sort { $0.date < $1.date }
         }
-        return CustomerView(internalID: id, showsID: identified, fields: fields, orders: orders, outcome: outcome)
+        return CustomerView(internalID: customer.id, showsID: identified, fields: fields, orders: orders, outcome: outcome)
     }
 }

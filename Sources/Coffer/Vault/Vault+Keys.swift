@@ -1,31 +1,18 @@
 import CofferCrypto
 import Foundation
-import GRDB
 
 extension Vault {
     /// Every KEK version with its state, age, use count and how many customers it covers.
     public func keyStatus(session: Session) throws(VaultError) -> [KeyVersionStatus] {
         try authorize(session, .manageKeys, action: .keyStatus)
-        return try database.read { db in
-            let coverage = try Self.kekCoverage(db)
-            return try Row.fetchAll(db, sql: "SELECT version, state, created_at, retired_at, uses FROM keyring WHERE kind = 'kek' ORDER BY version").map { row in
-                let version: Int64 = row["version"]
-                return KeyVersionStatus(
-                    version: UInt32(version), state: KeyState(rawValue: row["state"]) ?? .retired,
-                    createdAt: Date(timeIntervalSince1970: TimeInterval(row["created_at"] as Int64)),
-                    retiredAt: (row["retired_at"] as Int64?).map { Date(timeIntervalSince1970: TimeInterval($0)) },
-                    uses: row["uses"], customers: coverage[version] ?? 0)
+        return try store.read { tx in
+            let coverage = try tx.customerCountsByKEK()
+            return try tx.keyRecords().filter { $0.kind == .kek }.map { key in
+                KeyVersionStatus(version: key.version, state: key.state, createdAt: Date(timeIntervalSince1970: TimeInterval(key.createdAt)),
+                                 retiredAt: key.retiredAt.map { Date(timeIntervalSince1970: TimeInterval($0)) },
+                                 uses: key.uses, customers: coverage[key.version] ?? 0)
             }
         }
-    }
-
-    /// Customers per KEK version (the data keys each version wraps now).
-    static func kekCoverage(_ db: Database) throws -> [Int64: Int] {
-        var coverage: [Int64: Int] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT kek_version, count(*) AS n FROM customers GROUP BY kek_version") {
-            coverage[row["kek_version"]] = row["n"]
-        }
-        return coverage
     }
 
     /// Makes a new KEK version active; the previous one becomes decrypt-only.
@@ -34,19 +21,18 @@ extension Vault {
     public func rotateKEK(session: Session) throws(VaultError) -> UInt32 {
         try authorize(session, .manageKeys, action: .keyRotate)
         let root = rootKey
-        let version = try database.write { db in
-            let current = try Int64.fetchOne(db, sql: "SELECT max(version) FROM keyring WHERE kind = 'kek'") ?? 0
-            let version = UInt32(current + 1)
+        let version = try store.write { tx in
+            let version = try tx.highestKEKVersion() + 1
             let key = try SymmetricKey.random()
             let cipher = try AES256GCM(key: root.key)
             let sealed = try key.withUnsafeBytes { (raw) throws(CryptoError) in
                 try SealedBox.seal(raw, keyVersion: 0, context: KeyRing.sealContext(vaultID: keyRing.vaultID, kind: .kek, version: version),
                                    cipher: cipher, nonces: NonceSource(batch: 1))
             }
-            try db.execute(sql: "UPDATE keyring SET state = 'decrypt_only' WHERE kind = 'kek' AND state = 'active'")
-            try db.execute(sql: "INSERT INTO keyring (kind, version, state, created_at, uses, sealed_key) VALUES ('kek', ?, 'active', ?, 0, ?)",
-                           arguments: [Int64(version), Int64(Date().timeIntervalSince1970), Data(sealed)])
-            try self.audit(.user(session), .keyRotate, detail: "KEK version \(version) active", in: db)
+            try tx.demoteActiveKEK()
+            try tx.insertKey(KeyRecord(kind: .kek, version: version, state: .active, createdAt: Int64(Date().timeIntervalSince1970),
+                                       retiredAt: nil, uses: 0, sealedKey: sealed))
+            try self.audit(.user(session), .keyRotate, detail: "KEK version \(version) active", in: tx)
             return version
         }
         try reloadKeyRing()
@@ -66,24 +52,21 @@ extension Vault {
                                progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> Int {
         try authorize(session, .manageKeys, action: .keyRewrap)
         let active = keyRing.activeVersion
-        let total = try database.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM customers WHERE kek_version != ?", arguments: [Int64(active)]) ?? 0
-        }
+        let total = try store.read { tx in try tx.customerCount(notWrappedBy: active) }
         let workers = makeWorkers()
         var done = 0, batches = 0
         progress?(WorkProgress(completed: 0, total: total, unit: "customers"))
         while maximumBatches.map({ batches < $0 }) ?? true {
             batches += 1
-            let moved = try database.write { db -> Int in
-                let rows = try Row.fetchAll(db, sql: "SELECT id, wrapped_dek FROM customers WHERE kek_version != ? ORDER BY id LIMIT ?",
-                                            arguments: [Int64(active), batchSize])
+            let moved = try store.write { tx -> Int in
+                let rows = try tx.customers(notWrappedBy: active, limit: batchSize)
                 if rows.isEmpty { return 0 }
-                try keyRing.assertStillActive(in: db)
-                let uses = try Int64.fetchOne(db, sql: "SELECT uses FROM keyring WHERE kind = 'kek' AND version = ?", arguments: [Int64(active)]) ?? 0
+                try keyRing.assertStillActive(in: tx)
+                let uses = try tx.kekUses(version: active)
                 guard uses + Int64(rows.count) <= keyRing.maximumUses else {
                     throw VaultError.keyUsageExhausted(version: active, limit: keyRing.maximumUses)
                 }
-                let items: [(id: Int64, wrapped: [UInt8])] = rows.map { ($0["id"], [UInt8]($0["wrapped_dek"] as Data)) }
+                let items: [(id: Int64, wrapped: [UInt8])] = rows.map { ($0.id, $0.wrappedDataKey) }
                 let rewrapped = ParallelSlots<[UInt8]>(count: items.count)
                 try parallelChunks(count: items.count, workers: workers) { range, worker in
                     for i in range {
@@ -91,13 +74,12 @@ extension Vault {
                         rewrapped[i] = try worker.wrap(dataKey: key, customerID: items[i].id, version: active)
                     }
                 }
-                let update = try db.cachedStatement(sql: "UPDATE customers SET wrapped_dek = ?, kek_version = ? WHERE id = ?")
                 for (i, item) in items.enumerated() {
-                    try update.execute(arguments: [Data(rewrapped[i]!), Int64(active), item.id])
+                    try tx.updateCustomerDataKey(id: item.id, wrappedDataKey: rewrapped[i]!, kekVersion: active)
                 }
-                try db.execute(sql: "UPDATE keyring SET uses = uses + ? WHERE kind = 'kek' AND version = ?", arguments: [items.count, Int64(active)])
+                try tx.addKEKUses(Int64(items.count), version: active)
                 try self.audit(.user(session), .keyRewrap, customers: CustomerIDSet(items.map(\.id)),
-                                                detail: "data keys re-wrapped under KEK version \(active)", in: db)
+                               detail: "data keys re-wrapped under KEK version \(active)", in: tx)
                 return items.count
             }
             if moved == 0 { break }
@@ -112,20 +94,17 @@ extension Vault {
     /// Destroys a decrypt-only KEK version that no customer depends on any more.
     public func retireKEK(version: UInt32, session: Session) throws(VaultError) {
         try authorize(session, .manageKeys, action: .keyRetire)
-        try database.write { db in
-            guard let state = try String.fetchOne(db, sql: "SELECT state FROM keyring WHERE kind = 'kek' AND version = ?", arguments: [Int64(version)]) else {
-                throw VaultError.keyVersionUnknown(version)
-            }
-            switch KeyState(rawValue: state) {
+        try store.write { tx in
+            guard let state = try tx.kekState(version: version) else { throw VaultError.keyVersionUnknown(version) }
+            switch state {
             case .active: throw VaultError.keyVersionActive(version)
             case .retired: throw VaultError.keyVersionRetired(version)
             default: break
             }
-            let covered = try Int.fetchOne(db, sql: "SELECT count(*) FROM customers WHERE kek_version = ?", arguments: [Int64(version)]) ?? 0
+            let covered = try tx.customerCount(wrappedBy: version)
             guard covered == 0 else { throw VaultError.keyVersionInUse(version: version, customers: covered) }
-            try db.execute(sql: "UPDATE keyring SET state = 'retired', sealed_key = NULL, retired_at = ? WHERE kind = 'kek' AND version = ?",
-                           arguments: [Int64(Date().timeIntervalSince1970), Int64(version)])
-            try self.audit(.user(session), .keyRetire, detail: "KEK version \(version) destroyed", in: db)
+            try tx.retireKEK(version: version, at: Int64(Date().timeIntervalSince1970))
+            try self.audit(.user(session), .keyRetire, detail: "KEK version \(version) destroyed", in: tx)
         }
         try reloadKeyRing()
         try checkpoint()

@@ -1,6 +1,5 @@
 import CofferCrypto
 import Foundation
-import GRDB
 import Logging
 
 /// How the root key of a new vault is protected.
@@ -30,7 +29,8 @@ public final class Vault: Sendable {
     public let directory: String
     /// The customer schema stored in the vault at creation.
     public let schema: Schema
-    let database: VaultDatabase
+    /// Where the ciphertexts, wrapped keys, users and audit entries are kept.
+    let store: SQLiteStore
     /// The unsealed keys. Replaced (not mutated) after this vault rotates or retires a KEK.
     var keyRing: KeyRing {
         keyRingLock.lock()
@@ -45,12 +45,12 @@ public final class Vault: Sendable {
     let rootKey: RootKey
     let logger: Logger
 
-    private init(directory: String, schema: Schema, policy: Policy, database: VaultDatabase, keyRing: KeyRing, rootKey: RootKey) {
+    private init(directory: String, schema: Schema, policy: Policy, store: SQLiteStore, keyRing: KeyRing, rootKey: RootKey) {
         self.currentPolicy = policy
         self.rootKey = rootKey
         self.directory = directory
         self.schema = schema
-        self.database = database
+        self.store = store
         self.currentKeyRing = keyRing
         var logger = Logger(label: "coffer.vault")
         logger[metadataKey: "vault"] = "\(keyRing.vaultID.prefix(8))"
@@ -77,7 +77,7 @@ public final class Vault: Sendable {
             throw .invalidInput("\(policyFile): the policy needs an 'admin' role with manage_users for the first user")
         }
         try validateUserName(adminName)
-        let dbPath = (directory as NSString).appendingPathComponent(VaultDatabase.fileName)
+        let dbPath = (directory as NSString).appendingPathComponent(SQLiteStore.fileName)
         if FileManager.default.fileExists(atPath: dbPath) { throw .vaultAlreadyExists(path: directory) }
         let vaultID: String
         do { vaultID = try SecureRandom.bytes(16).hexString } catch { throw .crypto(error) }
@@ -98,7 +98,7 @@ public final class Vault: Sendable {
             meta.append((.scryptParameters, Array("\(parameters.n),\(parameters.r),\(parameters.p)".utf8)))
         }
         do {
-            let database = try VaultDatabase(directory: directory, create: true)
+            let store = try SQLiteStore(directory: directory, create: true)
             let now = Date()
             let maxUses = maximumKEKUses ?? KeyRing.defaultMaximumUses
             meta.append((.schema, Array(schema.source.utf8)))
@@ -107,16 +107,14 @@ public final class Vault: Sendable {
             meta.append((.maximumKEKUses, Array(String(maxUses).utf8)))
             let check = try rootCheck(vaultID: vaultID, root: root)
             meta.append((.rootCheck, check))
-            try database.write { db in
-                for (key, value) in meta {
-                    try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?)", arguments: [key.rawValue, Data(value)])
-                }
-                try KeyRing.create(in: db, vaultID: vaultID, root: root, now: now)
+            try store.write { tx in
+                for (key, value) in meta { try tx.insertSetting(key.rawValue, value: value) }
+                try KeyRing.create(in: tx, vaultID: vaultID, root: root, now: now)
             }
-            let keyRing = try database.read { db in
-                try KeyRing.load(from: db, vaultID: vaultID, root: root, maximumUses: maxUses)
+            let keyRing = try store.read { tx in
+                try KeyRing.load(from: tx, vaultID: vaultID, root: root, maximumUses: maxUses)
             }
-            let vault = Vault(directory: directory, schema: schema, policy: policy, database: database, keyRing: keyRing, rootKey: root)
+            let vault = Vault(directory: directory, schema: schema, policy: policy, store: store, keyRing: keyRing, rootKey: root)
             let token = try vault.bootstrapAdmin(name: adminName, policyYAML: policyYAML, policyDigest: policy.digest)
             return (vault, token)
         } catch {
@@ -131,14 +129,8 @@ public final class Vault: Sendable {
     /// Opens an existing vault. A wrong key or passphrase fails with `wrongRootKey` before
     /// anything is read or written.
     public static func open(at directory: String, credentials: RootCredentials) throws(VaultError) -> Vault {
-        let database = try VaultDatabase(directory: directory, create: false)
-        let meta: [String: [UInt8]] = try database.read { db in
-            var meta: [String: [UInt8]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT key, value FROM meta") {
-                meta[row["key"]] = [UInt8](row["value"] as Data)
-            }
-            return meta
-        }
+        let store = try SQLiteStore(directory: directory, create: false)
+        let meta = try store.read { tx in try tx.settings() }
         func text(_ key: MetaKey) throws(VaultError) -> String {
             guard let bytes = meta[key.rawValue] else { throw .corruptVault("missing \(key.rawValue)") }
             return String(decoding: bytes, as: UTF8.self)
@@ -174,8 +166,8 @@ public final class Vault: Sendable {
         let policyText = try text(.policy)
         do { policy = try Policy.load(yaml: policyText, file: "\(directory)/policy (stored)", schema: schema) } catch { throw .schema(error) }
         let maxUses = Int64(try text(.maximumKEKUses)) ?? KeyRing.defaultMaximumUses
-        let keyRing = try database.read { db in
-            try KeyRing.load(from: db, vaultID: vaultID, root: root, maximumUses: maxUses)
+        let keyRing = try store.read { tx in
+            try KeyRing.load(from: tx, vaultID: vaultID, root: root, maximumUses: maxUses)
         }
         // The policy decides who sees what: refuse one changed outside `coffer policy apply`.
         do {
@@ -188,16 +180,14 @@ public final class Vault: Sendable {
         } catch {
             throw .crypto(error as! CryptoError)
         }
-        return Vault(directory: directory, schema: schema, policy: policy, database: database, keyRing: keyRing, rootKey: root)
+        return Vault(directory: directory, schema: schema, policy: policy, store: store, keyRing: keyRing, rootKey: root)
     }
 
     /// The kind of root protection a vault uses, read without any key (to prompt correctly).
     public static func rootMode(at directory: String) throws(VaultError) -> String {
-        let database = try VaultDatabase(directory: directory, create: false)
-        return try database.read { db in
-            guard let data = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [MetaKey.rootMode.rawValue]) else {
-                throw VaultError.corruptVault("missing root_mode")
-            }
+        let store = try SQLiteStore(directory: directory, create: false)
+        return try store.read { tx in
+            guard let data = try tx.setting(MetaKey.rootMode.rawValue) else { throw VaultError.corruptVault("missing root_mode") }
             return String(decoding: data, as: UTF8.self)
         }
     }
@@ -219,8 +209,8 @@ public final class Vault: Sendable {
     /// version it has just rotated away from or retired.
     func reloadKeyRing() throws(VaultError) {
         let current = keyRing
-        let reloaded = try database.read { db in
-            try KeyRing.load(from: db, vaultID: current.vaultID, root: rootKey, maximumUses: current.maximumUses)
+        let reloaded = try store.read { tx in
+            try KeyRing.load(from: tx, vaultID: current.vaultID, root: rootKey, maximumUses: current.maximumUses)
         }
         keyRingLock.lock()
         currentKeyRing = reloaded
@@ -228,5 +218,5 @@ public final class Vault: Sendable {
     }
 
     /// Path of the SQLite file (for tests and backups).
-    public var databasePath: String { database.path }
+    public var databasePath: String { store.path }
 }

@@ -159,3 +159,18 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension VaultError {
+    /// `error` as a vault error: vault errors as they are, crypto failures, rejected values and
+    /// file errors in their own cases, anything else as a storage failure named by its type only
+    /// (an unknown error could carry anything).
+    init(wrapping error: any Error) {
+        switch error {
+        case let error as VaultError: self = error
+        case let error as CryptoError: self = .crypto(error)
+        case let error as ValueRejection: self = .invalidValue(error)
+        case let error as CSVError: self = .file(error)
+        default: self = .storage(String(describing: type(of: error)))
+        }
+    }
+}

@@ -1,6 +1,5 @@
 import CofferCrypto
 import Foundation
-import GRDB
 
 /// One field of a customer as a role sees it, in a form that rules can reason about without
 /// the stored value: the label the role sees plus, where the view allows, the interval of
@@ -110,6 +109,8 @@ public struct ScoringScanRequest: Sendable {
 /// (purchase statistics first, when a model needs population figures; then the rows) all count
 /// as the one read the audit entry records, over the customers that existed when it began.
 public final class ScoringScan: @unchecked Sendable {
+    // Unchecked: used by one caller at a time (a scan's passes run one after another); the
+    // worker threads of a pass only read `purchaseCache`, which no pass writes while it runs.
     let vault: Vault
     let role: RolePolicy
     let request: ScoringScanRequest
@@ -117,6 +118,9 @@ public final class ScoringScan: @unchecked Sendable {
     let lastID: Int64
     /// Customers covered by the scan (erasures during it make passes yield fewer).
     public let customerCount: Int
+    /// The purchase statistics of the first pass, by customer id (ascending), so that the rows
+    /// pass decrypts no order a second time.
+    private var purchaseCache: (ids: [Int64], summaries: [PurchaseSummary?])?
 
     init(vault: Vault, role: RolePolicy, request: ScoringScanRequest, positions: [Int], lastID: Int64, customerCount: Int) {
         self.vault = vault
@@ -128,30 +132,37 @@ public final class ScoringScan: @unchecked Sendable {
     }
 
     /// Each customer's purchase statistics (nil: no orders), batch by batch in id order, without
-    /// decrypting any field. Requires `purchases` in the request.
+    /// decrypting any field. Requires `purchases` in the request. The statistics are kept for
+    /// `rows`, which then reads no order again.
     public func purchaseSummaries(progress: ((WorkProgress) -> Void)? = nil, _ body: ([PurchaseSummary?]) throws -> Void) throws(VaultError) {
         guard request.purchases else { throw .invalidInput("the scan was not opened for purchase statistics") }
         let today = CivilDate.today
-        _ = try pass(orders: true, outcomes: false, progress: progress, transform: { row, cipher, _, _ in
-            try Vault.purchaseSummary(row, cipher: cipher, today: today)
-        }, body)
+        var ids: [Int64] = [], summaries: [PurchaseSummary?] = []
+        ids.reserveCapacity(customerCount)
+        summaries.reserveCapacity(customerCount)
+        _ = try pass(orders: true, outcomes: false, progress: progress, transform: { customer, scanned, _ in
+            try customer.purchaseSummary(scanned.orders, observedUntil: today)
+        }) { batchIDs, batch in
+            ids += batchIDs
+            summaries += batch
+            try body(batch)
+        }
+        purchaseCache = (ids, summaries)
     }
 
     /// One pass over the scan's customers, counted for `progress`; errors become `VaultError`s.
     private func pass<Output>(orders: Bool, outcomes: Bool, progress: ((WorkProgress) -> Void)?,
-                              transform: @escaping (Vault.ScannedCustomer, AES256GCM, FieldContainer, CryptoWorker) throws -> Output,
-                              _ body: ([Output]) throws -> Void) throws(VaultError) -> Int {
+                              transform: @escaping (OpenedCustomer, Vault.ScannedCustomer, CryptoWorker) throws -> Output,
+                              _ body: ([Int64], [Output]) throws -> Void) throws(VaultError) -> Int {
         var done = 0
         do {
-            try vault.scanCustomers(upTo: lastID, orders: orders, outcomes: outcomes, transform: transform) { _, outputs in
-                try body(outputs)
+            try vault.scanCustomers(upTo: lastID, orders: orders, outcomes: outcomes, transform: transform) { ids, outputs in
+                try body(ids, outputs)
                 done += outputs.count
                 progress?(WorkProgress(completed: done, total: customerCount, unit: "customers"))
             }
-        } catch let error as VaultError {
-            throw error
         } catch {
-            throw VaultDatabase.vaultError(error)
+            throw VaultError(wrapping: error)
         }
         return done
     }
@@ -161,35 +172,34 @@ public final class ScoringScan: @unchecked Sendable {
     @discardableResult
     public func rows<Output>(progress: ((WorkProgress) -> Void)? = nil, transform: @escaping (ScoringRow) throws -> Output,
                              _ body: ([Output]) throws -> Void) throws(VaultError) -> Int {
-        let vault = self.vault, request = self.request, positions = self.positions, role = self.role
-        let schema = vault.schema
-        let referencePosition = schema.index(of: Schema.referenceField)!
-        let referenceView = role.view(of: Schema.referenceField)
-        let specs = positions.map { schema.fields[$0] }
-        let views = positions.map { role.view(of: schema.fields[$0].name) }
-        let referenceSpec = schema.fields[referencePosition]
-        let today = CivilDate.today
-        return try pass(orders: request.purchases, outcomes: request.outcomes, progress: progress, transform: { row, cipher, container, worker in
+        let schema = vault.schema, request = self.request
+        let fields = RoleProjection(schema: schema, role: role, positions: positions)
+        let reference = RoleProjection(schema: schema, role: role, positions: [schema.index(of: Schema.referenceField)!])
+        let cache = purchaseCache
+        let today = fields.asOf
+        return try pass(orders: request.purchases && cache == nil, outcomes: request.outcomes, progress: progress, transform: { customer, scanned, worker in
             let pseudonymizer = try worker.pseudonymizer()
-            var reference: String?
-            if referenceView != .redacted, let sealed = container[referencePosition] {
-                let value = try Vault.openField(sealed, customerID: row.id, field: Schema.referenceField, cipher: cipher)
-                reference = try ViewRenderer.render(value, field: referenceSpec, view: referenceView, pseudonymizer: pseudonymizer, asOf: today)
+            var summary: PurchaseSummary?
+            if let cache {
+                summary = Self.cached(customer.id, in: cache)
+            } else if request.purchases {
+                summary = try customer.purchaseSummary(scanned.orders, observedUntil: today)
             }
-            var values: [ViewedValue?] = []
-            values.reserveCapacity(positions.count)
-            for (n, position) in positions.enumerated() {
-                guard let sealed = container[position] else { values.append(nil); continue }
-                let plain = try Vault.openField(sealed, customerID: row.id, field: specs[n].name, cipher: cipher)
-                values.append(try ViewedValue.render(plain, field: specs[n], view: views[n], pseudonymizer: pseudonymizer, asOf: today))
-            }
-            let summary = request.purchases ? try Vault.purchaseSummary(row, cipher: cipher, today: today) : nil
-            var outcome: DealOutcome?
-            if let sealed = row.outcome {
-                outcome = DealOutcome(rawValue: try OutcomeRecord.open(sealed, customerID: row.id, cipher: cipher).outcome)
-            }
-            return try transform(ScoringRow(reference: reference, values: values, purchases: summary, outcome: outcome))
-        }, body)
+            let outcome = try scanned.outcome.map { sealed in DealOutcome(rawValue: try customer.outcome(sealed).outcome) } ?? nil
+            return try transform(ScoringRow(reference: reference.labels(of: customer, pseudonymizer: pseudonymizer)[0],
+                                            values: fields.viewedValues(of: customer, pseudonymizer: pseudonymizer),
+                                            purchases: summary, outcome: outcome))
+        }) { _, outputs in try body(outputs) }
+    }
+
+    /// The first pass's statistics of customer `id` (nil if it had no orders, or did not exist then).
+    private static func cached(_ id: Int64, in cache: (ids: [Int64], summaries: [PurchaseSummary?])) -> PurchaseSummary? {
+        var low = 0, high = cache.ids.count
+        while low < high {
+            let middle = (low + high) / 2
+            if cache.ids[middle] < id { low = middle + 1 } else { high = middle }
+        }
+        return low < cache.ids.count && cache.ids[low] == id ? cache.summaries[low] : nil
     }
 }
 
@@ -221,59 +231,35 @@ extension Vault {
                            customerCount: Int(ids.count))
     }
 
-    /// A customer's orders reduced to BTYD statistics, observed up to `today`.
-    static func purchaseSummary(_ row: ScannedCustomer, cipher: AES256GCM, today: CivilDate) throws -> PurchaseSummary? {
-        guard !row.orders.isEmpty else { return nil }
-        var purchases: [(day: Int, amount: Double)] = []
-        purchases.reserveCapacity(row.orders.count)
-        for order in row.orders {
-            let record = try OrderRecord.open(order.sealed, customerID: row.id, dedupKey: order.dedupKey, cipher: cipher)
-            // Validated at import; an order that no longer parses is left out rather than guessed.
-            guard let date = CivilDate(iso8601: record.date), let amount = Double(record.amount), amount.isFinite else { continue }
-            purchases.append((date.daysSinceEpoch, amount))
-        }
-        return PurchaseSummary(purchases: purchases, observationEnd: today.daysSinceEpoch)
-    }
-
     /// One customers row as a bulk scan reads it, with its sealed orders and outcome when asked.
     struct ScannedCustomer {
-        var id: Int64
-        var wrappedDataKey: [UInt8]
-        var fields: [UInt8]
-        var orders: [(dedupKey: [UInt8], sealed: [UInt8])] = []
+        var record: CustomerRecord
+        var orders: [SealedOrder] = []
         var outcome: [UInt8]?
     }
 
     /// The loop under every bulk scan: reads customers (ids up to `lastID`) batch by batch in id
-    /// order and hands each one, with its data-key cipher and decoded field container, to
-    /// `transform` on parallel workers; `body` gets each batch's ids and outputs in order.
+    /// order and hands each one, opened, to `transform` on parallel workers; `body` gets each
+    /// batch's ids and outputs in order.
     func scanCustomers<Output>(upTo lastID: Int64, orders: Bool = false, outcomes: Bool = false,
-                               transform: @escaping (ScannedCustomer, AES256GCM, FieldContainer, CryptoWorker) throws -> Output,
+                               transform: @escaping (OpenedCustomer, ScannedCustomer, CryptoWorker) throws -> Output,
                                _ body: ([Int64], [Output]) throws -> Void) throws {
         let workers = makeWorkers()
-        let fieldCount = schema.fields.count
+        let schema = self.schema
         func readBatch(after: Int64) throws -> [ScannedCustomer] {
-            try database.read { db -> [ScannedCustomer] in
-                var rows = try Row.fetchAll(db, sql: "SELECT id, wrapped_dek, fields FROM customers WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
-                                            arguments: [after, lastID, Self.scanBatchSize])
-                    .map { ScannedCustomer(id: $0["id"], wrappedDataKey: [UInt8]($0["wrapped_dek"] as Data), fields: [UInt8]($0["fields"] as Data)) }
-                guard let first = rows.first?.id, let last = rows.last?.id else { return rows }
+            try store.read { tx -> [ScannedCustomer] in
+                var rows = try tx.customers(after: after, upTo: lastID, limit: Self.scanBatchSize).map { ScannedCustomer(record: $0) }
+                guard let first = rows.first?.record.id, let last = rows.last?.record.id, orders || outcomes else { return rows }
                 var index: [Int64: Int] = [:]
-                if orders || outcomes { for (i, row) in rows.enumerated() { index[row.id] = i } }
+                for (i, row) in rows.enumerated() { index[row.record.id] = i }
                 if orders {
-                    let cursor = try Row.fetchCursor(db, sql: "SELECT customer_id, dedup_key, sealed FROM orders WHERE customer_id BETWEEN ? AND ?",
-                                                     arguments: [first, last])
-                    while let order = try cursor.next() {
-                        if let i = index[order["customer_id"]] {
-                            rows[i].orders.append(([UInt8](order["dedup_key"] as Data), [UInt8](order["sealed"] as Data)))
-                        }
+                    for order in try tx.orders(customerIDs: first...last) {
+                        if let i = index[order.customerID] { rows[i].orders.append(order) }
                     }
                 }
                 if outcomes {
-                    let cursor = try Row.fetchCursor(db, sql: "SELECT customer_id, sealed FROM outcomes WHERE customer_id BETWEEN ? AND ?",
-                                                     arguments: [first, last])
-                    while let outcome = try cursor.next() {
-                        if let i = index[outcome["customer_id"]] { rows[i].outcome = [UInt8](outcome["sealed"] as Data) }
+                    for outcome in try tx.outcomes(customerIDs: first...last) {
+                        if let i = index[outcome.customerID] { rows[i].outcome = outcome.sealed }
                     }
                 }
                 return rows
@@ -283,17 +269,14 @@ extension Vault {
         while let last = next.last {
             let rows = next
             // The next batch is read while this one is decrypted.
-            let prefetch = Prefetch { try readBatch(after: last.id) }
+            let prefetch = Prefetch { try readBatch(after: last.record.id) }
             let slots = ParallelSlots<Output>(count: rows.count)
             try parallelChunks(count: rows.count, workers: workers) { range, worker in
                 for i in range {
-                    let row = rows[i]
-                    let cipher = try AES256GCM(key: worker.unwrap(row.wrappedDataKey, customerID: row.id))
-                    let container = try FieldContainer(decoding: row.fields, fieldCount: fieldCount)
-                    slots[i] = try transform(row, cipher, container, worker)
+                    slots[i] = try transform(OpenedCustomer(rows[i].record, schema: schema, worker: worker), rows[i], worker)
                 }
             }
-            try body(rows.map(\.id), (0..<rows.count).map { slots[$0]! })
+            try body(rows.map(\.record.id), (0..<rows.count).map { slots[$0]! })
             next = try prefetch.wait()
         }
     }

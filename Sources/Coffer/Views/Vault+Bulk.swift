@@ -1,6 +1,5 @@
 import CofferCrypto
 import Foundation
-import GRDB
 
 /// What `privacy check` found about the quasi-identifiers of a role's view.
 public struct PrivacyReport: Sendable, Equatable, Codable {
@@ -31,30 +30,15 @@ extension Vault {
     /// `scanViews` with a per-row `transform` that runs on the worker threads too (e.g. CSV encoding).
     func scanViews<Output>(role: RolePolicy, positions: [Int], upTo lastID: Int64 = .max, transform: @escaping ([String?]) throws -> Output,
                            _ body: ([Int64], [Output]) throws -> Void) throws {
-        let specs = positions.map { schema.fields[$0] }
-        let views = positions.map { role.view(of: schema.fields[$0].name) }
-        let today = CivilDate.today
-        try scanCustomers(upTo: lastID, transform: { row, cipher, container, worker in
-            let pseudonymizer = try worker.pseudonymizer()
-            var values: [String?] = []
-            values.reserveCapacity(positions.count)
-            for (n, position) in positions.enumerated() {
-                guard views[n] != .redacted, let sealed = container[position] else { values.append(nil); continue }
-                let plain = try Self.openField(sealed, customerID: row.id, field: specs[n].name, cipher: cipher)
-                values.append(try ViewRenderer.render(plain, field: specs[n], view: views[n], pseudonymizer: pseudonymizer, asOf: today))
-            }
-            return try transform(values)
+        let projection = RoleProjection(schema: schema, role: role, positions: positions)
+        try scanCustomers(upTo: lastID, transform: { customer, _, worker in
+            try transform(projection.labels(of: customer, pseudonymizer: worker.pseudonymizer()))
         }, body)
     }
 
     /// Every customer id, as a compact set (what a bulk read's audit entry records).
     func allCustomerIDs() throws(VaultError) -> CustomerIDSet {
-        try database.read { db in
-            var ids = CustomerIDSet()
-            let cursor = try Int64.fetchCursor(db, sql: "SELECT id FROM customers ORDER BY id")
-            while let id = try cursor.next() { ids.appendAscending(id) }
-            return ids
-        }
+        try store.read { tx in try tx.customerIDs() }
     }
 
     /// The role whose view a bulk operation produces: the caller's own, or (for users who may
@@ -113,7 +97,7 @@ extension Vault {
             throw .file(error)
         } catch {
             try? FileManager.default.removeItem(atPath: path)
-            throw VaultDatabase.vaultError(error)
+            throw VaultError(wrapping: error)
         }
     }
 
@@ -148,7 +132,7 @@ extension Vault {
                 }
             }
         } catch {
-            throw VaultDatabase.vaultError(error)
+            throw VaultError(wrapping: error)
         }
         try audit(.user(session), .reidentify, purpose: purpose,
                   fields: [Schema.referenceField], customers: CustomerIDSet(ids),
@@ -175,7 +159,7 @@ extension Vault {
                 for row in rows { classes[row, default: 0] += 1 }
             }
         } catch {
-            throw VaultDatabase.vaultError(error)
+            throw VaultError(wrapping: error)
         }
         let small = classes.values.filter { $0 < k }
         return PrivacyReport(role: role.name, k: k, quasiIdentifiers: positions.map { schema.fields[$0].name },

@@ -47,7 +47,7 @@ extension Vault {
         } catch let error as VaultError {
             throw error
         } catch {
-            throw VaultDatabase.vaultError(error)
+            throw VaultError(wrapping: error)
         }
         let fields = [Schema.referenceField] + visible.map { schema.fields[$0].name }
         try audit(.user(session), .handoff, purpose: purpose, fields: fields,

@@ -1,60 +1,8 @@
-import CofferCrypto
-import Foundation
 import GRDB
 
-/// The SQLite file behind a vault, through GRDB.
-///
-/// WAL journal, `synchronous=FULL` (a committed batch survives power loss), foreign keys on,
-/// `secure_delete` on (erased rows are zeroed, not left in free pages). Every statement is
-/// parameterized. Nothing PII-bearing reaches this layer in plaintext: it stores ciphertexts,
-/// wrapped keys and keyed hashes.
-final class VaultDatabase: Sendable {
-    static let fileName = "vault.sqlite"
-
-    let queue: DatabaseQueue
-    let path: String
-
-    /// Opens (and migrates) the database at `directory/vault.sqlite`.
-    init(directory: String, create: Bool) throws(VaultError) {
-        path = (directory as NSString).appendingPathComponent(Self.fileName)
-        let exists = FileManager.default.fileExists(atPath: path)
-        if !create, !exists { throw .vaultNotFound(path: directory) }
-        if create, exists { throw .vaultAlreadyExists(path: directory) }
-        var config = Configuration()
-        config.journalMode = .wal
-        config.foreignKeysEnabled = true
-        config.busyMode = .timeout(10)
-        config.label = "coffer"
-        config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-            try db.execute(sql: "PRAGMA secure_delete = ON")
-            // 64 MiB of page cache keeps the random-key index pages of a large import resident.
-            try db.execute(sql: "PRAGMA cache_size = -65536")
-            // Checkpoint every 64 MiB of WAL rather than every 4 MiB: bulk imports write each page
-            // to the WAL and then to the database; fewer, larger checkpoints mean fewer fsyncs.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
-        }
-        do {
-            if create {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                        attributes: [.posixPermissions: 0o700])
-            }
-            queue = try DatabaseQueue(path: path, configuration: config)
-            // Opening an up-to-date vault writes nothing (not even before the key is checked).
-            let migrator = Self.migrator
-            if try create || !queue.read({ try migrator.hasCompletedMigrations($0) }) {
-                try migrator.migrate(queue)
-            }
-        } catch let error as VaultError {
-            throw error
-        } catch {
-            throw .storage(Self.describe(error))
-        }
-        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
-            chmod(file, 0o600)
-        }
-    }
-
+extension SQLiteStore {
+    /// The schema, one migration per version; a vault opened by a newer build is migrated
+    /// in place, and opening an up-to-date vault writes nothing.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: vault") { db in
@@ -167,38 +115,4 @@ final class VaultDatabase: Sendable {
         return migrator
     }
 
-    /// Runs `body` in one write transaction (BEGIN IMMEDIATE); rolled back whole on any error.
-    func write<T>(_ body: (Database) throws -> T) throws(VaultError) -> T {
-        do {
-            return try queue.write(body)
-        } catch {
-            throw Self.vaultError(error)
-        }
-    }
-
-    func read<T>(_ body: (Database) throws -> T) throws(VaultError) -> T {
-        do {
-            return try queue.read(body)
-        } catch {
-            throw Self.vaultError(error)
-        }
-    }
-
-    /// Maps anything thrown inside a transaction to the vault's error type.
-    static func vaultError(_ error: any Error) -> VaultError {
-        switch error {
-        case let error as VaultError: error
-        case let error as CryptoError: .crypto(error)
-        case let error as ValueRejection: .invalidValue(error)
-        default: .storage(describe(error))
-        }
-    }
-
-    /// SQLite error text (never contains bound values).
-    static func describe(_ error: any Error) -> String {
-        if let db = error as? DatabaseError {
-            return "\(db.resultCode): \(db.message ?? "unknown")"
-        }
-        return String(describing: type(of: error))
-    }
 }
