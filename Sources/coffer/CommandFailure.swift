@@ -65,6 +65,8 @@ extension VaultError {
             "root key file \(path) has mode \(mode), readable or writable by others; run `chmod 600 \(path)` and check who copied it"
         case .passphraseMissing:
             "this vault is protected by a passphrase; set COFFER_PASSPHRASE"
+        case let .passphraseTooShort(minimum):
+            "COFFER_PASSPHRASE is shorter than \(minimum) characters; choose a longer passphrase"
         case .passphraseNotUsed:
             "this vault uses a root key file, not a passphrase; unset COFFER_PASSPHRASE and pass --key-file"
         case .keyFileNotUsed:

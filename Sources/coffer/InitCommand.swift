@@ -42,9 +42,6 @@ struct InitCommand: ParsableCommand {
         let protection: RootProtection
         if passphrase {
             guard let secret = VaultOptions.takePassphrase() else { throw VaultError.passphraseMissing }
-            guard secret.count >= VaultOptions.minimumPassphraseLength else {
-                throw VaultError.invalidInput("COFFER_PASSPHRASE is shorter than \(VaultOptions.minimumPassphraseLength) characters; choose a longer passphrase")
-            }
             protection = .passphrase(secret)
         } else {
             protection = .keyFile(path: vault.keyFilePath)

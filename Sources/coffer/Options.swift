@@ -46,9 +46,6 @@ struct VaultOptions: ParsableArguments {
         unsetenv("COFFER_PASSPHRASE")
         return bytes
     }
-
-    /// Shortest passphrase `init --passphrase` accepts.
-    static let minimumPassphraseLength = 12
 }
 
 /// One environment variable, read with getenv: `ProcessInfo.environment` would copy every

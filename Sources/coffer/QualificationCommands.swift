@@ -22,7 +22,7 @@ struct ScoreCommand: ParsableCommand {
     @Option(name: .customLong("k"), help: "Minimum class size of the k-anonymity guard.") var k = 5
 
     func run() throws {
-        let format = try QCLFormat(path: out)
+        guard let format = QCLFileFormat(path: out) else { throw VaultError.invalidInput("--out \(out): name a .csv or .json file") }
         try checkOutputDirectory(out, option: "--out")
         if let report { try checkOutputDirectory(report, option: "--report") }
         if let quality { try checkOutputDirectory(quality, option: "--quality") }
@@ -32,18 +32,7 @@ struct ScoreCommand: ParsableCommand {
         let scoringModel = try qualifier.loadModel(path: model)
         let run = try qualifier.score(scoringModel, k: k, withReport: report != nil)
         bar.finish()
-        // All outputs or none: a half-written QCL or a QCL without its report is removed.
-        do {
-            switch format {
-            case .csv: try run.qcl.writeCSV(to: out)
-            case .json: try run.qcl.writeJSON(to: out, domain: run.domain)
-            }
-            if let report { try writeOutput(report, ScoreReport.html(run)) }
-            if let quality { try writeOutput(quality, try jsonText(run.quality)) }
-        } catch {
-            for path in [out, report, quality].compactMap({ $0 }) { try? FileManager.default.removeItem(atPath: path) }
-            throw error
-        }
+        try run.write(qcl: out, format: format, report: report, quality: quality)
         let summary = ScoreSummary(run)
         if output.json { return try printJSON(summary) }
         Terminal.out("scored \(run.customers) customers with \(scoringModel.name) v\(scoringModel.version) (sha256:\(scoringModel.digest.prefix(16))…)")
@@ -85,18 +74,6 @@ struct ScoreSummary: Encodable {
     }
 }
 
-enum QCLFormat {
-    case csv, json
-
-    init(path: String) throws(VaultError) {
-        switch (path as NSString).pathExtension.lowercased() {
-        case "csv": self = .csv
-        case "json": self = .json
-        default: throw .invalidInput("--out \(path): name a .csv or .json file")
-        }
-    }
-}
-
 /// Refuses an output whose directory is missing or not writable, before any audited read: a
 /// run that could not write its result would still have read (and logged) every customer.
 func checkOutputDirectory(_ path: String, option: String) throws(VaultError) {
@@ -109,17 +86,7 @@ func checkOutputDirectory(_ path: String, option: String) throws(VaultError) {
     }
 }
 
-/// Writes a text output with mode 0600.
-func writeOutput(_ path: String, _ text: String) throws {
-    try PrivateFile.write(Data(text.utf8), to: path)
-}
 
-func jsonText<T: Encodable>(_ value: T) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    encoder.keyEncodingStrategy = .convertToSnakeCase
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
-}
 
 struct QCLCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "qcl", abstract: "Work with Qualified Customer Lists.", subcommands: [Handoff.self])
@@ -140,66 +107,13 @@ struct QCLCommand: ParsableCommand {
         func run() throws {
             guard !tier.isEmpty else { throw VaultError.invalidInput("name at least one --tier") }
             try checkOutputDirectory(out, option: "--out")
-            let rows = try QCLFile.read(qcl)
-            let chosen = rows.filter { tier.contains($0.tier) }
-            guard !chosen.isEmpty else {
-                throw VaultError.invalidInput("\(qcl): no rows in tier \(tier.joined(separator: ", ")); tiers present: \(Set(rows.map(\.tier)).sorted().joined(separator: ", "))")
-            }
+            let rows = try QCLHandoff.read(qcl)
             let (opened, session) = try auth.session(vault)
-            let domain = try self.domain ?? Self.onlyDomain(opened.policy)
-            let handoff = try opened.handoff(chosen.map(\.pseudonym), domain: domain, to: role, session: session, purpose: auth.purpose,
-                                             tiers: chosen.map(\.tier))
-            let writer = try CSVWriter(path: out)
-            try writer.write(handoff.fields + ["tier", "score", "next_action", "recontact_month"])
-            var written = 0
-            for row in chosen {
-                guard let values = handoff.rows[row.pseudonym] else { continue }
-                try writer.write(values + [row.tier, row.score, row.nextAction, row.recontactMonth])
-                written += 1
-            }
-            try writer.close()
-            Terminal.out("handed \(written) customers (tier \(tier.joined(separator: ", "))) to role \(role) in \(out)"
-                         + (written < chosen.count ? "; \(chosen.count - written) pseudonyms no longer match a customer (erased, or another domain)" : ""))
+            let result = try QCLHandoff.run(vault: opened, session: session, purpose: auth.purpose, qcl: rows, from: qcl, tiers: tier,
+                                            role: role, domain: domain, out: out)
+            Terminal.out("handed \(result.handed) customers (tier \(tier.joined(separator: ", "))) to role \(role) in \(out)"
+                         + (result.handed < result.chosen ? "; \(result.chosen - result.handed) pseudonyms no longer match a customer (erased, or another domain)" : ""))
         }
-
-        static func onlyDomain(_ policy: Policy) throws(VaultError) -> String {
-            let domains = policy.referencePseudonymDomains
-            guard domains.count == 1, let domain = domains.first else {
-                throw .invalidInput("the policy has \(domains.count) customer_ref pseudonym domains; name one with --domain")
-            }
-            return domain
-        }
-    }
-}
-
-/// The QCL columns `qcl handoff` needs, read back from a CSV written by `score`.
-struct QCLFile {
-    var pseudonym: String, tier: String, score: String, nextAction: String, recontactMonth: String
-
-    static func read(_ path: String) throws -> [QCLFile] {
-        let reader: CSVReader
-        do { reader = try CSVReader(path: path) } catch { throw VaultError.invalidInput(error.description) }
-        guard let header = try reader.next() else { throw VaultError.invalidInput("\(path): empty file; expected a QCL written by coffer score") }
-        func column(_ name: String) throws(VaultError) -> Int {
-            guard let i = header.fields.firstIndex(of: name) else {
-                throw .invalidInput("\(path):1: no '\(name)' column; expected a QCL written by coffer score --out file.csv")
-            }
-            return i
-        }
-        let p = try column("pseudonym"), t = try column("tier"), s = try column("score"), a = try column("next_action"), r = try column("recontact_month")
-        var rows: [QCLFile] = []
-        while let record = try reader.next() {
-            if let problem = record.problem { throw VaultError.invalidInput("\(path):\(record.line): \(problem)") }
-            guard record.fields.count == header.fields.count else {
-                throw VaultError.invalidInput("\(path):\(record.line): \(record.fields.count) fields, the header has \(header.fields.count)")
-            }
-            let token = record.fields[p]
-            guard token.hasPrefix("ps_") else {
-                throw VaultError.invalidInput("\(path):\(record.line): the pseudonym column does not hold a pseudonym (ps_...)")
-            }
-            rows.append(QCLFile(pseudonym: token, tier: record.fields[t], score: record.fields[s], nextAction: record.fields[a], recontactMonth: record.fields[r]))
-        }
-        return rows
     }
 }
 
@@ -232,7 +146,7 @@ struct ICPCommand: ParsableCommand {
         if let rules {
             let text = "# Fit rules proposed by coffer icp for segment \(discovery.segment) (k=\(k), min lift \(minLift)).\n# Review before adding them to a model's fit group.\n"
                 + proposed.map(\.yaml).joined(separator: "\n") + "\n"
-            try writeOutput(rules, text)
+            try PrivateFile.write(Data(text.utf8), to: rules)
         }
         if output.json {
             struct Output: Encodable { var segment: String; var customers: Int; var segmentSize: Int; var k: Int; var cells: [ICPDiscovery.Cell]; var proposedRules: [ICPDiscovery.ProposedRule] }

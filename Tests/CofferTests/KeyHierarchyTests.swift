@@ -62,6 +62,16 @@ import Testing
         }
     }
 
+    @Test func aShortPassphraseCreatesNothing() throws {
+        let directory = NSTemporaryDirectory() + "coffer-short-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(throws: VaultError.passphraseTooShort(minimum: 12)) {
+            _ = try Vault.create(at: directory, schema: TestVault.schema(), policyYAML: TestVault.policyYAML(),
+                                 protection: .passphrase(SecureBytes(copying: Array("eleven char".utf8))))
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory + "/vault.sqlite"))
+    }
+
     @Test func passphraseVaultsOpenOnlyWithTheRightPassphrase() throws {
         let directory = NSTemporaryDirectory() + "coffer-pass-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }

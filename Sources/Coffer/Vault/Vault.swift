@@ -6,8 +6,11 @@ import Logging
 public enum RootProtection: Sendable {
     /// A new random key written to this file (mode 0600).
     case keyFile(path: String)
-    /// A key derived from this passphrase with scrypt.
+    /// A key derived from this passphrase with scrypt; at least `minimumPassphraseLength` bytes.
     case passphrase(SecureBytes, parameters: Scrypt.Parameters = .standard)
+
+    /// The shortest passphrase a new vault accepts.
+    public static let minimumPassphraseLength = 12
 }
 
 /// What an operator presents to open a vault. The vault itself says which is needed.
@@ -90,6 +93,9 @@ public final class Vault: Sendable {
             keyFileToRemove = path
             meta.append((.rootMode, Array("key_file".utf8)))
         case let .passphrase(passphrase, parameters):
+            guard passphrase.count >= RootProtection.minimumPassphraseLength else {
+                throw .passphraseTooShort(minimum: RootProtection.minimumPassphraseLength)
+            }
             let salt: [UInt8]
             do { salt = try SecureRandom.bytes(16) } catch { throw .crypto(error) }
             root = try RootKey.derive(passphrase: passphrase, salt: salt, parameters: parameters)

@@ -20,6 +20,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A key file was given for a vault protected by a passphrase.
     case keyFileNotUsed
     case wrongRootKey
+    /// A new vault's passphrase is shorter than `minimum` bytes.
+    case passphraseTooShort(minimum: Int)
     case corruptVault(String)
     case schema(PolicyFileError)
     case invalidValue(ValueRejection)
@@ -88,6 +90,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
             "this vault is protected by a passphrase, not a key file; give the passphrase"
         case .wrongRootKey:
             "wrong root key or passphrase for this vault; nothing was changed"
+        case let .passphraseTooShort(minimum):
+            "the passphrase is shorter than \(minimum) characters; choose a longer passphrase"
         case let .corruptVault(what):
             "the vault is damaged: \(what); restore it from a backup"
         case let .schema(error):
@@ -164,7 +168,7 @@ extension VaultError {
     /// `error` as a vault error: vault errors as they are, crypto failures, rejected values and
     /// file errors in their own cases, anything else as a storage failure named by its type only
     /// (an unknown error could carry anything).
-    init(wrapping error: any Error) {
+    public init(wrapping error: any Error) {
         switch error {
         case let error as VaultError: self = error
         case let error as CryptoError: self = .crypto(error)

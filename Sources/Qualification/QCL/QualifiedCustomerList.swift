@@ -76,8 +76,17 @@ public struct QualifiedCustomerList: Sendable {
         self.suppressed = suppressed
     }
 
-    public static let columns = ["pseudonym", "score", "score_min", "score_max", "tier", "tier_bound", "completeness", "confidence",
-                                 "reasons", "next_action", "recontact_month", "rfm_segment", "clv_predicted"]
+    /// The columns of a QCL file, in order.
+    public enum Column: String, Sendable, CaseIterable {
+        case pseudonym, score
+        case scoreMin = "score_min", scoreMax = "score_max"
+        case tier
+        case tierBound = "tier_bound"
+        case completeness, confidence, reasons
+        case nextAction = "next_action", recontactMonth = "recontact_month", rfmSegment = "rfm_segment", clvPredicted = "clv_predicted"
+    }
+
+    public static let columns = Column.allCases.map(\.rawValue)
 
     /// Writes the list as CSV (mode 0600), one row per customer, `columns` in order. Rows are
     /// encoded on all cores, block by block, and written in order.
