@@ -25,21 +25,25 @@ let package = Package(
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
         .target(name: "CofferCrypto", dependencies: ["COpenSSL"]),
+        // Generic helpers that know nothing of the vault: CSV, HTML/SVG reports, YAML with line numbers.
+        .target(name: "CofferSupport", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(
             name: "Coffer",
             dependencies: [
                 "CofferCrypto",
+                "CofferSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Scoring models, QCL, value, ICP discovery, calibration: on role views only.
-        .target(name: "Qualification", dependencies: ["Coffer", "CofferCrypto"]),
+        .target(name: "Qualification", dependencies: ["Coffer", "CofferCrypto", "CofferSupport"]),
         .executableTarget(
             name: "coffer",
             dependencies: [
                 "Coffer",
+                "CofferSupport",
                 "Qualification",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -64,8 +68,9 @@ let package = Package(
             dependencies: ["CofferCrypto"],
             resources: [.copy("Vectors")]
         ),
-        .testTarget(name: "CofferTests", dependencies: ["Coffer", "CofferCrypto"]),
-        .testTarget(name: "QualificationTests", dependencies: ["Qualification", "Coffer"], resources: [.copy("Resources")]),
+        .testTarget(name: "CofferSupportTests", dependencies: ["CofferSupport", "Coffer"]),
+        .testTarget(name: "CofferTests", dependencies: ["Coffer", "CofferCrypto", "CofferSupport"]),
+        .testTarget(name: "QualificationTests", dependencies: ["Qualification", "Coffer", "CofferSupport"], resources: [.copy("Resources")]),
         .testTarget(name: "CofferCLITests", dependencies: ["Coffer"]),
     ],
     swiftLanguageModes: [.v6]

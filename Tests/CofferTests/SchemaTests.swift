@@ -1,3 +1,4 @@
+import CofferSupport
 import Testing
 @testable import Coffer
 

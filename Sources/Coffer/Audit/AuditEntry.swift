@@ -1,4 +1,5 @@
 import CofferCrypto
+import CofferSupport
 import Foundation
 
 /// One audit log entry. Holds ids, names and counts only — never a customer value, key or token.

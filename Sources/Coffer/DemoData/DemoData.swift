@@ -1,3 +1,4 @@
+import CofferSupport
 import Foundation
 
 /// Writes the demo CSV files produced by `DemoDataGenerator`.

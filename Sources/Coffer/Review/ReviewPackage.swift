@@ -1,4 +1,5 @@
 import CofferCrypto
+import CofferSupport
 import Foundation
 
 /// A review package: a directory of event files, a summary and a report, and a manifest

@@ -1,3 +1,4 @@
+import CofferSupport
 import Foundation
 
 /// The one pass a review export makes over the audit log, alongside its verification.

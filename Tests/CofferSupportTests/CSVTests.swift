@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Coffer
+@testable import CofferSupport
 
 // MARK: - Helpers
 
