@@ -37,6 +37,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Synthetic customers, orders and outcomes for `coffer demo-data`, the demo, tests and benchmarks.
+        .target(name: "CofferDemoData", dependencies: ["Coffer", "CofferSupport"]),
         // Scoring models, QCL, value, ICP discovery, calibration: on role views only.
         .target(name: "Qualification", dependencies: ["Coffer", "CofferCrypto", "CofferSupport"]),
         .executableTarget(
@@ -44,6 +46,7 @@ let package = Package(
             dependencies: [
                 "Coffer",
                 "CofferSupport",
+                "CofferDemoData",
                 "Qualification",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -59,7 +62,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "VaultBenchmarks",
-            dependencies: ["Coffer", "Qualification", .product(name: "Benchmark", package: "benchmark")],
+            dependencies: ["Coffer", "CofferDemoData", "Qualification", .product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/VaultBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
@@ -68,8 +71,9 @@ let package = Package(
             dependencies: ["CofferCrypto"],
             resources: [.copy("Vectors")]
         ),
-        .testTarget(name: "CofferSupportTests", dependencies: ["CofferSupport", "Coffer"]),
-        .testTarget(name: "CofferTests", dependencies: ["Coffer", "CofferCrypto", "CofferSupport"]),
+        .testTarget(name: "CofferSupportTests", dependencies: ["CofferSupport", "CofferDemoData"]),
+        .testTarget(name: "CofferTests", dependencies: ["Coffer", "CofferCrypto", "CofferSupport", "CofferDemoData"]),
+        .testTarget(name: "CofferDemoDataTests", dependencies: ["CofferDemoData", "Coffer"]),
         .testTarget(name: "QualificationTests", dependencies: ["Qualification", "Coffer", "CofferSupport"], resources: [.copy("Resources")]),
         .testTarget(name: "CofferCLITests", dependencies: ["Coffer"]),
     ],

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Coffer
+@testable import CofferDemoData
 @testable import CofferSupport
 
 // MARK: - Helpers

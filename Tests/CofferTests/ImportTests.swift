@@ -1,3 +1,4 @@
+import CofferDemoData
 import CofferSupport
 import Foundation
 import GRDB

@@ -1,4 +1,5 @@
 import CofferCrypto
+import CofferDemoData
 import CofferSupport
 import Foundation
 import GRDB

@@ -8,7 +8,7 @@ import GRDB
 /// `secure_delete` on (erased rows are zeroed, not left in free pages). Every statement is
 /// parameterized. Nothing PII-bearing reaches this layer in plaintext: it stores ciphertexts,
 /// wrapped keys and keyed hashes.
-final class VaultDatabase: Sendable {
+package final class VaultDatabase: Sendable {
     static let fileName = "vault.sqlite"
 
     let queue: DatabaseQueue
@@ -185,7 +185,7 @@ final class VaultDatabase: Sendable {
     }
 
     /// Maps anything thrown inside a transaction to the vault's error type.
-    static func vaultError(_ error: any Error) -> VaultError {
+    package static func vaultError(_ error: any Error) -> VaultError {
         switch error {
         case let error as VaultError: error
         case let error as CryptoError: .crypto(error)
