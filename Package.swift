@@ -37,6 +37,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Review packages, OCSF events, anomalies, processing record: built on the vault's audit log.
+        .target(
+            name: "CofferReview",
+            dependencies: [
+                "Coffer",
+                "CofferCrypto",
+                "CofferSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Synthetic customers, orders and outcomes for `coffer demo-data`, the demo, tests and benchmarks.
         .target(name: "CofferDemoData", dependencies: ["Coffer", "CofferSupport"]),
         // Scoring models, QCL, value, ICP discovery, calibration: on role views only.
@@ -46,6 +57,7 @@ let package = Package(
             dependencies: [
                 "Coffer",
                 "CofferSupport",
+                "CofferReview",
                 "CofferDemoData",
                 "Qualification",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -53,7 +65,7 @@ let package = Package(
             ]
         ),
         // Measures sealing throughput for scripts/bench-seal (side by side with `openssl speed`).
-        .executableTarget(name: "coffer-speed", dependencies: ["Coffer", "CofferCrypto"], path: "Tools/coffer-speed"),
+        .executableTarget(name: "coffer-speed", dependencies: ["Coffer", "CofferCrypto", "CofferReview"], path: "Tools/coffer-speed"),
         .executableTarget(
             name: "CryptoBenchmarks",
             dependencies: ["CofferCrypto", "Coffer", .product(name: "Benchmark", package: "benchmark")],
@@ -71,8 +83,11 @@ let package = Package(
             dependencies: ["CofferCrypto"],
             resources: [.copy("Vectors")]
         ),
+        // A fresh vault for tests (TestVault), shared by the vault's and the review's tests.
+        .target(name: "CofferTestSupport", dependencies: ["Coffer"], path: "Tests/CofferTestSupport"),
         .testTarget(name: "CofferSupportTests", dependencies: ["CofferSupport", "CofferDemoData"]),
-        .testTarget(name: "CofferTests", dependencies: ["Coffer", "CofferCrypto", "CofferSupport", "CofferDemoData"]),
+        .testTarget(name: "CofferTests", dependencies: ["Coffer", "CofferCrypto", "CofferSupport", "CofferDemoData", "CofferTestSupport"]),
+        .testTarget(name: "CofferReviewTests", dependencies: ["CofferReview", "Coffer", "CofferCrypto", "CofferSupport", "CofferDemoData", "CofferTestSupport"]),
         .testTarget(name: "CofferDemoDataTests", dependencies: ["CofferDemoData", "Coffer"]),
         .testTarget(name: "QualificationTests", dependencies: ["Qualification", "Coffer", "CofferSupport"], resources: [.copy("Resources")]),
         .testTarget(name: "CofferCLITests", dependencies: ["Coffer"]),

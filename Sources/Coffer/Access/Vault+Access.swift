@@ -16,7 +16,7 @@ extension Vault {
 
     /// A purpose as the audit log records it: only the policy's own purpose names, so free text
     /// typed into `--purpose` (which could be anything, even PII) never reaches the log.
-    func auditPurpose(_ purpose: String?, _ role: RolePolicy?) -> String {
+    package func auditPurpose(_ purpose: String?, _ role: RolePolicy?) -> String {
         guard let purpose, !purpose.isEmpty else { return "" }
         let known = Set(policy.roles.values.flatMap { $0.purposes ?? [] })
         return known.contains(purpose) ? purpose : "<other>"
@@ -42,7 +42,7 @@ extension Vault {
 
     /// Checks that `session` may perform `action` for `purpose`; denials are audited and thrown.
     @discardableResult
-    func authorize(_ session: Session, _ action: Action, action name: String, purpose: String? = nil,
+    package func authorize(_ session: Session, _ action: Action, action name: String, purpose: String? = nil,
                    detail: String = "") throws(VaultError) -> RolePolicy {
         let role = try rolePolicy(session)
         guard role.allows(action) else {

@@ -125,7 +125,7 @@ extension Vault {
     }
 
     /// Whether a users row (id, name, role, token_hash, revoked_at, mac) is as coffer wrote it.
-    func userRowIsIntact(_ row: Row) throws(VaultError) -> Bool {
+    package func userRowIsIntact(_ row: Row) throws(VaultError) -> Bool {
         do {
             let expected = try StateMAC(keyRing: keyRing).user(id: row["id"], name: row["name"], role: row["role"],
                                                                tokenHash: [UInt8](row["token_hash"] as Data), revokedAt: row["revoked_at"])

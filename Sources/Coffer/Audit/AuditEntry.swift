@@ -80,22 +80,22 @@ struct CanonicalWriter {
 ///
 /// The inverse of `CanonicalWriter`, so consumers of verified batches (review exports) see
 /// exactly the bytes whose MAC was checked.
-struct AuditRecord {
-    let seq: Int64
-    let timeMilliseconds: Int64
-    let actor: UnsafeRawBufferPointer
-    let role: UnsafeRawBufferPointer
-    let action: UnsafeRawBufferPointer
-    let purpose: UnsafeRawBufferPointer
-    let outcome: UnsafeRawBufferPointer
+package struct AuditRecord {
+    package let seq: Int64
+    package let timeMilliseconds: Int64
+    package let actor: UnsafeRawBufferPointer
+    package let role: UnsafeRawBufferPointer
+    package let action: UnsafeRawBufferPointer
+    package let purpose: UnsafeRawBufferPointer
+    package let outcome: UnsafeRawBufferPointer
     /// Field names joined by ",".
-    let fields: UnsafeRawBufferPointer
-    let customerCount: Int64
+    package let fields: UnsafeRawBufferPointer
+    package let customerCount: Int64
     /// `CustomerIDSet.encoded()` bytes.
-    let customers: UnsafeRawBufferPointer
-    let detail: UnsafeRawBufferPointer
+    package let customers: UnsafeRawBufferPointer
+    package let detail: UnsafeRawBufferPointer
     /// The MAC stored with the entry (checked before the record is handed out).
-    let mac: UnsafeRawBufferPointer
+    package let mac: UnsafeRawBufferPointer
 
     /// Parses `message` = `prefixLength` bytes (the previous MAC) | canonical bytes.
     /// Nil if it is not laid out as `CanonicalWriter` writes entries.
@@ -135,7 +135,7 @@ struct AuditRecord {
     }
 
     /// A column as a String (for keys and rare events; formatters use the bytes).
-    static func string(_ bytes: UnsafeRawBufferPointer) -> String {
+    package static func string(_ bytes: UnsafeRawBufferPointer) -> String {
         String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -176,7 +176,7 @@ package final class VaultDatabase: Sendable {
         }
     }
 
-    func read<T>(_ body: (Database) throws -> T) throws(VaultError) -> T {
+    package func read<T>(_ body: (Database) throws -> T) throws(VaultError) -> T {
         do {
             return try queue.read(body)
         } catch {

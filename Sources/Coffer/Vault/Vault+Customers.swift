@@ -209,7 +209,7 @@ extension Vault {
     /// The internal id of the customer whose reference is `reference`, found through the blind
     /// index. A miss is audited as a failed `action` (probing whether a reference exists leaves a
     /// trace too) and thrown as `customerNotFound`.
-    func customerID(reference: String, session: Session, action: String, purpose: String?) throws(VaultError) -> Int64 {
+    package func customerID(reference: String, session: Session, action: String, purpose: String?) throws(VaultError) -> Int64 {
         let digest = try referenceDigest(reference, worker: CryptoWorker(keyRing: keyRing))
         guard let id = try database.read({ db in
             try Int64.fetchOne(db, sql: "SELECT id FROM customers WHERE ref_index = ?", arguments: [Data(digest)])

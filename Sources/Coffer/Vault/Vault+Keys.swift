@@ -20,7 +20,7 @@ extension Vault {
     }
 
     /// Customers per KEK version (the data keys each version wraps now).
-    static func kekCoverage(_ db: Database) throws -> [Int64: Int] {
+    package static func kekCoverage(_ db: Database) throws -> [Int64: Int] {
         var coverage: [Int64: Int] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT kek_version, count(*) AS n FROM customers GROUP BY kek_version") {
             coverage[row["kek_version"]] = row["n"]

@@ -30,9 +30,9 @@ public final class Vault: Sendable {
     public let directory: String
     /// The customer schema stored in the vault at creation.
     public let schema: Schema
-    let database: VaultDatabase
+    package let database: VaultDatabase
     /// The unsealed keys. Replaced (not mutated) after this vault rotates or retires a KEK.
-    var keyRing: KeyRing {
+    package var keyRing: KeyRing {
         keyRingLock.lock()
         defer { keyRingLock.unlock() }
         return currentKeyRing
@@ -43,7 +43,7 @@ public final class Vault: Sendable {
     nonisolated(unsafe) var currentPolicy: Policy
     /// Kept for key management (rotation seals new KEKs under it); wiped when the vault is released.
     let rootKey: RootKey
-    let logger: Logger
+    package let logger: Logger
 
     private init(directory: String, schema: Schema, policy: Policy, database: VaultDatabase, keyRing: KeyRing, rootKey: RootKey) {
         self.currentPolicy = policy

@@ -1,3 +1,4 @@
+import Coffer
 import CofferSupport
 
 /// The three event files of a review package, rendered from verified audit records:

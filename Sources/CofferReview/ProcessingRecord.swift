@@ -1,3 +1,4 @@
+import Coffer
 import CofferSupport
 
 /// A record of processing activities (GDPR art. 30 style), generated from the vault's schema

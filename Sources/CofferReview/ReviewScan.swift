@@ -1,3 +1,4 @@
+import Coffer
 import CofferSupport
 import Foundation
 

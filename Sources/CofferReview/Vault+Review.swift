@@ -1,7 +1,9 @@
+import Coffer
 import CofferCrypto
 import CofferSupport
 import Foundation
 import GRDB
+import Logging
 
 /// What `exportReviewPackage` wrote.
 public struct ReviewExportResult: Sendable {

@@ -1,3 +1,4 @@
+import Coffer
 import CofferCrypto
 import CofferSupport
 import Foundation

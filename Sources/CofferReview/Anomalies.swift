@@ -1,3 +1,4 @@
+import Coffer
 import CofferSupport
 
 /// The anomaly rules of a review. Each is stated in `summary.json` with the thresholds used.
