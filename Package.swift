@@ -25,28 +25,46 @@ let package = Package(
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
         .target(name: "CofferCrypto", dependencies: ["COpenSSL"]),
+        // Generic helpers that know nothing of the vault: CSV, HTML/SVG reports, YAML with line numbers.
+        .target(name: "CofferSupport", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(
             name: "Coffer",
             dependencies: [
                 "CofferCrypto",
+                "CofferSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Review packages, OCSF events, anomalies, processing record: built on the vault's audit log.
+        .target(
+            name: "CofferReview",
+            dependencies: [
+                "Coffer",
+                "CofferCrypto",
+                "CofferSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Synthetic customers, orders and outcomes for `coffer demo-data`, the demo, tests and benchmarks.
+        .target(name: "CofferDemoData", dependencies: ["Coffer", "CofferSupport"]),
         // Scoring models, QCL, value, ICP discovery, calibration: on role views only.
-        .target(name: "Qualification", dependencies: ["Coffer", "CofferCrypto"]),
+        .target(name: "Qualification", dependencies: ["Coffer", "CofferCrypto", "CofferSupport"]),
         .executableTarget(
             name: "coffer",
             dependencies: [
                 "Coffer",
+                "CofferSupport",
+                "CofferReview",
+                "CofferDemoData",
                 "Qualification",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Measures sealing throughput for scripts/bench-seal (side by side with `openssl speed`).
-        .executableTarget(name: "coffer-speed", dependencies: ["Coffer", "CofferCrypto"], path: "Tools/coffer-speed"),
+        .executableTarget(name: "coffer-speed", dependencies: ["Coffer", "CofferCrypto", "CofferReview"], path: "Tools/coffer-speed"),
         .executableTarget(
             name: "CryptoBenchmarks",
             dependencies: ["CofferCrypto", "Coffer", .product(name: "Benchmark", package: "benchmark")],
@@ -55,7 +73,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "VaultBenchmarks",
-            dependencies: ["Coffer", "Qualification", .product(name: "Benchmark", package: "benchmark")],
+            dependencies: ["Coffer", "CofferDemoData", "Qualification", .product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/VaultBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
@@ -64,8 +82,13 @@ let package = Package(
             dependencies: ["CofferCrypto"],
             resources: [.copy("Vectors")]
         ),
-        .testTarget(name: "CofferTests", dependencies: ["Coffer", "CofferCrypto"]),
-        .testTarget(name: "QualificationTests", dependencies: ["Qualification", "Coffer"], resources: [.copy("Resources")]),
+        // A fresh vault for tests (TestVault), shared by the vault's and the review's tests.
+        .target(name: "CofferTestSupport", dependencies: ["Coffer", .product(name: "GRDB", package: "GRDB.swift")], path: "Tests/CofferTestSupport"),
+        .testTarget(name: "CofferSupportTests", dependencies: ["CofferSupport", "CofferDemoData"]),
+        .testTarget(name: "CofferTests", dependencies: ["Coffer", "CofferCrypto", "CofferSupport", "CofferDemoData", "CofferTestSupport"]),
+        .testTarget(name: "CofferReviewTests", dependencies: ["CofferReview", "Coffer", "CofferCrypto", "CofferSupport", "CofferDemoData", "CofferTestSupport"]),
+        .testTarget(name: "CofferDemoDataTests", dependencies: ["CofferDemoData", "Coffer"]),
+        .testTarget(name: "QualificationTests", dependencies: ["Qualification", "Coffer", "CofferSupport"], resources: [.copy("Resources")]),
         .testTarget(name: "CofferCLITests", dependencies: ["Coffer"]),
     ],
     swiftLanguageModes: [.v6]

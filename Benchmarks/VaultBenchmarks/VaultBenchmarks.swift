@@ -1,5 +1,6 @@
 import Benchmark
 @_spi(Benchmarks) import Coffer
+import CofferDemoData
 import Foundation
 import Qualification
 

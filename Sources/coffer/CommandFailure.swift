@@ -1,5 +1,6 @@
 import ArgumentParser
 import Coffer
+import CofferSupport
 
 /// The one place where an error becomes what a person reads and the exit code a script sees.
 ///

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Coffer
+import CofferDemoData
 import Foundation
 
 struct DemoDataCommand: ParsableCommand {

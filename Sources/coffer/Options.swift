@@ -1,6 +1,7 @@
 import ArgumentParser
 import Coffer
 import CofferCrypto
+import CofferSupport
 import Foundation
 
 /// Where the vault is and how to unlock it.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Coffer
+import CofferSupport
 import Foundation
 
 struct PolicyCommand: ParsableCommand {

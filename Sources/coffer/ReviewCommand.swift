@@ -1,5 +1,6 @@
 import ArgumentParser
 import Coffer
+import CofferReview
 import Foundation
 
 struct ReviewCommand: ParsableCommand {

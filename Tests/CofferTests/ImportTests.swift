@@ -1,3 +1,6 @@
+import CofferDemoData
+import CofferSupport
+import CofferTestSupport
 import Foundation
 import GRDB
 import Testing

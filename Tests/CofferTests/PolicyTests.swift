@@ -1,4 +1,6 @@
 import CofferCrypto
+import CofferSupport
+import CofferTestSupport
 import Foundation
 import Testing
 @testable import Coffer

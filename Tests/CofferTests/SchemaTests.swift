@@ -1,3 +1,5 @@
+import CofferSupport
+import CofferTestSupport
 import Testing
 @testable import Coffer
 

@@ -1,5 +1,6 @@
 @_spi(Benchmarks) import Coffer
 import CofferCrypto
+import CofferReview
 import Foundation
 
 // Usage: coffer-speed [seconds] [bytes] [threads]     sealing throughput, ops/s as JSON

@@ -31,7 +31,7 @@ extension Vault {
 
     /// Checks that `session` may perform `action` for `purpose`; denials are audited and thrown.
     @discardableResult
-    func authorize(_ session: Session, _ action: Action, action name: AuditAction, purpose: String? = nil,
+    package func authorize(_ session: Session, _ action: Action, action name: AuditAction, purpose: String? = nil,
                    detail: String = "") throws(VaultError) -> RolePolicy {
         let role = try rolePolicy(session)
         guard role.allows(action) else {

@@ -110,7 +110,7 @@ extension Vault {
     }
 
     /// Whether a user row is as coffer wrote it (its MAC verifies).
-    func userRowIsIntact(_ user: UserRecord) throws(VaultError) -> Bool {
+    package func userRowIsIntact(_ user: UserRecord) throws(VaultError) -> Bool {
         do {
             let expected = try StateMAC(keyRing: keyRing).user(id: user.id, name: user.name, role: user.role,
                                                                tokenHash: user.tokenHash, revokedAt: user.revokedAt)

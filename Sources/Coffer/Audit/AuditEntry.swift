@@ -1,4 +1,5 @@
 import CofferCrypto
+import CofferSupport
 import Foundation
 
 /// One audit log entry. Holds ids, names and counts only — never a customer value, key or token.
@@ -78,22 +79,22 @@ struct CanonicalWriter {
 ///
 /// The inverse of `CanonicalWriter`, so consumers of verified batches (review exports) see
 /// exactly the bytes whose MAC was checked.
-struct AuditRecord {
-    let seq: Int64
-    let timeMilliseconds: Int64
-    let actor: UnsafeRawBufferPointer
-    let role: UnsafeRawBufferPointer
-    let action: UnsafeRawBufferPointer
-    let purpose: UnsafeRawBufferPointer
-    let outcome: UnsafeRawBufferPointer
+package struct AuditRecord {
+    package let seq: Int64
+    package let timeMilliseconds: Int64
+    package let actor: UnsafeRawBufferPointer
+    package let role: UnsafeRawBufferPointer
+    package let action: UnsafeRawBufferPointer
+    package let purpose: UnsafeRawBufferPointer
+    package let outcome: UnsafeRawBufferPointer
     /// Field names joined by ",".
-    let fields: UnsafeRawBufferPointer
-    let customerCount: Int64
+    package let fields: UnsafeRawBufferPointer
+    package let customerCount: Int64
     /// `CustomerIDSet.encoded()` bytes.
-    let customers: UnsafeRawBufferPointer
-    let detail: UnsafeRawBufferPointer
+    package let customers: UnsafeRawBufferPointer
+    package let detail: UnsafeRawBufferPointer
     /// The MAC stored with the entry (checked before the record is handed out).
-    let mac: UnsafeRawBufferPointer
+    package let mac: UnsafeRawBufferPointer
 
     /// Parses `message` = `prefixLength` bytes (the previous MAC) | canonical bytes.
     /// Nil if it is not laid out as `CanonicalWriter` writes entries.
@@ -133,7 +134,7 @@ struct AuditRecord {
     }
 
     /// The entry's action; an action this version does not know is damage (every writer is ours).
-    func auditAction() throws(VaultError) -> AuditAction {
+    package func auditAction() throws(VaultError) -> AuditAction {
         guard let action = AuditAction(rawValue: Self.string(self.action)) else {
             throw .corruptVault("audit entry \(seq) names an action this version does not know")
         }
@@ -141,7 +142,7 @@ struct AuditRecord {
     }
 
     /// A column as a String (for keys and rare events; formatters use the bytes).
-    static func string(_ bytes: UnsafeRawBufferPointer) -> String {
+    package static func string(_ bytes: UnsafeRawBufferPointer) -> String {
         String(decoding: bytes, as: UTF8.self)
     }
 }

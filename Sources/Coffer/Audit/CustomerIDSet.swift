@@ -74,7 +74,7 @@ public struct CustomerIDSet: Sendable, Equatable, Codable {
     /// Calls `body(first, count)` for each run of an encoding, in order, without allocating.
     /// Returns false (having stopped) at the first malformed varint or an empty run.
     @discardableResult
-    static func forEachRun(ofEncoded raw: UnsafeRawBufferPointer, _ body: (Int64, Int64) -> Void) -> Bool {
+    package static func forEachRun(ofEncoded raw: UnsafeRawBufferPointer, _ body: (Int64, Int64) -> Void) -> Bool {
         var i = 0, previousEnd: Int64 = 0
         func varint() -> Int64? {
             var value: UInt64 = 0, shift: UInt64 = 0

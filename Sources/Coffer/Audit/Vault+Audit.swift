@@ -39,7 +39,7 @@ public struct AuditQuery: Sendable {
 
 extension Vault {
     /// The current time in milliseconds since 1970 UTC, as audit entries and history rows record it.
-    static var nowMilliseconds: Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+    package static var nowMilliseconds: Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
     /// Appends one audit entry: the only way an entry is written.
     ///
@@ -49,7 +49,7 @@ extension Vault {
     /// if it throws. `purpose` is recorded only as one of the policy's purpose names (free text,
     /// which could be anything, is logged as `<other>`).
     @discardableResult
-    func audit(_ actor: AuditActor, _ action: AuditAction, purpose: String? = nil, outcome: AuditEntry.Outcome = .ok,
+    package func audit(_ actor: AuditActor, _ action: AuditAction, purpose: String? = nil, outcome: AuditEntry.Outcome = .ok,
                fields: [String] = [], customers: CustomerIDSet = CustomerIDSet(), detail: String = "",
                in tx: (any StoreWriting)? = nil) throws(VaultError) -> AuditEntry {
         let draft = AuditEntry(seq: 0, timeMilliseconds: Vault.nowMilliseconds, actor: actor.name, role: actor.role,
@@ -93,7 +93,7 @@ extension Vault {
     /// With a `hook`, each batch of verified entries is also handed to `hook.process` on a
     /// checking thread and its result to `hook.deliver` in log order: a review export reads,
     /// verifies and formats the log in one pass.
-    func verifyAudit(progress: ((WorkProgress) -> Void)? = nil, hook: AuditBatchHook? = nil) throws(VaultError) -> AuditVerification {
+    package func verifyAudit(progress: ((WorkProgress) -> Void)? = nil, hook: AuditBatchHook? = nil) throws(VaultError) -> AuditVerification {
         let readerChain: AuditChain, checkerChains: [AuditChain]
         do {
             readerChain = try AuditChain(auditKey: keyRing.auditKey, vaultID: keyRing.vaultID)
@@ -307,19 +307,24 @@ private struct AuditBatch {
 /// reading of later batches, once the batch's MACs have verified; `deliver` receives its
 /// result on the verifying thread, batch after batch in log order. Errors from either stop
 /// the verification and are rethrown.
-struct AuditBatchHook: @unchecked Sendable {
-    let process: (AuditRecordBatch) throws -> Any
-    let deliver: (Any) throws -> Void
+package struct AuditBatchHook: @unchecked Sendable {
+    package let process: (AuditRecordBatch) throws -> Any
+    package let deliver: (Any) throws -> Void
+
+    package init(process: @escaping (AuditRecordBatch) throws -> Any, deliver: @escaping (Any) throws -> Void) {
+        self.process = process
+        self.deliver = deliver
+    }
 }
 
 /// The entries of one verified batch, in seq order.
-struct AuditRecordBatch {
+package struct AuditRecordBatch {
     fileprivate let batch: AuditBatch
 
-    var count: Int { batch.seqs.count }
+    package var count: Int { batch.seqs.count }
 
     /// Calls `body` with each entry, read back from the exact bytes whose MAC was checked.
-    func forEach(_ body: (AuditRecord) throws -> Void) throws {
+    package func forEach(_ body: (AuditRecord) throws -> Void) throws {
         try batch.messages.withUnsafeBytes { all in
             try batch.macs.withUnsafeBytes { macs in
                 for i in batch.seqs.indices {

@@ -41,7 +41,7 @@ extension Vault {
     }
 
     /// A checkpoint of `entry` (just appended by this vault), signed with the vault's key.
-    func signedCheckpoint(of entry: AuditEntry) throws(VaultError) -> AuditCheckpoint {
+    package func signedCheckpoint(of entry: AuditEntry) throws(VaultError) -> AuditCheckpoint {
         var checkpoint = AuditCheckpoint(vaultID: keyRing.vaultID, seq: entry.seq, mac: entry.mac.hexString,
                                          timeMilliseconds: entry.timeMilliseconds,
                                          publicKey: keyRing.signingKey.publicKey.rawRepresentation.hexString, signature: "")

@@ -34,6 +34,12 @@ public struct WorkProgress: Sendable, Equatable {
     /// Total units, when known.
     public var total: Int?
     public var unit: String
+
+    package init(completed: Int, total: Int? = nil, unit: String) {
+        self.completed = completed
+        self.total = total
+        self.unit = unit
+    }
 }
 
 public enum ImportKind: String, Sendable, CaseIterable {

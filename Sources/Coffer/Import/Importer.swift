@@ -1,4 +1,5 @@
 import CofferCrypto
+import CofferSupport
 import Foundation
 
 extension Vault {

@@ -29,15 +29,15 @@ public struct KeyVersionStatus: Sendable, Equatable, Codable {
 /// - The blind-index key derives one HMAC key per indexed field (HKDF), so equal values in
 ///   different fields hash differently.
 /// - The pseudonym and audit keys are separate secrets for later layers.
-final class KeyRing: Sendable {
-    enum Kind: String, CaseIterable, Sendable {
+package final class KeyRing: Sendable {
+    package enum Kind: String, CaseIterable, Sendable {
         case kek, blindIndex = "blind_index", pseudonym, audit
         /// Ed25519 seed that signs audit checkpoints and review packages.
         case signing
     }
 
-    let vaultID: String
-    let activeVersion: UInt32
+    package let vaultID: String
+    package let activeVersion: UInt32
     /// Usable (active and decrypt-only) KEKs by version.
     let keks: [UInt32: SymmetricKey]
     /// Versions that exist but are retired.
@@ -45,7 +45,7 @@ final class KeyRing: Sendable {
     let blindIndexKey: SymmetricKey
     let pseudonymKey: SymmetricKey
     let auditKey: SymmetricKey
-    let signingKey: Ed25519.PrivateKey
+    package let signingKey: Ed25519.PrivateKey
     /// Most data keys one KEK version may wrap (NIST SP 800-38D random-nonce bound, with margin).
     let maximumUses: Int64
     static let defaultMaximumUses: Int64 = 1 << 31

@@ -1,4 +1,6 @@
 import CofferCrypto
+import CofferSupport
+import Yams
 
 /// The role policy: what each role may do and how it sees each customer field.
 ///

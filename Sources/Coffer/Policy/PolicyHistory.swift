@@ -37,7 +37,7 @@ extension Vault {
     }
 
     /// Every recorded policy version, oldest first, each checked against its MAC and digest.
-    func policyHistory() throws(VaultError) -> [PolicyVersion] {
+    package func policyHistory() throws(VaultError) -> [PolicyVersion] {
         let mac: StateMAC
         do { mac = try StateMAC(keyRing: keyRing) } catch { throw .crypto(error) }
         return try store.read { tx in

@@ -1,4 +1,5 @@
 import CofferCrypto
+import CofferSupport
 
 /// The customer schema: which fields exist, their types, classification and indexing.
 ///

@@ -12,7 +12,7 @@ import Foundation
 /// durable when it returns (rolled back whole if its body throws). Bodies are synchronous and
 /// run on a thread the store chooses, so a store built on an asynchronous driver can serve
 /// them without blocking an event loop. SQLite (`SQLiteStore`) is the embedded default.
-protocol VaultStore: Sendable {
+package protocol VaultStore: Sendable {
     /// Where the store lives, for messages and backups (a file path, or a database name).
     var location: String { get }
 
@@ -29,7 +29,7 @@ protocol VaultStore: Sendable {
 }
 
 /// What a read transaction can ask. Every method is one parameterized query.
-protocol StoreReading {
+package protocol StoreReading {
     // MARK: Vault settings
     /// Every setting row (`Vault.MetaKey` raw values to bytes).
     func settings() throws -> [String: [UInt8]]
@@ -96,7 +96,7 @@ protocol StoreReading {
 }
 
 /// What a write transaction can change, besides everything it can read.
-protocol StoreWriting: StoreReading {
+package protocol StoreWriting: StoreReading {
     func insertSetting(_ key: String, value: [UInt8]) throws
     func replaceSetting(_ key: String, value: [UInt8]) throws
 
@@ -142,54 +142,54 @@ protocol StoreWriting: StoreReading {
 // MARK: - Records
 
 /// One customer as stored: its wrapped data key and its sealed field container.
-struct CustomerRecord: Sendable {
-    var id: Int64
+package struct CustomerRecord: Sendable {
+    package var id: Int64
     /// Keyed hash of the normalized `customer_ref` (the unique lookup key).
-    var referenceIndex: [UInt8]
-    var kekVersion: UInt32
-    var wrappedDataKey: [UInt8]
+    package var referenceIndex: [UInt8]
+    package var kekVersion: UInt32
+    package var wrappedDataKey: [UInt8]
     /// `FieldContainer` bytes: one sealed value (or nothing) per schema field.
-    var fields: [UInt8]
-    var createdAt: Int64
-    var updatedAt: Int64
+    package var fields: [UInt8]
+    package var createdAt: Int64
+    package var updatedAt: Int64
 }
 
 /// One order as stored, sealed under its customer's data key.
-struct SealedOrder: Sendable {
-    var customerID: Int64
+package struct SealedOrder: Sendable {
+    package var customerID: Int64
     /// Keyed digest that makes re-imports of the same order converge.
-    var dedupKey: [UInt8]
-    var sealed: [UInt8]
+    package var dedupKey: [UInt8]
+    package var sealed: [UInt8]
 }
 
 /// One key of the keyring as stored: sealed under the root key, or destroyed (retired).
-struct KeyRecord: Sendable {
-    var kind: KeyRing.Kind
-    var version: UInt32
-    var state: KeyState
-    var createdAt: Int64
-    var retiredAt: Int64?
-    var uses: Int64
+package struct KeyRecord: Sendable {
+    package var kind: KeyRing.Kind
+    package var version: UInt32
+    package var state: KeyState
+    package var createdAt: Int64
+    package var retiredAt: Int64?
+    package var uses: Int64
     /// Nil once retired: the key material is gone.
-    var sealedKey: [UInt8]?
+    package var sealedKey: [UInt8]?
 }
 
 /// One staff account as stored: a token hash, never the token; a MAC over the row.
-struct UserRecord: Sendable {
-    var id: Int64
-    var name: String
-    var role: String
-    var tokenHash: [UInt8]
-    var createdAt: Int64
-    var revokedAt: Int64?
-    var mac: [UInt8]
+package struct UserRecord: Sendable {
+    package var id: Int64
+    package var name: String
+    package var role: String
+    package var tokenHash: [UInt8]
+    package var createdAt: Int64
+    package var revokedAt: Int64?
+    package var mac: [UInt8]
 }
 
 /// One policy text that was put in force, with the MAC that makes it trustworthy.
-struct PolicyVersionRecord: Sendable {
-    var id: Int64
-    var appliedAtMilliseconds: Int64
-    var digest: String
-    var yaml: [UInt8]
-    var mac: [UInt8]
+package struct PolicyVersionRecord: Sendable {
+    package var id: Int64
+    package var appliedAtMilliseconds: Int64
+    package var digest: String
+    package var yaml: [UInt8]
+    package var mac: [UInt8]
 }

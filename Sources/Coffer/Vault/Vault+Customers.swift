@@ -179,7 +179,7 @@ extension Vault {
     /// The internal id of the customer whose reference is `reference`, found through the blind
     /// index. A miss is audited as a failed `action` (probing whether a reference exists leaves a
     /// trace too) and thrown as `customerNotFound`.
-    func customerID(reference: String, session: Session, action: AuditAction, purpose: String?) throws(VaultError) -> Int64 {
+    package func customerID(reference: String, session: Session, action: AuditAction, purpose: String?) throws(VaultError) -> Int64 {
         let digest = try referenceDigest(reference, worker: CryptoWorker(keyRing: keyRing))
         guard let id = try store.read({ tx in try tx.customerID(referenceIndex: digest) }) else {
             try audit(.user(session), action, purpose: purpose,

@@ -15,6 +15,13 @@ extension Vault {
         }
     }
 
+    /// The keyring and the accounts as a review reports them: key records (no key material of
+    /// retired keys; the sealed material of the others stays sealed), customers per KEK
+    /// version, and the users (token hashes, never tokens), read in one snapshot.
+    package func inventory() throws(VaultError) -> (keys: [KeyRecord], customersByKEK: [UInt32: Int], users: [UserRecord], lastAuditSeq: Int64) {
+        try store.read { tx in (try tx.keyRecords(), try tx.customerCountsByKEK(), try tx.users(), try tx.lastAuditLink()?.seq ?? 0) }
+    }
+
     /// Makes a new KEK version active; the previous one becomes decrypt-only.
     /// Returns the new version. Existing customers keep working; `rewrapDataKeys` moves them.
     @discardableResult

@@ -33,9 +33,9 @@ public final class Vault: Sendable {
     /// The customer schema stored in the vault at creation.
     public let schema: Schema
     /// Where the ciphertexts, wrapped keys, users and audit entries are kept.
-    let store: SQLiteStore
+    package let store: SQLiteStore
     /// The unsealed keys. Replaced (not mutated) after this vault rotates or retires a KEK.
-    var keyRing: KeyRing {
+    package var keyRing: KeyRing {
         keyRingLock.lock()
         defer { keyRingLock.unlock() }
         return currentKeyRing
@@ -46,7 +46,7 @@ public final class Vault: Sendable {
     nonisolated(unsafe) var currentPolicy: Policy
     /// Kept for key management (rotation seals new KEKs under it); wiped when the vault is released.
     let rootKey: RootKey
-    let logger: Logger
+    package let logger: Logger
 
     private init(directory: String, schema: Schema, policy: Policy, store: SQLiteStore, keyRing: KeyRing, rootKey: RootKey) {
         self.currentPolicy = policy

@@ -1,4 +1,5 @@
 import CofferCrypto
+import CofferSupport
 
 /// Everything that can go wrong at the vault level, each saying what is wrong and what to do.
 ///

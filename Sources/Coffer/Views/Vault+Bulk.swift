@@ -1,4 +1,5 @@
 import CofferCrypto
+import CofferSupport
 import Foundation
 
 /// What `privacy check` found about the quasi-identifiers of a role's view.

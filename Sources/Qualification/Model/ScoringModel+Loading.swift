@@ -1,5 +1,6 @@
 import Coffer
 import CofferCrypto
+import CofferSupport
 
 extension ScoringModel {
     /// Loads and validates a model for `role` (the role that will run it).

@@ -1,4 +1,5 @@
 import Coffer
+import CofferSupport
 import Foundation
 
 /// One row of a QCL read back from the CSV that `QualifiedCustomerList.writeCSV` wrote: the

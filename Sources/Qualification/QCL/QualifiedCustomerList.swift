@@ -1,4 +1,5 @@
 import Coffer
+import CofferSupport
 import Foundation
 
 /// The Qualified Customer List: one row per customer, best first, after the k-anonymity guard.

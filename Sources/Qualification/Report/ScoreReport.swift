@@ -1,4 +1,5 @@
 import Coffer
+import CofferSupport
 import Foundation
 
 /// The self-contained HTML report of a scoring run: score histogram, tier counts, conversion

@@ -1,4 +1,5 @@
 import Coffer
+import CofferSupport
 import Foundation
 
 /// Runs the qualification jobs against a vault, as the session's role sees its customers: one

@@ -1,4 +1,5 @@
 import Coffer
+import CofferSupport
 import Foundation
 
 /// The file formats of a written QCL, told apart by the file name's extension.

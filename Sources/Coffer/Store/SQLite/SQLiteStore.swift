@@ -7,13 +7,13 @@ import GRDB
 /// WAL journal, `synchronous=FULL` (a committed transaction survives power loss), foreign keys
 /// on, `secure_delete` on (erased rows are zeroed, not left in free pages). Every statement is
 /// parameterized, and this folder holds every statement the vault runs.
-final class SQLiteStore: VaultStore {
+package final class SQLiteStore: VaultStore {
     static let fileName = "vault.sqlite"
 
     /// The connection (one writer; GRDB serializes access). Tests reach it to tamper with rows.
-    let queue: DatabaseQueue
+    package let queue: DatabaseQueue
     let path: String
-    var location: String { path }
+    package var location: String { path }
 
     /// Opens (and migrates) the database at `directory/vault.sqlite`.
     init(directory: String, create: Bool) throws(VaultError) {
@@ -56,7 +56,7 @@ final class SQLiteStore: VaultStore {
         }
     }
 
-    func read<T>(_ body: (any StoreReading) throws -> T) throws(VaultError) -> T {
+    package func read<T>(_ body: (any StoreReading) throws -> T) throws(VaultError) -> T {
         do {
             return try queue.read { db in try body(SQLiteTransaction(db: db)) }
         } catch {
@@ -64,7 +64,7 @@ final class SQLiteStore: VaultStore {
         }
     }
 
-    func write<T>(_ body: (any StoreWriting) throws -> T) throws(VaultError) -> T {
+    package func write<T>(_ body: (any StoreWriting) throws -> T) throws(VaultError) -> T {
         do {
             return try queue.write { db in try body(SQLiteTransaction(db: db)) }
         } catch {
@@ -72,7 +72,7 @@ final class SQLiteStore: VaultStore {
         }
     }
 
-    func purgeSupersededPages(patience: TimeInterval) throws(VaultError) {
+    package func purgeSupersededPages(patience: TimeInterval) throws(VaultError) {
         let deadline = Date().addingTimeInterval(patience)
         while true {
             let complete: Bool

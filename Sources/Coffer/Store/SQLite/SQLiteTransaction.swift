@@ -3,12 +3,12 @@ import GRDB
 
 /// One SQLite transaction, as the vault sees it through `StoreReading` / `StoreWriting`.
 /// Statements are prepared once per connection (`cachedStatement`) and always bound.
-struct SQLiteTransaction: StoreWriting {
-    let db: Database
+package struct SQLiteTransaction: StoreWriting {
+    package let db: Database
 
     // MARK: Settings
 
-    func settings() throws -> [String: [UInt8]] {
+    package func settings() throws -> [String: [UInt8]] {
         var settings: [String: [UInt8]] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT key, value FROM meta") {
             settings[row["key"]] = [UInt8](row["value"] as Data)
@@ -16,21 +16,21 @@ struct SQLiteTransaction: StoreWriting {
         return settings
     }
 
-    func setting(_ key: String) throws -> [UInt8]? {
+    package func setting(_ key: String) throws -> [UInt8]? {
         try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]).map { [UInt8]($0) }
     }
 
-    func insertSetting(_ key: String, value: [UInt8]) throws {
+    package func insertSetting(_ key: String, value: [UInt8]) throws {
         try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?)", arguments: [key, Data(value)])
     }
 
-    func replaceSetting(_ key: String, value: [UInt8]) throws {
+    package func replaceSetting(_ key: String, value: [UInt8]) throws {
         try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [key, Data(value)])
     }
 
     // MARK: Keyring
 
-    func keyRecords() throws -> [KeyRecord] {
+    package func keyRecords() throws -> [KeyRecord] {
         try Row.fetchAll(db, sql: "SELECT kind, version, state, created_at, retired_at, uses, sealed_key FROM keyring ORDER BY kind, version")
             .map { row in
                 guard let kind = KeyRing.Kind(rawValue: row["kind"]), let state = KeyState(rawValue: row["state"]) else {
@@ -41,40 +41,40 @@ struct SQLiteTransaction: StoreWriting {
             }
     }
 
-    func activeKEKVersion() throws -> UInt32? {
+    package func activeKEKVersion() throws -> UInt32? {
         try Int64.fetchOne(db, sql: "SELECT version FROM keyring WHERE kind = 'kek' AND state = 'active'").map { UInt32($0) }
     }
 
-    func highestKEKVersion() throws -> UInt32 {
+    package func highestKEKVersion() throws -> UInt32 {
         UInt32(try Int64.fetchOne(db, sql: "SELECT max(version) FROM keyring WHERE kind = 'kek'") ?? 0)
     }
 
-    func kekUses(version: UInt32) throws -> Int64 {
+    package func kekUses(version: UInt32) throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT uses FROM keyring WHERE kind = 'kek' AND version = ?", arguments: [Int64(version)]) ?? 0
     }
 
-    func kekState(version: UInt32) throws -> KeyState? {
+    package func kekState(version: UInt32) throws -> KeyState? {
         try String.fetchOne(db, sql: "SELECT state FROM keyring WHERE kind = 'kek' AND version = ?", arguments: [Int64(version)])
             .flatMap(KeyState.init(rawValue:))
     }
 
-    func insertKey(_ record: KeyRecord) throws {
+    package func insertKey(_ record: KeyRecord) throws {
         try db.execute(sql: """
             INSERT INTO keyring (kind, version, state, created_at, retired_at, uses, sealed_key) VALUES (?, ?, ?, ?, ?, ?, ?)
             """, arguments: [record.kind.rawValue, Int64(record.version), record.state.rawValue, record.createdAt, record.retiredAt,
                              record.uses, record.sealedKey.map { Data($0) }])
     }
 
-    func demoteActiveKEK() throws {
+    package func demoteActiveKEK() throws {
         try db.execute(sql: "UPDATE keyring SET state = 'decrypt_only' WHERE kind = 'kek' AND state = 'active'")
     }
 
-    func retireKEK(version: UInt32, at seconds: Int64) throws {
+    package func retireKEK(version: UInt32, at seconds: Int64) throws {
         try db.execute(sql: "UPDATE keyring SET state = 'retired', sealed_key = NULL, retired_at = ? WHERE kind = 'kek' AND version = ?",
                        arguments: [seconds, Int64(version)])
     }
 
-    func addKEKUses(_ count: Int64, version: UInt32) throws {
+    package func addKEKUses(_ count: Int64, version: UInt32) throws {
         try db.execute(sql: "UPDATE keyring SET uses = uses + ? WHERE kind = 'kek' AND version = ?", arguments: [count, Int64(version)])
     }
 
@@ -94,15 +94,15 @@ struct SQLiteTransaction: StoreWriting {
         return records
     }
 
-    func customer(referenceIndex: [UInt8]) throws -> CustomerRecord? {
+    package func customer(referenceIndex: [UInt8]) throws -> CustomerRecord? {
         try customers(sql: "SELECT \(Self.customerColumns) FROM customers WHERE ref_index = ?", [Data(referenceIndex)]).first
     }
 
-    func customerID(referenceIndex: [UInt8]) throws -> Int64? {
+    package func customerID(referenceIndex: [UInt8]) throws -> Int64? {
         try Int64.fetchOne(db, sql: "SELECT id FROM customers WHERE ref_index = ?", arguments: [Data(referenceIndex)])
     }
 
-    func customers(referenceIndexes: [[UInt8]]) throws -> [CustomerRecord] {
+    package func customers(referenceIndexes: [[UInt8]]) throws -> [CustomerRecord] {
         var records: [CustomerRecord] = []
         // SQLite binds at most 32,766 parameters; 500 per statement keeps statements cacheable.
         for start in stride(from: 0, to: referenceIndexes.count, by: 500) {
@@ -113,33 +113,33 @@ struct SQLiteTransaction: StoreWriting {
         return records
     }
 
-    func customers(indexedField field: Int, digest: [UInt8]) throws -> [CustomerRecord] {
+    package func customers(indexedField field: Int, digest: [UInt8]) throws -> [CustomerRecord] {
         try customers(sql: """
             SELECT c.id, c.ref_index, c.kek_version, c.wrapped_dek, c.fields, c.created_at, c.updated_at
             FROM blind_index b JOIN customers c ON c.id = b.customer_id WHERE b.field = ? AND b.digest = ? ORDER BY c.id
             """, [field, Data(digest)])
     }
 
-    func customers(after: Int64, upTo: Int64, limit: Int) throws -> [CustomerRecord] {
+    package func customers(after: Int64, upTo: Int64, limit: Int) throws -> [CustomerRecord] {
         try customers(sql: "SELECT \(Self.customerColumns) FROM customers WHERE id > ? AND id <= ? ORDER BY id LIMIT ?", [after, upTo, limit])
     }
 
-    func customers(notWrappedBy version: UInt32, limit: Int) throws -> [CustomerRecord] {
+    package func customers(notWrappedBy version: UInt32, limit: Int) throws -> [CustomerRecord] {
         try customers(sql: "SELECT \(Self.customerColumns) FROM customers WHERE kek_version != ? ORDER BY id LIMIT ?", [Int64(version), limit])
     }
 
-    func customerIDs() throws -> CustomerIDSet {
+    package func customerIDs() throws -> CustomerIDSet {
         var ids = CustomerIDSet()
         let cursor = try Int64.fetchCursor(db, sql: "SELECT id FROM customers ORDER BY id")
         while let id = try cursor.next() { ids.appendAscending(id) }
         return ids
     }
 
-    func customerCount() throws -> Int {
+    package func customerCount() throws -> Int {
         try Int.fetchOne(db, sql: "SELECT count(*) FROM customers") ?? 0
     }
 
-    func customerCountsByKEK() throws -> [UInt32: Int] {
+    package func customerCountsByKEK() throws -> [UInt32: Int] {
         var counts: [UInt32: Int] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT kek_version, count(*) FROM customers GROUP BY kek_version") {
             counts[UInt32(row[0] as Int64)] = row[1]
@@ -147,59 +147,59 @@ struct SQLiteTransaction: StoreWriting {
         return counts
     }
 
-    func customerCount(wrappedBy version: UInt32) throws -> Int {
+    package func customerCount(wrappedBy version: UInt32) throws -> Int {
         try Int.fetchOne(db, sql: "SELECT count(*) FROM customers WHERE kek_version = ?", arguments: [Int64(version)]) ?? 0
     }
 
-    func customerCount(notWrappedBy version: UInt32) throws -> Int {
+    package func customerCount(notWrappedBy version: UInt32) throws -> Int {
         try Int.fetchOne(db, sql: "SELECT count(*) FROM customers WHERE kek_version != ?", arguments: [Int64(version)]) ?? 0
     }
 
-    func highestCustomerID() throws -> Int64 {
+    package func highestCustomerID() throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'customers'") ?? 0
     }
 
-    func insertCustomer(_ record: CustomerRecord) throws {
+    package func insertCustomer(_ record: CustomerRecord) throws {
         // AUTOINCREMENT records the explicit id in sqlite_sequence, so ids are never reused.
         try db.cachedStatement(sql: "INSERT INTO customers (\(Self.customerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?)")
             .execute(arguments: [record.id, Data(record.referenceIndex), Int64(record.kekVersion), Data(record.wrappedDataKey),
                                  Data(record.fields), record.createdAt, record.updatedAt])
     }
 
-    func updateCustomerFields(id: Int64, fields: [UInt8], updatedAt seconds: Int64) throws {
+    package func updateCustomerFields(id: Int64, fields: [UInt8], updatedAt seconds: Int64) throws {
         try db.cachedStatement(sql: "UPDATE customers SET fields = ?, updated_at = ? WHERE id = ?").execute(arguments: [Data(fields), seconds, id])
     }
 
-    func updateCustomerDataKey(id: Int64, wrappedDataKey: [UInt8], kekVersion: UInt32) throws {
+    package func updateCustomerDataKey(id: Int64, wrappedDataKey: [UInt8], kekVersion: UInt32) throws {
         try db.cachedStatement(sql: "UPDATE customers SET wrapped_dek = ?, kek_version = ? WHERE id = ?")
             .execute(arguments: [Data(wrappedDataKey), Int64(kekVersion), id])
     }
 
-    func deleteCustomer(id: Int64) throws {
+    package func deleteCustomer(id: Int64) throws {
         try db.execute(sql: "DELETE FROM blind_index WHERE customer_id = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM orders WHERE customer_id = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM outcomes WHERE customer_id = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM customers WHERE id = ?", arguments: [id])
     }
 
-    func addIndexEntry(field: Int, digest: [UInt8], customerID: Int64) throws {
+    package func addIndexEntry(field: Int, digest: [UInt8], customerID: Int64) throws {
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO blind_index (field, digest, customer_id) VALUES (?, ?, ?)")
             .execute(arguments: [field, Data(digest), customerID])
     }
 
-    func removeIndexEntries(field: Int, customerID: Int64) throws {
+    package func removeIndexEntries(field: Int, customerID: Int64) throws {
         try db.cachedStatement(sql: "DELETE FROM blind_index WHERE customer_id = ? AND field = ?").execute(arguments: [customerID, field])
     }
 
     // MARK: Orders and outcomes
 
-    func orders(customerID: Int64) throws -> [SealedOrder] {
+    package func orders(customerID: Int64) throws -> [SealedOrder] {
         try Row.fetchAll(db, sql: "SELECT dedup_key, sealed FROM orders WHERE customer_id = ? ORDER BY id", arguments: [customerID]).map { row in
             SealedOrder(customerID: customerID, dedupKey: [UInt8](row[0] as Data), sealed: [UInt8](row[1] as Data))
         }
     }
 
-    func orders(customerIDs ids: ClosedRange<Int64>) throws -> [SealedOrder] {
+    package func orders(customerIDs ids: ClosedRange<Int64>) throws -> [SealedOrder] {
         var orders: [SealedOrder] = []
         let cursor = try Row.fetchCursor(db, sql: "SELECT customer_id, dedup_key, sealed FROM orders WHERE customer_id BETWEEN ? AND ?",
                                          arguments: [ids.lowerBound, ids.upperBound])
@@ -209,11 +209,11 @@ struct SQLiteTransaction: StoreWriting {
         return orders
     }
 
-    func outcome(customerID: Int64) throws -> [UInt8]? {
+    package func outcome(customerID: Int64) throws -> [UInt8]? {
         try Data.fetchOne(db, sql: "SELECT sealed FROM outcomes WHERE customer_id = ?", arguments: [customerID]).map { [UInt8]($0) }
     }
 
-    func outcomes(customerIDs ids: ClosedRange<Int64>) throws -> [(customerID: Int64, sealed: [UInt8])] {
+    package func outcomes(customerIDs ids: ClosedRange<Int64>) throws -> [(customerID: Int64, sealed: [UInt8])] {
         var outcomes: [(customerID: Int64, sealed: [UInt8])] = []
         let cursor = try Row.fetchCursor(db, sql: "SELECT customer_id, sealed FROM outcomes WHERE customer_id BETWEEN ? AND ?",
                                          arguments: [ids.lowerBound, ids.upperBound])
@@ -221,26 +221,26 @@ struct SQLiteTransaction: StoreWriting {
         return outcomes
     }
 
-    func insertOrder(_ order: SealedOrder) throws -> Bool {
+    package func insertOrder(_ order: SealedOrder) throws -> Bool {
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO orders (customer_id, dedup_key, sealed) VALUES (?, ?, ?)")
             .execute(arguments: [order.customerID, Data(order.dedupKey), Data(order.sealed)])
         return db.changesCount > 0
     }
 
-    func nextOrderOccurrence(_ key: [UInt8]) throws -> Int {
+    package func nextOrderOccurrence(_ key: [UInt8]) throws -> Int {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO order_occurrences (k, n) VALUES (?, 0) ON CONFLICT (k) DO UPDATE SET n = n + 1 RETURNING n
             """)
         return try Int.fetchOne(statement, arguments: [Data(key)]) ?? 0
     }
 
-    func resetOrderOccurrences() throws {
+    package func resetOrderOccurrences() throws {
         // A connection-private table: concurrent imports in other processes keep their own counts.
         try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS order_occurrences (k BLOB PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID")
         try db.execute(sql: "DELETE FROM order_occurrences")
     }
 
-    func replaceOutcome(customerID: Int64, sealed: [UInt8]) throws -> Bool {
+    package func replaceOutcome(customerID: Int64, sealed: [UInt8]) throws -> Bool {
         let existed = try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM outcomes WHERE customer_id = ?"), arguments: [customerID]) ?? false
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO outcomes (customer_id, sealed) VALUES (?, ?)").execute(arguments: [customerID, Data(sealed)])
         return existed
@@ -257,80 +257,80 @@ struct SQLiteTransaction: StoreWriting {
         }
     }
 
-    func user(id: Int64) throws -> UserRecord? {
+    package func user(id: Int64) throws -> UserRecord? {
         try users(sql: "SELECT \(Self.userColumns) FROM users WHERE id = ?", [id]).first
     }
 
-    func user(tokenHash: [UInt8]) throws -> UserRecord? {
+    package func user(tokenHash: [UInt8]) throws -> UserRecord? {
         try users(sql: "SELECT \(Self.userColumns) FROM users WHERE token_hash = ?", [Data(tokenHash)]).first
     }
 
-    func user(name: String) throws -> UserRecord? {
+    package func user(name: String) throws -> UserRecord? {
         try users(sql: "SELECT \(Self.userColumns) FROM users WHERE name = ?", [name]).first
     }
 
-    func users() throws -> [UserRecord] {
+    package func users() throws -> [UserRecord] {
         try users(sql: "SELECT \(Self.userColumns) FROM users ORDER BY name")
     }
 
-    func insertUser(name: String, role: String, tokenHash: [UInt8], createdAt seconds: Int64) throws -> Int64 {
+    package func insertUser(name: String, role: String, tokenHash: [UInt8], createdAt seconds: Int64) throws -> Int64 {
         try db.execute(sql: "INSERT INTO users (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)",
                        arguments: [name, role, Data(tokenHash), seconds])
         return db.lastInsertedRowID
     }
 
-    func setUserRole(name: String, role: String) throws -> Bool {
+    package func setUserRole(name: String, role: String) throws -> Bool {
         try db.execute(sql: "UPDATE users SET role = ? WHERE name = ?", arguments: [role, name])
         return db.changesCount == 1
     }
 
-    func revokeUser(name: String, at seconds: Int64) throws -> Bool {
+    package func revokeUser(name: String, at seconds: Int64) throws -> Bool {
         try db.execute(sql: "UPDATE users SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [seconds, name])
         return db.changesCount == 1
     }
 
-    func setUserMAC(id: Int64, mac: [UInt8]) throws {
+    package func setUserMAC(id: Int64, mac: [UInt8]) throws {
         try db.execute(sql: "UPDATE users SET mac = ? WHERE id = ?", arguments: [Data(mac), id])
     }
 
     // MARK: Policy history
 
-    func policyVersions() throws -> [PolicyVersionRecord] {
+    package func policyVersions() throws -> [PolicyVersionRecord] {
         try Row.fetchAll(db, sql: "SELECT id, applied_at_ms, digest, yaml, mac FROM policy_history ORDER BY id").map { row in
             PolicyVersionRecord(id: row[0], appliedAtMilliseconds: row[1], digest: row[2], yaml: [UInt8](row[3] as Data), mac: [UInt8](row[4] as Data))
         }
     }
 
-    func policyVersionCount() throws -> Int {
+    package func policyVersionCount() throws -> Int {
         try Int.fetchOne(db, sql: "SELECT count(*) FROM policy_history") ?? 0
     }
 
-    func highestPolicyVersionID() throws -> Int64 {
+    package func highestPolicyVersionID() throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT max(id) FROM policy_history") ?? 0
     }
 
-    func insertPolicyVersion(_ record: PolicyVersionRecord) throws {
+    package func insertPolicyVersion(_ record: PolicyVersionRecord) throws {
         try db.execute(sql: "INSERT INTO policy_history (id, applied_at_ms, digest, yaml, mac) VALUES (?, ?, ?, ?, ?)",
                        arguments: [record.id, record.appliedAtMilliseconds, record.digest, Data(record.yaml), Data(record.mac)])
     }
 
     // MARK: Audit log
 
-    func lastAuditLink() throws -> (seq: Int64, mac: [UInt8])? {
+    package func lastAuditLink() throws -> (seq: Int64, mac: [UInt8])? {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1")).map { row in
             (row[0], [UInt8](row[1] as Data))
         }
     }
 
-    func auditMAC(seq: Int64) throws -> [UInt8]? {
+    package func auditMAC(seq: Int64) throws -> [UInt8]? {
         try Data.fetchOne(db, sql: "SELECT mac FROM audit_log WHERE seq = ?", arguments: [seq]).map { [UInt8]($0) }
     }
 
-    func auditEntryCount() throws -> Int64 {
+    package func auditEntryCount() throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT count(*) FROM audit_log") ?? 0
     }
 
-    func auditEntries(actor: String?, action: AuditAction?, sinceMilliseconds: Int64?, untilMilliseconds: Int64?,
+    package func auditEntries(actor: String?, action: AuditAction?, sinceMilliseconds: Int64?, untilMilliseconds: Int64?,
                       _ body: (AuditEntry) throws -> Bool) throws {
         // Each condition is a fixed SQL fragment with a bound value; no input reaches the SQL text.
         var conditions: [String] = []
@@ -350,7 +350,7 @@ struct SQLiteTransaction: StoreWriting {
     }
 
     /// An entry from a row of `audit_log` (its columns in table order, as `SELECT *` gives them).
-    static func auditEntry(_ row: Row) throws -> AuditEntry {
+    package static func auditEntry(_ row: Row) throws -> AuditEntry {
         let seq: Int64 = row[0]
         guard let customers = CustomerIDSet(encoded: [UInt8](row[9] as Data)), customers.count == row[8] as Int64,
               let outcome = AuditEntry.Outcome(rawValue: row[6]), let action = AuditAction(rawValue: row[4]) else {
@@ -362,7 +362,7 @@ struct SQLiteTransaction: StoreWriting {
                           customers: customers, detail: row[10], mac: [UInt8](row[11] as Data))
     }
 
-    func insertAuditEntry(_ entry: AuditEntry) throws {
+    package func insertAuditEntry(_ entry: AuditEntry) throws {
         try db.cachedStatement(sql: """
             INSERT INTO audit_log (seq, time_ms, actor, role, action, purpose, outcome, fields, customer_count, customers, detail, mac)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -1,3 +1,6 @@
+import Coffer
+import CofferSupport
+
 /// A record of processing activities (GDPR art. 30 style), generated from the vault's schema
 /// and the role policy in force: which data categories are held, who may process them for what
 /// purpose and in what form, how long they are kept, and the technical measures protecting them.

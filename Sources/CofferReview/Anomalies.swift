@@ -1,3 +1,6 @@
+import Coffer
+import CofferSupport
+
 /// The anomaly rules of a review. Each is stated in `summary.json` with the thresholds used.
 ///
 /// - `read_volume`: an actor's customers read in one day of the period exceed

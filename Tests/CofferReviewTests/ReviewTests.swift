@@ -1,8 +1,12 @@
 import CofferCrypto
+import CofferDemoData
+import CofferSupport
+import CofferTestSupport
 import Foundation
 import GRDB
 import Testing
 @testable import Coffer
+@testable import CofferReview
 
 /// A vault with demo customers and a period's worth of activity by every kind of user, and a
 /// review package of today exported by an auditor. Built once; tests that change files copy it.

@@ -1,3 +1,4 @@
+import Coffer
 import Foundation
 
 /// The in-order half of the review pass: merges each batch's counts and notable entries

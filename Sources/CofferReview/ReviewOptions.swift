@@ -1,3 +1,4 @@
+import Coffer
 import Foundation
 
 /// The days a review covers: `from` through `to`, both included, as whole UTC days.

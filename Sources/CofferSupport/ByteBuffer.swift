@@ -3,12 +3,12 @@ import Foundation
 /// A growable byte buffer written through a raw pointer, for formatters that append millions
 /// of short pieces (JSON, CSV), where an Array's per-append uniqueness and capacity checks would
 /// dominate. One owner at a time; hand it to another thread only when done writing.
-final class ByteBuffer: @unchecked Sendable {
-    private(set) var base: UnsafeMutablePointer<UInt8>
-    private(set) var count = 0
+package final class ByteBuffer: @unchecked Sendable {
+    package private(set) var base: UnsafeMutablePointer<UInt8>
+    package private(set) var count = 0
     private var capacity: Int
 
-    init(capacity: Int = 1 << 16) {
+    package init(capacity: Int = 1 << 16) {
         self.capacity = max(16, capacity)
         base = .allocate(capacity: self.capacity)
     }
@@ -16,15 +16,15 @@ final class ByteBuffer: @unchecked Sendable {
     deinit { base.deallocate() }
 
     /// The bytes written so far (valid until the next write).
-    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+    package var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 
     /// A copy of the bytes.
-    var array: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+    package var array: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 
-    func removeAll() { count = 0 }
+    package func removeAll() { count = 0 }
 
     @inline(__always)
-    func reserve(_ extra: Int) {
+    package func reserve(_ extra: Int) {
         if count + extra > capacity { grow(to: count + extra) }
     }
 
@@ -39,38 +39,38 @@ final class ByteBuffer: @unchecked Sendable {
     }
 
     @inline(__always)
-    func append(_ byte: UInt8) {
+    package func append(_ byte: UInt8) {
         reserve(1)
         base[count] = byte
         count += 1
     }
 
     @inline(__always)
-    func append(_ raw: UnsafeRawBufferPointer) {
+    package func append(_ raw: UnsafeRawBufferPointer) {
         guard let source = raw.baseAddress, raw.count > 0 else { return }
         reserve(raw.count)
         (base + count).update(from: source.assumingMemoryBound(to: UInt8.self), count: raw.count)
         count += raw.count
     }
 
-    func append(_ bytes: [UInt8]) {
+    package func append(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { append($0) }
     }
 
     /// ASCII text known at compile time.
     @inline(__always)
-    func append(_ text: StaticString) {
+    package func append(_ text: StaticString) {
         append(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     /// A String's UTF-8 (a distinct label, so literals pick the StaticString overload).
-    func append(contentsOf text: String) {
+    package func append(contentsOf text: String) {
         var text = text
         text.withUTF8 { append(UnsafeRawBufferPointer($0)) }
     }
 
     /// A decimal integer.
-    func appendDecimal(_ value: Int64) {
+    package func appendDecimal(_ value: Int64) {
         reserve(20)
         var magnitude = value.magnitude
         if value < 0 {
@@ -94,7 +94,7 @@ final class ByteBuffer: @unchecked Sendable {
 
     /// `value` (0 or more) in exactly `width` digits, zero-padded.
     @inline(__always)
-    func appendPadded(_ value: Int64, width: Int) {
+    package func appendPadded(_ value: Int64, width: Int) {
         reserve(width)
         var rest = value
         for i in stride(from: width - 1, through: 0, by: -1) {
@@ -105,7 +105,7 @@ final class ByteBuffer: @unchecked Sendable {
     }
 
     /// Lowercase hex of `bytes`.
-    func appendHex(_ bytes: UnsafeRawBufferPointer) {
+    package func appendHex(_ bytes: UnsafeRawBufferPointer) {
         reserve(bytes.count * 2)
         let digits: StaticString = "0123456789abcdef"
         let d = digits.utf8Start
@@ -117,7 +117,7 @@ final class ByteBuffer: @unchecked Sendable {
     }
 
     /// A JSON string literal of UTF-8 `bytes`: quotes, backslashes and control characters escaped.
-    func appendJSONString(_ bytes: UnsafeRawBufferPointer) {
+    package func appendJSONString(_ bytes: UnsafeRawBufferPointer) {
         append(UInt8(ascii: "\""))
         var start = 0
         for i in 0..<bytes.count {
@@ -142,7 +142,7 @@ final class ByteBuffer: @unchecked Sendable {
         append(UInt8(ascii: "\""))
     }
 
-    func appendJSONString(_ text: String) {
+    package func appendJSONString(_ text: String) {
         var text = text
         text.withUTF8 { appendJSONString(UnsafeRawBufferPointer($0)) }
     }
@@ -150,24 +150,24 @@ final class ByteBuffer: @unchecked Sendable {
 
 /// Buffers handed back after use, so a long stream of batches reuses a few grown buffers
 /// instead of allocating (and faulting in) fresh ones each time.
-final class ByteBufferPool: @unchecked Sendable {
+package final class ByteBufferPool: @unchecked Sendable {
     private let lock = NSLock()
     private var available: [ByteBuffer] = []
     private let capacity: Int
     private let limit: Int
 
-    init(capacity: Int, keeping limit: Int = 8) {
+    package init(capacity: Int, keeping limit: Int = 8) {
         self.capacity = capacity
         self.limit = limit
     }
 
-    func take() -> ByteBuffer {
+    package func take() -> ByteBuffer {
         lock.lock()
         defer { lock.unlock() }
         return available.popLast() ?? ByteBuffer(capacity: capacity)
     }
 
-    func give(_ buffer: ByteBuffer) {
+    package func give(_ buffer: ByteBuffer) {
         buffer.removeAll()
         lock.lock()
         if available.count < limit { available.append(buffer) }
@@ -178,7 +178,7 @@ final class ByteBufferPool: @unchecked Sendable {
 extension UnsafeRawBufferPointer {
     /// Whether these bytes are exactly `text`'s.
     @inline(__always)
-    func equals(_ text: StaticString) -> Bool {
+    package func equals(_ text: StaticString) -> Bool {
         guard count == text.utf8CodeUnitCount else { return false }
         return count == 0 || memcmp(baseAddress!, text.utf8Start, count) == 0
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import Coffer
+@testable import CofferDemoData
+@testable import CofferSupport
 
 // MARK: - Helpers
 

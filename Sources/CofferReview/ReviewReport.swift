@@ -1,3 +1,5 @@
+import CofferSupport
+
 /// `report.html`: the summary of a review package for a person who has never seen Coffer.
 /// One self-contained page (inline CSS and SVG, no scripts), built with `HTMLDocument`.
 enum ReviewReport {

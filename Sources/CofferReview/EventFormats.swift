@@ -1,3 +1,6 @@
+import Coffer
+import CofferSupport
+
 /// The three event files of a review package, rendered from verified audit records:
 ///
 /// - `events.jsonl`: one JSON object per entry, every column (and the entry's chain MAC, so a

@@ -168,7 +168,7 @@ public struct SVGChart: Sendable, Equatable {
     // MARK: - Number formatting and axes
 
     /// Integers as integers, other values with up to two decimals; thousands as k, millions as M.
-    static func format(_ value: Double) -> String {
+    package static func format(_ value: Double) -> String {
         guard value.isFinite else { return "–" }
         let magnitude = abs(value)
         if magnitude >= 10_000_000 { return trimmed(value / 1_000_000) + "M" }

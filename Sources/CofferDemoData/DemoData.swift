@@ -1,3 +1,5 @@
+import Coffer
+import CofferSupport
 import Foundation
 
 /// Writes the demo CSV files produced by `DemoDataGenerator`.

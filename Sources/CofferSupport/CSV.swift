@@ -682,7 +682,7 @@ public final class CSVWriter {
 
     /// Whether a field must be quoted: it has `,` `"` CR or LF, a leading or trailing space or
     /// tab, or starts with a BOM.
-    static func needsQuotes(utf8 u: UnsafeBufferPointer<UInt8>) -> Bool {
+    package static func needsQuotes(utf8 u: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let p = u.baseAddress, u.count > 0 else { return false }
         let n = u.count
         if p[0] == 0x20 || p[0] == 0x09 || p[n - 1] == 0x20 || p[n - 1] == 0x09
@@ -695,7 +695,7 @@ public final class CSVWriter {
     }
 
     /// One field's UTF-8 bytes as they appear in a row (quoted and escaped if needed).
-    static func appendField(utf8 u: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    package static func appendField(utf8 u: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         guard let p = u.baseAddress, u.count > 0 else { return }
         guard needsQuotes(utf8: u) else {
             out.append(contentsOf: u)
@@ -717,15 +717,15 @@ public final class CSVWriter {
 // MARK: - libc shims (also used by the review package writer)
 
 @inline(__always)
-func csvErrno() -> String { String(cString: strerror(errno)) }
+package func csvErrno() -> String { String(cString: strerror(errno)) }
 
 @inline(__always)
-func csvOpen(_ path: UnsafePointer<CChar>, _ flags: Int32, _ mode: mode_t = 0) -> Int32 {
+package func csvOpen(_ path: UnsafePointer<CChar>, _ flags: Int32, _ mode: mode_t = 0) -> Int32 {
     open(path, flags, mode)
 }
 
 @inline(__always)
-func csvClose(_ fd: Int32) -> Int32 {
+package func csvClose(_ fd: Int32) -> Int32 {
     #if canImport(Darwin)
     Darwin.close(fd)
     #elseif canImport(Glibc)
@@ -736,7 +736,7 @@ func csvClose(_ fd: Int32) -> Int32 {
 }
 
 @inline(__always)
-func csvRead(_ fd: Int32, _ dst: UnsafeMutablePointer<UInt8>, _ count: Int) -> Int {
+package func csvRead(_ fd: Int32, _ dst: UnsafeMutablePointer<UInt8>, _ count: Int) -> Int {
     #if canImport(Darwin)
     Darwin.read(fd, dst, count)
     #elseif canImport(Glibc)
@@ -747,7 +747,7 @@ func csvRead(_ fd: Int32, _ dst: UnsafeMutablePointer<UInt8>, _ count: Int) -> I
 }
 
 @inline(__always)
-func csvWrite(_ fd: Int32, _ src: UnsafeRawPointer, _ count: Int) -> Int {
+package func csvWrite(_ fd: Int32, _ src: UnsafeRawPointer, _ count: Int) -> Int {
     #if canImport(Darwin)
     Darwin.write(fd, src, count)
     #elseif canImport(Glibc)

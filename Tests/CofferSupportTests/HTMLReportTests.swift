@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Coffer
+@testable import CofferSupport
 
 /// The HTML/SVG report toolkit: escaping, self-containment, chart structure.
 @Suite struct HTMLReportTests {

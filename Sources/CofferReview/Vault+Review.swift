@@ -1,5 +1,8 @@
+import Coffer
 import CofferCrypto
+import CofferSupport
 import Foundation
+import Logging
 
 /// What `exportReviewPackage` wrote.
 public struct ReviewExportResult: Sendable {
@@ -82,15 +85,13 @@ extension Vault {
     /// Keys, users and policy history as the summary reports them (no key material, no tokens).
     private func reviewState(session: Session, now: Int64, verification: AuditVerification, head: AuditEntry,
                              checkpoint: AuditCheckpoint) throws(VaultError) -> ReviewAccumulator.VaultState {
-        let (keys, customers, userRows) = try store.read { tx in
-            let coverage = try tx.customerCountsByKEK()
-            // KEKs first, then the other keys by kind.
-            let records = try tx.keyRecords().sorted { ($0.kind != .kek ? 1 : 0, $0.kind.rawValue, $0.version) < ($1.kind != .kek ? 1 : 0, $1.kind.rawValue, $1.version) }
-            let keys = records.map { key in
-                ReviewAccumulator.KeyRow(kind: key.kind.rawValue, version: Int64(key.version), state: key.state.rawValue, createdAt: key.createdAt,
-                                         retiredAt: key.retiredAt, uses: key.uses, customers: key.kind == .kek ? coverage[key.version] ?? 0 : nil)
-            }
-            return (keys, coverage.values.reduce(0, +), try tx.users())
+        let inventory = try inventory()
+        let coverage = inventory.customersByKEK, customers = coverage.values.reduce(0, +), userRows = inventory.users
+        // KEKs first, then the other keys by kind.
+        let records = inventory.keys.sorted { ($0.kind != .kek ? 1 : 0, $0.kind.rawValue, $0.version) < ($1.kind != .kek ? 1 : 0, $1.kind.rawValue, $1.version) }
+        let keys = records.map { key in
+            ReviewAccumulator.KeyRow(kind: key.kind.rawValue, version: Int64(key.version), state: key.state.rawValue, createdAt: key.createdAt,
+                                     retiredAt: key.retiredAt, uses: key.uses, customers: key.kind == .kek ? coverage[key.version] ?? 0 : nil)
         }
         var users: [ReviewAccumulator.UserState] = []
         for user in userRows {
@@ -138,9 +139,8 @@ extension Vault {
     /// (requires `audit_read`; audited).
     public func processingRecord(session: Session) throws(VaultError) -> ProcessingRecord {
         try authorize(session, .auditRead, action: .reviewProcessingRecord)
-        let (kekVersions, entries) = try store.read { tx in
-            (try tx.keyRecords().filter { $0.kind == .kek && $0.state != .retired }.count, try tx.lastAuditLink()?.seq ?? 0)
-        }
+        let inventory = try inventory()
+        let kekVersions = inventory.keys.filter { $0.kind == .kek && $0.state != .retired }.count, entries = inventory.lastAuditSeq
         let entry = try audit(.user(session), .reviewProcessingRecord, detail: "record of processing activities")
         return ProcessingRecord.make(schema: schema, policy: policy, vaultID: keyRing.vaultID, kekVersions: kekVersions,
                                      activeKEK: keyRing.activeVersion, auditEntries: max(entries, entry.seq),

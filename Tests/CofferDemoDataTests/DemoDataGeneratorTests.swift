@@ -1,6 +1,7 @@
+import Coffer
 import Foundation
 import Testing
-@testable import Coffer
+@testable import CofferDemoData
 
 // MARK: - Helpers
 

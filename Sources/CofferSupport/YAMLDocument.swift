@@ -6,7 +6,7 @@ import Yams
 /// rejection can name the line it comes from. Duplicate mapping keys are refused here, once.
 /// Public for the other policy loaders (scoring models).
 public struct YAMLNode {
-    let node: Node
+    package let node: Node
     public let file: String
 
     public var line: Int { node.mark?.line ?? 0 }

@@ -1,3 +1,5 @@
+import Coffer
+
 // Synthetic, deterministic CRM data for `coffer demo-data`.
 //
 // Everything here is plain integer/IEEE arithmetic: no Foundation, no libm, no

@@ -1,34 +1,34 @@
+import Coffer
 import Foundation
 import GRDB
-@testable import Coffer
 
 /// A fresh vault in a temporary directory, removed when the fixture goes away.
-final class TestVault {
-    let directory: String
-    let vaultPath: String
-    let keyPath: String
-    let vault: Vault
+package final class TestVault {
+    package let directory: String
+    package let vaultPath: String
+    package let keyPath: String
+    package let vault: Vault
     /// The first admin, created with the vault.
-    let admin: Session
+    package let admin: Session
 
-    static let repositoryRoot: String = {
+    package static let repositoryRoot: String = {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }
         return url.path
     }()
 
-    let adminToken: String
+    package let adminToken: String
 
-    static func policyYAML() throws -> String {
+    package static func policyYAML() throws -> String {
         try String(contentsOfFile: repositoryRoot + "/policies/roles.yaml", encoding: .utf8)
     }
 
-    static func schema() throws -> Schema {
+    package static func schema() throws -> Schema {
         let path = repositoryRoot + "/policies/schema.yaml"
         return try Schema.load(yaml: String(contentsOfFile: path, encoding: .utf8), file: path)
     }
 
-    init(maximumKEKUses: Int64? = nil) throws {
+    package init(maximumKEKUses: Int64? = nil) throws {
         directory = NSTemporaryDirectory() + "coffer-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         vaultPath = directory + "/vault"
@@ -42,19 +42,19 @@ final class TestVault {
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }
 
-    func reopen() throws -> Vault {
+    package func reopen() throws -> Vault {
         try Vault.open(at: vaultPath, credentials: RootCredentials(keyFile: keyPath))
     }
 
     /// Writes `text` to a file in the fixture directory and returns its path.
-    func file(_ name: String, _ text: String) throws -> String {
+    package func file(_ name: String, _ text: String) throws -> String {
         let path = directory + "/" + name
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
     /// Every byte of the database file and its WAL (what a thief of the directory gets).
-    func storedBytes() throws -> [UInt8] {
+    package func storedBytes() throws -> [UInt8] {
         var bytes: [UInt8] = []
         for suffix in ["", "-wal", "-shm"] {
             if let data = FileManager.default.contents(atPath: vault.databasePath + suffix) { bytes += data }
@@ -64,7 +64,7 @@ final class TestVault {
 }
 
 extension Array where Element == UInt8 {
-    func contains(_ needle: [UInt8]) -> Bool {
+    package func contains(_ needle: [UInt8]) -> Bool {
         guard !needle.isEmpty, needle.count <= count else { return false }
         let first = needle[0]
         var i = 0
@@ -76,7 +76,7 @@ extension Array where Element == UInt8 {
     }
 }
 
-let sampleCustomer: [String: String?] = [
+package let sampleCustomer: [String: String?] = [
     "customer_ref": "CUS-0001",
     "full_name": "Ada Lovelace",
     "email": "ada@example.com",
@@ -92,10 +92,10 @@ let sampleCustomer: [String: String?] = [
 
 extension Vault {
     /// The SQLite connection, for tests that tamper with rows behind the vault's back.
-    var database: DatabaseQueue { store.queue }
+    package var database: DatabaseQueue { store.queue }
 
     /// An audit entry decoded from a raw `audit_log` row, as the store decodes it.
-    static func entry(from row: Row) throws -> AuditEntry {
+    package static func entry(from row: Row) throws -> AuditEntry {
         try SQLiteTransaction.auditEntry(row)
     }
 }

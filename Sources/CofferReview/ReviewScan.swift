@@ -1,3 +1,5 @@
+import Coffer
+import CofferSupport
 import Foundation
 
 /// The one pass a review export makes over the audit log, alongside its verification.

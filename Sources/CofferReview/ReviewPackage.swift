@@ -1,4 +1,6 @@
+import Coffer
 import CofferCrypto
+import CofferSupport
 import Foundation
 
 /// A review package: a directory of event files, a summary and a report, and a manifest

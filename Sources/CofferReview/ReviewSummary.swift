@@ -1,3 +1,5 @@
+import Coffer
+
 /// `summary.json` of a review package: what happened in the period, what state the vault is
 /// in, and what looks wrong. Encoded with snake_case keys. `report.html` renders the same data.
 ///
