@@ -84,16 +84,13 @@ extension Vault {
                     throw VaultError.keyUsageExhausted(version: active, limit: keyRing.maximumUses)
                 }
                 let items: [(id: Int64, wrapped: [UInt8])] = rows.map { ($0["id"], [UInt8]($0["wrapped_dek"] as Data)) }
-                let rewrapped = ParallelSlots<[UInt8]>(count: items.count)
-                try parallelChunks(count: items.count, workers: workers) { range, worker in
-                    for i in range {
-                        let key = try worker.unwrap(items[i].wrapped, customerID: items[i].id)
-                        rewrapped[i] = try worker.wrap(dataKey: key, customerID: items[i].id, version: active)
-                    }
+                let rewrapped = try ForkJoin.map(items.count, contexts: workers) { i, worker in
+                    let key = try worker.unwrap(items[i].wrapped, customerID: items[i].id)
+                    return try worker.wrap(dataKey: key, customerID: items[i].id, version: active)
                 }
                 let update = try db.cachedStatement(sql: "UPDATE customers SET wrapped_dek = ?, kek_version = ? WHERE id = ?")
                 for (i, item) in items.enumerated() {
-                    try update.execute(arguments: [Data(rewrapped[i]!), Int64(active), item.id])
+                    try update.execute(arguments: [Data(rewrapped[i]), Int64(active), item.id])
                 }
                 try db.execute(sql: "UPDATE keyring SET uses = uses + ? WHERE kind = 'kek' AND version = ?", arguments: [items.count, Int64(active)])
                 try self.appendAudit(self.draft(session, action: "key_rewrap", customers: CustomerIDSet(items.map(\.id)),

@@ -96,7 +96,7 @@ public struct ScoringScanRequest: Sendable {
 /// An authorized, audited bulk read for scoring, made by `Vault.beginScoringScan`: its passes
 /// (purchase statistics first, when a model needs population figures; then the rows) all count
 /// as the one read the audit entry records, over the customers that existed when it began.
-public final class ScoringScan: @unchecked Sendable {
+public final class ScoringScan: Sendable {
     let vault: Vault
     let role: RolePolicy
     let request: ScoringScanRequest
@@ -126,7 +126,7 @@ public final class ScoringScan: @unchecked Sendable {
 
     /// One pass over the scan's customers, counted for `progress`; errors become `VaultError`s.
     private func pass<Output>(orders: Bool, outcomes: Bool, progress: ((WorkProgress) -> Void)?,
-                              transform: @escaping (Vault.ScannedCustomer, AES256GCM, FieldContainer, CryptoWorker) throws -> Output,
+                              transform: @escaping @Sendable (Vault.ScannedCustomer, AES256GCM, FieldContainer, CryptoWorker) throws -> Output,
                               _ body: ([Output]) throws -> Void) throws(VaultError) -> Int {
         var done = 0
         do {
@@ -146,7 +146,7 @@ public final class ScoringScan: @unchecked Sendable {
     /// Every customer as a `ScoringRow`. `transform` runs on the worker threads (both cores);
     /// `body` on the caller's thread with each batch's outputs in id order. Returns the count.
     @discardableResult
-    public func rows<Output>(progress: ((WorkProgress) -> Void)? = nil, transform: @escaping (ScoringRow) throws -> Output,
+    public func rows<Output>(progress: ((WorkProgress) -> Void)? = nil, transform: @escaping @Sendable (ScoringRow) throws -> Output,
                              _ body: ([Output]) throws -> Void) throws(VaultError) -> Int {
         let vault = self.vault, request = self.request, positions = self.positions, role = self.role
         let schema = vault.schema
@@ -235,11 +235,11 @@ extension Vault {
     /// order and hands each one, with its data-key cipher and decoded field container, to
     /// `transform` on parallel workers; `body` gets each batch's ids and outputs in order.
     func scanCustomers<Output>(upTo lastID: Int64, orders: Bool = false, outcomes: Bool = false,
-                               transform: @escaping (ScannedCustomer, AES256GCM, FieldContainer, CryptoWorker) throws -> Output,
+                               transform: @escaping @Sendable (ScannedCustomer, AES256GCM, FieldContainer, CryptoWorker) throws -> Output,
                                _ body: ([Int64], [Output]) throws -> Void) throws {
         let workers = makeWorkers()
         let fieldCount = schema.fields.count
-        func readBatch(after: Int64) throws -> [ScannedCustomer] {
+        @Sendable func readBatch(after: Int64) throws -> [ScannedCustomer] {
             try database.read { db -> [ScannedCustomer] in
                 var rows = try Row.fetchAll(db, sql: "SELECT id, wrapped_dek, fields FROM customers WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
                                             arguments: [after, lastID, Self.scanBatchSize])
@@ -270,39 +270,21 @@ extension Vault {
         while let last = next.last {
             let rows = next
             // The next batch is read while this one is decrypted.
-            let prefetch = Prefetch { try readBatch(after: last.id) }
-            let slots = ParallelSlots<Output>(count: rows.count)
-            try parallelChunks(count: rows.count, workers: workers) { range, worker in
-                for i in range {
+            let prefetch = Pending { try readBatch(after: last.id) }
+            do {
+                let outputs = try ForkJoin.map(rows.count, contexts: workers) { i, worker in
                     let row = rows[i]
                     let cipher = try AES256GCM(key: worker.unwrap(row.wrappedDataKey, customerID: row.id))
                     let container = try FieldContainer(decoding: row.fields, fieldCount: fieldCount)
-                    slots[i] = try transform(row, cipher, container, worker)
+                    return try transform(row, cipher, container, worker)
                 }
+                try body(rows.map(\.id), outputs)
+            } catch {
+                _ = try? prefetch.wait()
+                throw error
             }
-            try body(rows.map(\.id), (0..<rows.count).map { slots[$0]! })
             next = try prefetch.wait()
         }
-    }
-}
-
-/// Runs `work` on another thread at once; `wait()` returns its result (or rethrows).
-final class Prefetch<T>: @unchecked Sendable {
-    private let group = DispatchGroup()
-    private var result: Result<T, any Error>?
-
-    init(_ work: @escaping () throws -> T) {
-        let box = UncheckedSendable(value: work)
-        group.enter()
-        DispatchQueue.global().async {
-            self.result = Result { try box.value() }
-            self.group.leave()
-        }
-    }
-
-    func wait() throws -> T {
-        group.wait()
-        return try result!.get()
     }
 }
 
