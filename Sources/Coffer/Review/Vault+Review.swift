@@ -151,6 +151,7 @@ extension Vault {
 }
 
 /// Collects a subject's entries in log order (the hook's deliver runs on one thread).
+// @unchecked: `events` is touched only by the hook's deliver, which runs on the verifying thread.
 private final class SubjectCollector: @unchecked Sendable {
     var events: [ReviewEvent] = []
 }
