@@ -247,6 +247,7 @@ final class PackageDirectory {
 /// aligned blocks and, on Linux, written with O_DIRECT: a multi-gigabyte package nobody reads
 /// back would otherwise cost more kernel time in the page cache than its formatting costs.
 /// Where direct I/O is refused (tmpfs, other systems), the same blocks go through the cache.
+// @unchecked: staging state is used on `queue` only (and by `finish` after draining it); `failure` and `closed` are guarded by `lock`.
 final class HashingFileWriter: @unchecked Sendable {
     let name: String
     private let fd: Int32

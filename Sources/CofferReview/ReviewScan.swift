@@ -115,6 +115,7 @@ enum ReviewClock {
 }
 
 /// What one batch contributes: its rendered events, its counts, its notable entries.
+// @unchecked: filled by one checking thread, then handed whole to the verifying thread; never used by two at once.
 final class ReviewBatchResult: @unchecked Sendable {
     let jsonl: ByteBuffer
     let csv: ByteBuffer

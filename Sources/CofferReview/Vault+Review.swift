@@ -41,8 +41,7 @@ extension Vault {
         var header: [UInt8] = []
         CSVWriter.encodeRow(EventFormatter.csvHeader, to: &header)
         try csv.write(header)
-        let hook = AuditBatchHook(process: { try scan.process($0) }, deliver: { output in
-            let batch = output as! ReviewBatchResult
+        let hook = AuditBatchHook(process: { try scan.process($0) }, deliver: { batch in
             try jsonl.write(batch.jsonl, recycle: scan.pools.jsonl)
             try csv.write(batch.csv, recycle: scan.pools.csv)
             try ocsf.write(batch.ocsf, recycle: scan.pools.ocsf)
@@ -124,7 +123,7 @@ extension Vault {
                 events.append(event)
             }
             return events
-        }, deliver: { found.events += $0 as! [ReviewEvent] })
+        }, deliver: { found.events += $0 })
         let verification = try verifyAudit(hook: hook)
         guard verification.isIntact else {
             throw .auditTampered(verification.problem ?? "entry \(verification.firstBadSeq ?? 0) is bad")
@@ -149,6 +148,7 @@ extension Vault {
 }
 
 /// Collects a subject's entries in log order (the hook's deliver runs on one thread).
+// @unchecked: `events` is touched only by the hook's deliver, which runs on the verifying thread.
 private final class SubjectCollector: @unchecked Sendable {
     var events: [ReviewEvent] = []
 }

@@ -3,6 +3,7 @@ import Foundation
 /// A growable byte buffer written through a raw pointer, for formatters that append millions
 /// of short pieces (JSON, CSV), where an Array's per-append uniqueness and capacity checks would
 /// dominate. One owner at a time; hand it to another thread only when done writing.
+// @unchecked: one owner at a time; a buffer is handed to another thread (or a pool) only once its writer is done with it.
 package final class ByteBuffer: @unchecked Sendable {
     package private(set) var base: UnsafeMutablePointer<UInt8>
     package private(set) var count = 0
@@ -150,6 +151,7 @@ package final class ByteBuffer: @unchecked Sendable {
 
 /// Buffers handed back after use, so a long stream of batches reuses a few grown buffers
 /// instead of allocating (and faulting in) fresh ones each time.
+// @unchecked: `available` is read and changed only under `lock`; a buffer in the pool has no other owner.
 package final class ByteBufferPool: @unchecked Sendable {
     private let lock = NSLock()
     private var available: [ByteBuffer] = []

@@ -1,3 +1,4 @@
+import Coffer
 import Foundation
 
 /// Runs the built `coffer` executable in a scratch directory, as a user would.
@@ -44,12 +45,9 @@ final class CLI {
         let process = try start(arguments, stdin: stdin)
         let out = process.standardOutput as! Pipe, err = process.standardError as! Pipe
         // Drain both pipes concurrently to avoid a full-pipe deadlock.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var outData = Data(), errData = Data()
-        group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        errData = err.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
+        let stdout = Pending { out.fileHandleForReading.readDataToEndOfFile() }
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        let outData = stdout.wait()
         process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))

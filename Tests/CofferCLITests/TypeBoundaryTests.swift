@@ -15,8 +15,9 @@ import Testing
         try source.write(toFile: file, atomically: true, encoding: .utf8)
         let modules = URL(fileURLWithPath: CLI.executable).deletingLastPathComponent().appendingPathComponent("Modules").path
         var arguments = ["-typecheck", "-I", modules, "-I", CLI.repositoryRoot + "/Sources/COpenSSL"]
-        // The C modules of the dependencies (SQLite for GRDB, libyaml for Yams...).
-        let checkouts = CLI.repositoryRoot + "/.build/checkouts"
+        // The C modules of the dependencies (SQLite for GRDB, libyaml for Yams...), from the
+        // build directory the tests run from (`.build`, or another `--scratch-path`).
+        let checkouts = Self.checkouts
         if let walker = FileManager.default.enumerator(atPath: checkouts) {
             for case let path as String in walker where path.hasSuffix("/module.modulemap")
                 && !path.contains("SQLCipher") && !path.contains("SQLiteCustom") && !path.contains("/Support/") {
@@ -34,6 +35,17 @@ import Testing
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
+
+    /// `checkouts` of the scratch directory that holds the built executable.
+    static let checkouts: String = {
+        var directory = URL(fileURLWithPath: CLI.executable).resolvingSymlinksInPath().deletingLastPathComponent()
+        while directory.path != "/" {
+            let candidate = directory.appendingPathComponent("checkouts").path
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            directory.deleteLastPathComponent()
+        }
+        return CLI.repositoryRoot + "/.build/checkouts"
+    }()
 
     @Test func theEngineScoresViewRowsOnly() throws {
         let control = try typecheck("""

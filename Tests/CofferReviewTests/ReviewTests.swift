@@ -10,6 +10,7 @@ import Testing
 
 /// A vault with demo customers and a period's worth of activity by every kind of user, and a
 /// review package of today exported by an auditor. Built once; tests that change files copy it.
+// @unchecked: every property is a `let` set in init; the suite's tests only read them.
 final class ReviewFixture: @unchecked Sendable {
     let fixture: TestVault
     let auditor: Session, analyst: Session, sales: Session

@@ -67,17 +67,11 @@ func reviewExportRun(directory: String) throws {
     print(#"{"entries": \#(result.entries), "seconds": \#(String(format: "%.3f", elapsed)), "entries_per_second": \#(Int(Double(result.entries) / elapsed)), "peak_rss_mb": \#(String(format: "%.1f", rss)), "package_mb": \#(bytes / 1_000_000), "verify_seconds": \#(String(format: "%.3f", verifySeconds))}"#)
 }
 
-final class Counter: @unchecked Sendable {
-    let lock = NSLock()
-    var total = 0
-    func add(_ n: Int) { lock.lock(); total += n; lock.unlock() }
-}
-
 func sealSpeed(seconds: Double, bytes: Int, threads: Int) throws {
     let key = try SymmetricKey.random()
-    let counter = Counter()
     let start = Date()
-    DispatchQueue.concurrentPerform(iterations: threads) { thread in
+    // One lane per thread asked for, each sealing on its own cipher until the deadline.
+    let counts = ForkJoin.chunks(threads, contexts: Array(0..<threads), minimumChunk: 1) { _, thread in
         let cipher = try! AES256GCM(key: key)
         let nonces = NonceSource()
         let plaintext = [UInt8](repeating: 0x61, count: bytes)
@@ -94,10 +88,11 @@ func sealSpeed(seconds: Double, bytes: Int, threads: Int) throws {
                 if Date() >= deadline { break }
             }
         }
-        counter.add(done)
+        return done
     }
+    let total = counts.reduce(0, +)
     let elapsed = Date().timeIntervalSince(start)
-    print(#"{"bytes": \#(bytes), "threads": \#(threads), "seconds": \#(String(format: "%.2f", elapsed)), "ops_per_second": \#(Int(Double(counter.total) / elapsed))}"#)
+    print(#"{"bytes": \#(bytes), "threads": \#(threads), "seconds": \#(String(format: "%.2f", elapsed)), "ops_per_second": \#(Int(Double(total) / elapsed))}"#)
 }
 
 if arguments.count > 3, arguments[1] == "lookup", let count = Int(arguments[2]) {

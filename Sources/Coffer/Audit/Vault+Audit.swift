@@ -93,14 +93,11 @@ extension Vault {
     /// With a `hook`, each batch of verified entries is also handed to `hook.process` on a
     /// checking thread and its result to `hook.deliver` in log order: a review export reads,
     /// verifies and formats the log in one pass.
-    package func verifyAudit(progress: ((WorkProgress) -> Void)? = nil, hook: AuditBatchHook? = nil) throws(VaultError) -> AuditVerification {
-        let readerChain: AuditChain, checkerChains: [AuditChain]
-        do {
-            readerChain = try AuditChain(auditKey: keyRing.auditKey, vaultID: keyRing.vaultID)
-            checkerChains = try (0..<2).map { _ throws(CryptoError) in try AuditChain(auditKey: keyRing.auditKey, vaultID: keyRing.vaultID) }
-        } catch {
-            throw .crypto(error)
-        }
+    package func verifyAudit<Output: Sendable>(progress: ((WorkProgress) -> Void)? = nil, hook: AuditBatchHook<Output>?) throws(VaultError) -> AuditVerification {
+        let auditKey = keyRing.auditKey, vaultID = keyRing.vaultID
+        let readerChain: AuditChain
+        do { readerChain = try AuditChain(auditKey: auditKey, vaultID: vaultID) } catch { throw .crypto(error) }
+        let process = hook?.process
         // The verifier steps SQLite's statement itself (column bytes without copies): the one
         // place outside Store/ that speaks SQL, until the store offers a raw scan of the log.
         return try store.read { tx in
@@ -119,17 +116,32 @@ extension Vault {
             var previous = readerChain.genesis
             var expectedSeq: Int64 = 1
             var batch = AuditBatch()
-            // Two checkers take alternate batches; results are collected in batch order, so the
-            // first failure reported is still the first bad entry.
-            let checkers = checkerChains.map { BatchChecker(chain: $0, hook: hook) }
-            var started = 0
+            // Two batches are checked at a time, each on a thread of its own with a chain of its
+            // own; results are collected oldest first, so the first failure reported is still the
+            // first bad entry.
+            var inFlight: [Pending<CheckedAuditBatch<Output>, Never>] = []
+            // However this returns, no check outlives it.
+            defer { for checking in inFlight { _ = checking.wait() } }
+            func check(_ batch: AuditBatch, chain: sending AuditChain) -> Pending<CheckedAuditBatch<Output>, Never> {
+                Pending(handing: chain) { chain in
+                    var checked = CheckedAuditBatch<Output>(chain: chain)
+                    // An HMAC failure inside OpenSSL counts as a failed entry: fail closed.
+                    do { checked.failure = try batch.firstFailure(chain: chain) } catch { checked.failure = batch.seqs.first }
+                    if checked.failure == nil, let process { checked.output = Result { try process(AuditRecordBatch(batch: batch)) } }
+                    return checked
+                }
+            }
+            /// Hands a verified batch's hook output (or rethrows its hook error) to `hook.deliver`.
+            func deliver(_ output: Result<Output, any Error>?) throws {
+                if let output, let hook { try hook.deliver(output.get()) }
+            }
             // Waits for the batches in flight, oldest first; delivers their hook output while all is well.
             func finishAll() throws -> Int64? {
                 var first: Int64?
-                for offset in [2, 1] where started >= offset {
-                    let checker = checkers[(started - offset) % 2]
-                    if let bad = checker.finish(), first == nil { first = bad }
-                    if first == nil { try checker.deliver() }
+                while !inFlight.isEmpty {
+                    let checked = inFlight.removeFirst().wait()
+                    if first == nil { first = checked.failure }
+                    if first == nil { try deliver(checked.output) }
                 }
                 return first
             }
@@ -172,14 +184,17 @@ extension Vault {
                 previous.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: mac.prefix(32))) }
                 expectedSeq += 1
                 if batch.seqs.count == AuditBatch.capacity {
-                    // Collect the batch that last ran on this checker (two batches ago) first.
-                    if let bad = checkers[started % 2].finish() {
-                        _ = checkers[(started + 1) % 2].finish()
-                        return fail(bad, "entry \(bad) \(macProblem)")
+                    if inFlight.count == 2 {
+                        // Collect the older batch in flight first; its chain checks this one.
+                        let checked = inFlight.removeFirst().wait()
+                        if let bad = checked.failure { return fail(bad, "entry \(bad) \(macProblem)") }
+                        try deliver(checked.output)
+                        inFlight.append(check(batch, chain: checked.chain))
+                    } else {
+                        let chain: AuditChain
+                        do throws(CryptoError) { chain = try AuditChain(auditKey: auditKey, vaultID: vaultID) } catch { throw VaultError.crypto(error) }
+                        inFlight.append(check(batch, chain: chain))
                     }
-                    try checkers[started % 2].deliver()
-                    checkers[started % 2].start(batch)
-                    started += 1
                     batch = AuditBatch()
                     progress?(WorkProgress(completed: Int(result.entries), total: Int(total), unit: "entries"))
                 }
@@ -189,6 +204,11 @@ extension Vault {
             if let hook, !batch.seqs.isEmpty { try hook.deliver(hook.process(AuditRecordBatch(batch: batch))) }
             return result
         }
+    }
+
+    /// `verifyAudit(progress:hook:)` without a hook: the chain check alone.
+    func verifyAudit(progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> AuditVerification {
+        try verifyAudit(progress: progress, hook: AuditBatchHook<Void>?.none)
     }
 
     /// Entries matching `query`, oldest first.
@@ -303,18 +323,27 @@ private struct AuditBatch {
 }
 
 /// Work done on every verified batch of audit entries in the verifying pass (see
-/// `verifyAudit(progress:hook:)`): `process` runs on a checking thread, in parallel with the
-/// reading of later batches, once the batch's MACs have verified; `deliver` receives its
+/// `verifyAudit(progress:hook:)`): `process` runs on a checking thread (two batches may be
+/// processed at once), in parallel with the reading of later batches, once the batch's MACs
+/// have verified; `deliver` receives its
 /// result on the verifying thread, batch after batch in log order. Errors from either stop
 /// the verification and are rethrown.
-package struct AuditBatchHook: @unchecked Sendable {
-    package let process: (AuditRecordBatch) throws -> Any
-    package let deliver: (Any) throws -> Void
+package struct AuditBatchHook<Output: Sendable> {
+    package let process: @Sendable (AuditRecordBatch) throws -> Output
+    package let deliver: (Output) throws -> Void
 
-    package init(process: @escaping (AuditRecordBatch) throws -> Any, deliver: @escaping (Any) throws -> Void) {
+    package init(process: @escaping @Sendable (AuditRecordBatch) throws -> Output, deliver: @escaping (Output) throws -> Void) {
         self.process = process
         self.deliver = deliver
     }
+}
+
+/// One audit batch as a checking thread returns it: its chain (for the next batch), its first
+/// bad entry, and, when all verified, the hook's output or error.
+private struct CheckedAuditBatch<Output: Sendable> {
+    var chain: AuditChain
+    var failure: Int64?
+    var output: Result<Output, any Error>?
 }
 
 /// The entries of one verified batch, in seq order.
@@ -337,58 +366,5 @@ package struct AuditRecordBatch {
                 }
             }
         }
-    }
-}
-
-/// Checks one batch at a time on another thread while the caller reads the next.
-private final class BatchChecker: @unchecked Sendable {
-    private let chain: AuditChain
-    private let hook: AuditBatchHook?
-    private let group = DispatchGroup()
-    private var running = false
-    // Written by the checking thread, read after `group.wait()`.
-    private var failure: Int64?
-    private var output: Any?
-    private var hookError: (any Error)?
-
-    init(chain: AuditChain, hook: AuditBatchHook?) {
-        self.chain = chain
-        self.hook = hook
-    }
-
-    func start(_ batch: AuditBatch) {
-        running = true
-        group.enter()
-        let work = UncheckedSendable(value: batch)
-        DispatchQueue.global().async {
-            // An HMAC failure inside OpenSSL counts as a failed entry: fail closed.
-            do {
-                self.failure = try work.value.firstFailure(chain: self.chain)
-            } catch {
-                self.failure = work.value.seqs.first
-            }
-            if self.failure == nil, let hook = self.hook {
-                do { self.output = try hook.process(AuditRecordBatch(batch: work.value)) } catch { self.hookError = error }
-            }
-            self.group.leave()
-        }
-    }
-
-    /// Hands the finished batch's hook output to `deliver` (call after `finish()` reported no failure).
-    func deliver() throws {
-        defer { output = nil }
-        if let error = hookError {
-            hookError = nil
-            throw error
-        }
-        if let output, let hook { try hook.deliver(output) }
-    }
-
-    /// Waits for the batch in flight; the seq of its first bad entry, if any.
-    func finish() -> Int64? {
-        guard running else { return nil }
-        group.wait()
-        running = false
-        return failure
     }
 }

@@ -42,63 +42,21 @@ extension Vault {
 
         // Two stages overlap: a reader thread parses and validates the next batch while this
         // thread seals and commits the current one (in parallel across cores).
-        let pipe = BatchPipe<Result<ParsedBatch, VaultError>>(capacity: 2)
-        let producer = DispatchGroup()
         let fileSize = reader.fileSize
-        let shared = UncheckedSendable(value: (reader, columns, kind))
-        producer.enter()
-        Thread.detachNewThread {
-            defer { producer.leave() }
-            let (reader, columns, kind) = shared.value
-            var batch = ParsedBatch()
-            do throws(CSVError) {
-                while let record = try reader.next() {
-                    batch.rows += 1
-                    if let problem = record.problem {
-                        batch.rejections.append(.init(line: record.line, reason: problem))
-                    } else if record.fields.count != columns.count {
-                        batch.rejections.append(.init(line: record.line, reason: "has \(record.fields.count) fields, the header has \(columns.count)"))
-                    } else {
-                        switch Self.validate(record, columns: columns, kind: kind) {
-                        case let .success(values): batch.valid.append((record.line, values))
-                        case let .failure(rejection): batch.rejections.append(.init(line: record.line, reason: rejection.description))
-                        }
-                    }
-                    // Hand over by rows read, not rows valid, so a file of bad rows stays bounded too.
-                    if batch.rows == Self.importBatchSize {
-                        batch.bytesRead = reader.bytesRead
-                        guard pipe.put(.success(batch)) else { return }
-                        batch = ParsedBatch()
-                    }
-                }
-                batch.bytesRead = reader.bytesRead
-                _ = pipe.put(.success(batch))
-                pipe.close()
-            } catch {
-                // An unterminated quote swallows the rest of the file into one record: reject that
-                // record and keep the rows before it. Other read failures stop the import.
-                if case let .unterminatedQuotedField(_, line) = error {
-                    batch.rows += 1
-                    batch.rejections.append(.init(line: line, reason: "unterminated quoted field; the file from this line on was not imported"))
-                    batch.bytesRead = reader.bytesRead
-                    _ = pipe.put(.success(batch))
-                } else {
-                    _ = pipe.put(.success(batch))
-                    _ = pipe.put(.failure(.importFile(error.description)))
-                }
-                pipe.close()
-            }
+        func readAhead(_ reader: sending CSVReader) -> Pending<(CSVReader, ParsedBatch), Never> {
+            Pending(handing: reader) { reader in (reader, Self.readBatch(reader, columns: columns, kind: kind)) }
         }
-        defer {
-            pipe.cancel()
-            producer.wait()
-        }
-        while let item = pipe.take() {
-            let batch = try item.get()
+        var next: Pending<(CSVReader, ParsedBatch), Never>? = readAhead(reader)
+        // On failure, the read in flight finishes before this returns.
+        defer { _ = next?.wait() }
+        while let current = next {
+            let (reader, batch) = current.wait()
+            next = batch.isLast ? nil : readAhead(reader)
             report.rows += batch.rows
             for rejection in batch.rejections { report.reject(line: rejection.line, reason: rejection.reason) }
             if !batch.valid.isEmpty { try batcher.commit(batch.valid, report: &report) }
             progress?(WorkProgress(completed: batch.bytesRead, total: fileSize, unit: "bytes"))
+            if let failure = batch.failure { throw failure }
         }
         try checkpoint()
         // Rejections come from two stages (validation, then lookups): restore file order.
@@ -108,6 +66,44 @@ extension Vault {
             "updated": "\(report.updated)", "unchanged": "\(report.unchanged)", "rejected": "\(report.rejected)",
         ])
         return report
+    }
+
+    /// Reads and validates the next batch: `importBatchSize` rows, or what is left of the file.
+    static func readBatch(_ reader: CSVReader, columns: [FieldSpec], kind: ImportKind) -> ParsedBatch {
+        var batch = ParsedBatch()
+        do throws(CSVError) {
+            while let record = try reader.next() {
+                batch.rows += 1
+                if let problem = record.problem {
+                    batch.rejections.append(.init(line: record.line, reason: problem))
+                } else if record.fields.count != columns.count {
+                    batch.rejections.append(.init(line: record.line, reason: "has \(record.fields.count) fields, the header has \(columns.count)"))
+                } else {
+                    switch validate(record, columns: columns, kind: kind) {
+                    case let .success(values): batch.valid.append((record.line, values))
+                    case let .failure(rejection): batch.rejections.append(.init(line: record.line, reason: rejection.description))
+                    }
+                }
+                // Hand over by rows read, not rows valid, so a file of bad rows stays bounded too.
+                if batch.rows == importBatchSize {
+                    batch.bytesRead = reader.bytesRead
+                    return batch
+                }
+            }
+            batch.bytesRead = reader.bytesRead
+        } catch {
+            // An unterminated quote swallows the rest of the file into one record: reject that
+            // record and keep the rows before it. Other read failures stop the import.
+            if case let .unterminatedQuotedField(_, line) = error {
+                batch.rows += 1
+                batch.rejections.append(.init(line: line, reason: "unterminated quoted field; the file from this line on was not imported"))
+                batch.bytesRead = reader.bytesRead
+            } else {
+                batch.failure = .importFile(error.description)
+            }
+        }
+        batch.isLast = true
+        return batch
     }
 
     /// Normalized values of one record, or the first rejection.
@@ -185,54 +181,10 @@ struct ParsedBatch {
     var valid: [(line: Int, values: [String?])] = []
     var rejections: [ImportReport.Rejection] = []
     var bytesRead = 0
-}
-
-/// A bounded hand-off between the reader thread and the committing thread.
-final class BatchPipe<T>: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var items: [T] = []
-    private var closed = false
-    private var cancelled = false
-    private let capacity: Int
-
-    init(capacity: Int) { self.capacity = capacity }
-
-    /// Blocks while full; false once the consumer has cancelled.
-    func put(_ item: T) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        while items.count >= capacity, !cancelled { condition.wait() }
-        guard !cancelled else { return false }
-        items.append(item)
-        condition.broadcast()
-        return true
-    }
-
-    func close() {
-        condition.lock()
-        closed = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// The next item; nil once closed and drained.
-    func take() -> T? {
-        condition.lock()
-        defer { condition.unlock() }
-        while items.isEmpty, !closed, !cancelled { condition.wait() }
-        guard !items.isEmpty, !cancelled else { return nil }
-        condition.broadcast()
-        return items.removeFirst()
-    }
-
-    /// Stops the producer (it sees `put` return false) and drops what is queued.
-    func cancel() {
-        condition.lock()
-        cancelled = true
-        items.removeAll()
-        condition.broadcast()
-        condition.unlock()
-    }
+    /// The file ends with this batch (or reading it failed).
+    var isLast = false
+    /// Reading failed after this batch's rows: they are committed, then the import stops.
+    var failure: VaultError?
 }
 
 /// Commits a validated batch in one transaction (sealing in parallel across cores).
@@ -300,12 +252,11 @@ private final class BatchCommitter {
         for row in rows { digests.append(try workers[0].indexDigest(field: Schema.referenceField, value: row.values[referenceColumn]!)) }
         let distinct = Array(Set(digests))
         let found = try tx.customers(referenceIndexes: distinct).map { (digest: $0.referenceIndex, id: $0.id, wrapped: $0.wrappedDataKey) }
-        let slots = ParallelSlots<SymmetricKey>(count: found.count)
-        try parallelChunks(count: found.count, workers: workers) { range, worker in
-            for i in range { slots[i] = try worker.unwrap(found[i].wrapped, customerID: found[i].id) }
+        let unwrapped = try ForkJoin.map(found.count, contexts: workers) { [found] i, worker in
+            try worker.unwrap(found[i].wrapped, customerID: found[i].id)
         }
         var keys: [[UInt8]: (id: Int64, cipherKey: SymmetricKey)] = [:]
-        for (i, f) in found.enumerated() { keys[f.digest] = (f.id, slots[i]!) }
+        for (i, f) in found.enumerated() { keys[f.digest] = (f.id, unwrapped[i]) }
         return (digests, keys)
     }
 

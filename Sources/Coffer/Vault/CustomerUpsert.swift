@@ -90,44 +90,41 @@ extension Vault {
         let names = columns.map(\.name)
         let indexed = columns.enumerated().filter { $0.element.blindIndex && $0.element.name != Schema.referenceField }
             .map { (column: $0.offset, spec: $0.element) }
-        let prepared = ParallelSlots<PreparedCustomer>(count: plan.count)
-        try parallelChunks(count: plan.count, workers: workers) { range, worker in
-            for p in range {
-                let (rowIndex, id, current) = plan[p]
-                let row = rows[rowIndex]
-                let dataKey: SymmetricKey
-                var wrapped: [UInt8]?
-                var container = FieldContainer(fieldCount: fieldCount)
-                if let current {
-                    dataKey = try worker.unwrap(current.wrappedDataKey, customerID: id)
-                    container = try FieldContainer(decoding: current.fields, fieldCount: fieldCount)
-                } else {
-                    dataKey = try SymmetricKey.random()
-                    wrapped = try worker.wrap(dataKey: dataKey, customerID: id, version: active)
-                }
-                let cipher = try AES256GCM(key: dataKey)
-                for c in 0..<columns.count {
-                    container[positions[c]] = try row.values[c].map { value throws(CryptoError) in
-                        ArraySlice(try SealedBox.seal(value, keyVersion: Self.fieldKeyVersion,
-                                                      context: SealContext(kind: .field, recordID: id, name: names[c]),
-                                                      cipher: cipher, nonces: worker.nonces))
-                    }
-                }
-                var entries: [(field: Int, digest: [UInt8])] = []
-                for (c, spec) in indexed {
-                    if let value = row.values[c] {
-                        entries.append((positions[c], try worker.indexDigest(field: spec.name, value: spec.blindIndexForm(ofNormalized: value))))
-                    }
-                }
-                prepared[p] = PreparedCustomer(id: id, isNew: current == nil, kekVersion: current?.kekVersion ?? active,
-                                               wrappedDataKey: wrapped, fields: container.encoded(),
-                                               indexEntries: entries, clearedIndexFields: current == nil ? [] : indexed.map { positions[$0.column] })
+        let prepared = try ForkJoin.map(plan.count, contexts: workers) { [plan] p, worker in
+            let (rowIndex, id, current) = plan[p]
+            let row = rows[rowIndex]
+            let dataKey: SymmetricKey
+            var wrapped: [UInt8]?
+            var container = FieldContainer(fieldCount: fieldCount)
+            if let current {
+                dataKey = try worker.unwrap(current.wrappedDataKey, customerID: id)
+                container = try FieldContainer(decoding: current.fields, fieldCount: fieldCount)
+            } else {
+                dataKey = try SymmetricKey.random()
+                wrapped = try worker.wrap(dataKey: dataKey, customerID: id, version: active)
             }
+            let cipher = try AES256GCM(key: dataKey)
+            for c in 0..<columns.count {
+                container[positions[c]] = try row.values[c].map { value throws(CryptoError) in
+                    ArraySlice(try SealedBox.seal(value, keyVersion: Self.fieldKeyVersion,
+                                                  context: SealContext(kind: .field, recordID: id, name: names[c]),
+                                                  cipher: cipher, nonces: worker.nonces))
+                }
+            }
+            var entries: [(field: Int, digest: [UInt8])] = []
+            for (c, spec) in indexed {
+                if let value = row.values[c] {
+                    entries.append((positions[c], try worker.indexDigest(field: spec.name, value: spec.blindIndexForm(ofNormalized: value))))
+                }
+            }
+            return PreparedCustomer(id: id, isNew: current == nil, kekVersion: current?.kekVersion ?? active,
+                                    wrappedDataKey: wrapped, fields: container.encoded(),
+                                    indexEntries: entries, clearedIndexFields: current == nil ? [] : indexed.map { positions[$0.column] })
         }
 
         let now = Int64(Date().timeIntervalSince1970)
         for p in 0..<plan.count {
-            guard let c = prepared[p] else { throw VaultError.storage("internal: unprepared row") }
+            let c = prepared[p]
             if c.isNew {
                 try tx.insertCustomer(CustomerRecord(id: c.id, referenceIndex: digests[plan[p].row], kekVersion: c.kekVersion,
                                                      wrappedDataKey: c.wrappedDataKey!, fields: c.fields, createdAt: now, updatedAt: now))

@@ -74,15 +74,12 @@ extension Vault {
                     throw VaultError.keyUsageExhausted(version: active, limit: keyRing.maximumUses)
                 }
                 let items: [(id: Int64, wrapped: [UInt8])] = rows.map { ($0.id, $0.wrappedDataKey) }
-                let rewrapped = ParallelSlots<[UInt8]>(count: items.count)
-                try parallelChunks(count: items.count, workers: workers) { range, worker in
-                    for i in range {
-                        let key = try worker.unwrap(items[i].wrapped, customerID: items[i].id)
-                        rewrapped[i] = try worker.wrap(dataKey: key, customerID: items[i].id, version: active)
-                    }
+                let rewrapped = try ForkJoin.map(items.count, contexts: workers) { i, worker in
+                    let key = try worker.unwrap(items[i].wrapped, customerID: items[i].id)
+                    return try worker.wrap(dataKey: key, customerID: items[i].id, version: active)
                 }
                 for (i, item) in items.enumerated() {
-                    try tx.updateCustomerDataKey(id: item.id, wrappedDataKey: rewrapped[i]!, kekVersion: active)
+                    try tx.updateCustomerDataKey(id: item.id, wrappedDataKey: rewrapped[i], kekVersion: active)
                 }
                 try tx.addKEKUses(Int64(items.count), version: active)
                 try self.audit(.user(session), .keyRewrap, customers: CustomerIDSet(items.map(\.id)),

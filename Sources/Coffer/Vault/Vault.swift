@@ -41,8 +41,10 @@ public final class Vault: Sendable {
         return currentKeyRing
     }
     private let keyRingLock = NSLock()
+    // nonisolated(unsafe): read and replaced only under `keyRingLock`.
     nonisolated(unsafe) private var currentKeyRing: KeyRing
     let policyLock = NSLock()
+    // nonisolated(unsafe): read and replaced only under `policyLock` (Vault+Access.swift).
     nonisolated(unsafe) var currentPolicy: Policy
     /// Kept for key management (rotation seals new KEKs under it); wiped when the vault is released.
     let rootKey: RootKey

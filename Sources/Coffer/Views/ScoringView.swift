@@ -152,7 +152,7 @@ public final class ScoringScan: @unchecked Sendable {
 
     /// One pass over the scan's customers, counted for `progress`; errors become `VaultError`s.
     private func pass<Output>(orders: Bool, outcomes: Bool, progress: ((WorkProgress) -> Void)?,
-                              transform: @escaping (OpenedCustomer, Vault.ScannedCustomer, CryptoWorker) throws -> Output,
+                              transform: @escaping @Sendable (OpenedCustomer, Vault.ScannedCustomer, CryptoWorker) throws -> Output,
                               _ body: ([Int64], [Output]) throws -> Void) throws(VaultError) -> Int {
         var done = 0
         do {
@@ -170,7 +170,7 @@ public final class ScoringScan: @unchecked Sendable {
     /// Every customer as a `ScoringRow`. `transform` runs on the worker threads (both cores);
     /// `body` on the caller's thread with each batch's outputs in id order. Returns the count.
     @discardableResult
-    public func rows<Output>(progress: ((WorkProgress) -> Void)? = nil, transform: @escaping (ScoringRow) throws -> Output,
+    public func rows<Output>(progress: ((WorkProgress) -> Void)? = nil, transform: @escaping @Sendable (ScoringRow) throws -> Output,
                              _ body: ([Output]) throws -> Void) throws(VaultError) -> Int {
         let schema = vault.schema, request = self.request
         let fields = RoleProjection(schema: schema, role: role, positions: positions)
@@ -242,11 +242,11 @@ extension Vault {
     /// order and hands each one, opened, to `transform` on parallel workers; `body` gets each
     /// batch's ids and outputs in order.
     func scanCustomers<Output>(upTo lastID: Int64, orders: Bool = false, outcomes: Bool = false,
-                               transform: @escaping (OpenedCustomer, ScannedCustomer, CryptoWorker) throws -> Output,
+                               transform: @escaping @Sendable (OpenedCustomer, ScannedCustomer, CryptoWorker) throws -> Output,
                                _ body: ([Int64], [Output]) throws -> Void) throws {
         let workers = makeWorkers()
-        let schema = self.schema
-        func readBatch(after: Int64) throws -> [ScannedCustomer] {
+        let schema = self.schema, store = self.store
+        @Sendable func readBatch(after: Int64) throws -> [ScannedCustomer] {
             try store.read { tx -> [ScannedCustomer] in
                 var rows = try tx.customers(after: after, upTo: lastID, limit: Self.scanBatchSize).map { ScannedCustomer(record: $0) }
                 guard let first = rows.first?.record.id, let last = rows.last?.record.id, orders || outcomes else { return rows }
@@ -269,36 +269,18 @@ extension Vault {
         while let last = next.last {
             let rows = next
             // The next batch is read while this one is decrypted.
-            let prefetch = Prefetch { try readBatch(after: last.record.id) }
-            let slots = ParallelSlots<Output>(count: rows.count)
-            try parallelChunks(count: rows.count, workers: workers) { range, worker in
-                for i in range {
-                    slots[i] = try transform(OpenedCustomer(rows[i].record, schema: schema, worker: worker), rows[i], worker)
+            let prefetch = Pending { try readBatch(after: last.record.id) }
+            do {
+                let outputs = try ForkJoin.map(rows.count, contexts: workers) { i, worker in
+                    try transform(OpenedCustomer(rows[i].record, schema: schema, worker: worker), rows[i], worker)
                 }
+                try body(rows.map(\.record.id), outputs)
+            } catch {
+                _ = try? prefetch.wait()
+                throw error
             }
-            try body(rows.map(\.record.id), (0..<rows.count).map { slots[$0]! })
             next = try prefetch.wait()
         }
-    }
-}
-
-/// Runs `work` on another thread at once; `wait()` returns its result (or rethrows).
-final class Prefetch<T>: @unchecked Sendable {
-    private let group = DispatchGroup()
-    private var result: Result<T, any Error>?
-
-    init(_ work: @escaping () throws -> T) {
-        let box = UncheckedSendable(value: work)
-        group.enter()
-        DispatchQueue.global().async {
-            self.result = Result { try box.value() }
-            self.group.leave()
-        }
-    }
-
-    func wait() throws -> T {
-        group.wait()
-        return try result!.get()
     }
 }
 

@@ -29,7 +29,7 @@ extension Vault {
     }
 
     /// `scanViews` with a per-row `transform` that runs on the worker threads too (e.g. CSV encoding).
-    func scanViews<Output>(role: RolePolicy, positions: [Int], upTo lastID: Int64 = .max, transform: @escaping ([String?]) throws -> Output,
+    func scanViews<Output>(role: RolePolicy, positions: [Int], upTo lastID: Int64 = .max, transform: @escaping @Sendable ([String?]) throws -> Output,
                            _ body: ([Int64], [Output]) throws -> Void) throws {
         let projection = RoleProjection(schema: schema, role: role, positions: positions)
         try scanCustomers(upTo: lastID, transform: { customer, _, worker in

@@ -1,6 +1,7 @@
 import COpenSSL
 
 /// Fetched once: implicit fetches on every init cost more than the sealing itself.
+// nonisolated(unsafe): set once by the lazy global initializer, then only read; OpenSSL 3 fetched algorithms are safe to share across threads.
 nonisolated(unsafe) private let aes256GCMCipher: OpaquePointer? = EVP_CIPHER_fetch(nil, "AES-256-GCM", nil)
 
 /// AES-256-GCM over OpenSSL EVP with the key scheduled once and a fresh nonce per call.

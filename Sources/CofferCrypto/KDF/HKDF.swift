@@ -1,5 +1,6 @@
 import COpenSSL
 
+// nonisolated(unsafe): set once by the lazy global initializer, then only read; OpenSSL 3 fetched algorithms are safe to share across threads.
 nonisolated(unsafe) private let hkdfAlgorithm: OpaquePointer? = EVP_KDF_fetch(nil, "HKDF", nil)
 
 /// HKDF-SHA256 (RFC 5869) through OpenSSL EVP_KDF: derives independent subkeys from one secret.

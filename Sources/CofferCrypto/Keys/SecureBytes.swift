@@ -4,6 +4,7 @@ import COpenSSL
 ///
 /// Keys live here, never in `String`, `Data` or long-lived `[UInt8]`. The contents never print:
 /// `description` says only how many bytes are held.
+// @unchecked: the bytes are written only during init and wiped only in deinit; in between they are only read.
 public final class SecureBytes: @unchecked Sendable, ContiguousBytes, CustomStringConvertible, CustomDebugStringConvertible {
     // Immutable after init (only deinit writes, when no other reference exists): safe to share.
     private let storage: UnsafeMutableRawBufferPointer

@@ -1,5 +1,6 @@
 import COpenSSL
 
+// nonisolated(unsafe): set once by the lazy global initializer, then only read; OpenSSL 3 fetched algorithms are safe to share across threads.
 nonisolated(unsafe) private let hmacAlgorithm: OpaquePointer? = EVP_MAC_fetch(nil, "HMAC", nil)
 
 /// HMAC-SHA256 over OpenSSL EVP_MAC with the key set once and reused for every message.

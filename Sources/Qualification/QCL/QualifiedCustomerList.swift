@@ -98,19 +98,16 @@ public struct QualifiedCustomerList: Sendable {
         var start = 0
         while start < order.count {
             let first = start, end = min(order.count, start + block)
-            let lanes = max(1, min(ProcessInfo.processInfo.activeProcessorCount, (end - first) / 1024))
-            let parts = EncodedParts(count: lanes)
-            DispatchQueue.concurrentPerform(iterations: lanes) { lane in
-                let lo = first + (end - first) * lane / lanes, hi = first + (end - first) * (lane + 1) / lanes
+            let parts = ForkJoin.chunks(end - first, minimumChunk: 1024) { range in
                 var bytes: [UInt8] = []
-                bytes.reserveCapacity((hi - lo) * 200)
-                for n in lo..<hi {
-                    let i = order[n]
+                bytes.reserveCapacity(range.count * 200)
+                for n in range {
+                    let i = order[first + n]
                     CSVWriter.encodeRow(QCLRow(score: scores[i], coarse: coarse[i]).fields, to: &bytes)
                 }
-                parts.set(lane, bytes)
+                return bytes
             }
-            for lane in 0..<lanes { try writer.write(encoded: parts.get(lane)) }
+            for part in parts { try writer.write(encoded: part) }
             start = end
         }
         try writer.close()
@@ -153,22 +150,4 @@ public struct QCLRow: Sendable {
     }
 
     static func percent(_ x: Double) -> String { formatNumber((x * 100).rounded()) }
-}
-
-
-/// Per-lane output of a parallel encode (each lane writes its own slot).
-final class EncodedParts: @unchecked Sendable {
-    private var parts: [[UInt8]]
-    private let lock = NSLock()
-    init(count: Int) { parts = Array(repeating: [], count: count) }
-    func set(_ lane: Int, _ bytes: [UInt8]) {
-        lock.lock()
-        parts[lane] = bytes
-        lock.unlock()
-    }
-    func get(_ lane: Int) -> [UInt8] {
-        lock.lock()
-        defer { lock.unlock() }
-        return parts[lane]
-    }
 }

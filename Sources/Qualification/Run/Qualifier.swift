@@ -171,7 +171,7 @@ public struct Qualifier {
         let modelPositions = modelFields.map { fields.firstIndex(of: $0)! }
         var discovery = ICPDiscovery(fields: attributes, segment: segment.text, k: k)
         let attributeCount = attributes.count
-        try scan.rows(progress: progress, transform: { row -> (Bool, [String?]) in
+        try scan.rows(progress: progress, transform: { [clvThreshold] row -> (Bool, [String?]) in
             let member: Bool
             switch segment {
             case let .tiers(names): member = names.contains(engine!.score(row.projected(modelPositions)).tier)
