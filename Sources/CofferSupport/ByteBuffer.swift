@@ -4,9 +4,11 @@ import Foundation
 /// of short pieces (JSON, CSV), where an Array's per-append uniqueness and capacity checks would
 /// dominate. One owner at a time; hand it to another thread only when done writing.
 package final class ByteBuffer: @unchecked Sendable {
-    package private(set) var base: UnsafeMutablePointer<UInt8>
-    package private(set) var count = 0
-    private var capacity: Int
+    // Unchecked: visible to other modules, these would otherwise get a dynamic exclusivity
+    // check on every append (the optimizer removes it only for storage no other module sees).
+    @exclusivity(unchecked) package private(set) var base: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) package private(set) var count = 0
+    @exclusivity(unchecked) private var capacity: Int
 
     package init(capacity: Int = 1 << 16) {
         self.capacity = max(16, capacity)
