@@ -5,9 +5,11 @@ import Foundation
 /// dominate. One owner at a time; hand it to another thread only when done writing.
 // @unchecked: one owner at a time; a buffer is handed to another thread (or a pool) only once its writer is done with it.
 package final class ByteBuffer: @unchecked Sendable {
-    package private(set) var base: UnsafeMutablePointer<UInt8>
-    package private(set) var count = 0
-    private var capacity: Int
+    // Unchecked: visible to other modules, these would otherwise get a dynamic exclusivity
+    // check on every append (the optimizer removes it only for storage no other module sees).
+    @exclusivity(unchecked) package private(set) var base: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) package private(set) var count = 0
+    @exclusivity(unchecked) private var capacity: Int
 
     package init(capacity: Int = 1 << 16) {
         self.capacity = max(16, capacity)
