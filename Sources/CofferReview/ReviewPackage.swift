@@ -301,7 +301,9 @@ final class HashingFileWriter: @unchecked Sendable {
     }
 
     deinit {
-        queue.sync {}
+        // No wait for the queue here: every queued write holds a strong reference, so the last
+        // release happens either with nothing queued or inside the last queued write, on the
+        // queue itself, where waiting for the queue would trap (a failed export dropped it).
         if !closed { _ = csvClose(fd) }
         free(stage)
     }

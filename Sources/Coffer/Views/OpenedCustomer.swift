@@ -83,23 +83,26 @@ struct RoleProjection {
     /// What the role sees of each field, as text (nil: absent, redacted, or not representable
     /// in the view).
     func labels(of customer: OpenedCustomer, pseudonymizer: Pseudonymizer) throws -> [String?] {
-        var labels: [String?] = []
-        labels.reserveCapacity(positions.count)
-        for n in positions.indices {
-            guard views[n] != .redacted, let value = try customer.value(at: positions[n]) else { labels.append(nil); continue }
-            labels.append(try ViewRenderer.render(value, field: specs[n], view: views[n], pseudonymizer: pseudonymizer, asOf: asOf))
+        try project(customer) { value, spec, view in
+            try ViewRenderer.render(value, field: spec, view: view, pseudonymizer: pseudonymizer, asOf: asOf)
         }
-        return labels
     }
 
     /// What the role sees of each field, with the interval each label stands for (for scoring).
     func viewedValues(of customer: OpenedCustomer, pseudonymizer: Pseudonymizer) throws -> [ViewedValue?] {
-        var values: [ViewedValue?] = []
-        values.reserveCapacity(positions.count)
-        for n in positions.indices {
-            guard views[n] != .redacted, let value = try customer.value(at: positions[n]) else { values.append(nil); continue }
-            values.append(try ViewedValue.render(value, field: specs[n], view: views[n], pseudonymizer: pseudonymizer, asOf: asOf))
+        try project(customer) { value, spec, view in
+            try ViewedValue.render(value, field: spec, view: view, pseudonymizer: pseudonymizer, asOf: asOf)
         }
-        return values
+    }
+
+    /// Opens each projected field the role does not see redacted and renders it with `render`.
+    private func project<Shown>(_ customer: OpenedCustomer, _ render: (String, FieldSpec, FieldView) throws -> Shown?) throws -> [Shown?] {
+        var shown: [Shown?] = []
+        shown.reserveCapacity(positions.count)
+        for n in positions.indices {
+            guard views[n] != .redacted, let value = try customer.value(at: positions[n]) else { shown.append(nil); continue }
+            shown.append(try render(value, specs[n], views[n]))
+        }
+        return shown
     }
 }
