@@ -251,7 +251,7 @@ private final class BatchCommitter {
         var digests: [[UInt8]] = []
         for row in rows { digests.append(try workers[0].indexDigest(field: Schema.referenceField, value: row.values[referenceColumn]!)) }
         let distinct = Array(Set(digests))
-        let found = try tx.customers(referenceIndexes: distinct).map { (digest: $0.referenceIndex, id: $0.id, wrapped: $0.wrappedDataKey) }
+        let found = try tx.customerKeys(referenceIndexes: distinct).map { (digest: $0.referenceIndex, id: $0.id, wrapped: $0.wrappedDataKey) }
         let unwrapped = try ForkJoin.map(found.count, contexts: workers) { [found] i, worker in
             try worker.unwrap(found[i].wrapped, customerID: found[i].id)
         }

@@ -52,8 +52,10 @@ package protocol StoreReading {
     func customers(indexedField field: Int, digest: [UInt8]) throws -> [CustomerRecord]
     /// Up to `limit` customers with `after < id <= upTo`, by id.
     func customers(after: Int64, upTo: Int64, limit: Int) throws -> [CustomerRecord]
-    /// Up to `limit` customers whose data key is wrapped by another KEK than `version`, by id.
-    func customers(notWrappedBy version: UInt32, limit: Int) throws -> [CustomerRecord]
+    /// The data keys of the customers whose reference index is one of `referenceIndexes` (any order).
+    func customerKeys(referenceIndexes: [[UInt8]]) throws -> [CustomerKey]
+    /// Up to `limit` customers' data keys wrapped by another KEK than `version`, by id.
+    func customerKeys(notWrappedBy version: UInt32, limit: Int) throws -> [CustomerKey]
     func customerIDs() throws -> CustomerIDSet
     func customerCount() throws -> Int
     /// Customers per KEK version.
@@ -152,6 +154,15 @@ package struct CustomerRecord: Sendable {
     package var fields: [UInt8]
     package var createdAt: Int64
     package var updatedAt: Int64
+}
+
+/// A customer's wrapped data key without its fields: what key work (re-wrapping, sealing
+/// orders and outcomes) reads.
+package struct CustomerKey: Sendable {
+    package var id: Int64
+    package var referenceIndex: [UInt8]
+    package var kekVersion: UInt32
+    package var wrappedDataKey: [UInt8]
 }
 
 /// One order as stored, sealed under its customer's data key.

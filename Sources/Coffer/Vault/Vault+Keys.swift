@@ -66,7 +66,7 @@ extension Vault {
         while maximumBatches.map({ batches < $0 }) ?? true {
             batches += 1
             let moved = try store.write { tx -> Int in
-                let rows = try tx.customers(notWrappedBy: active, limit: batchSize)
+                let rows = try tx.customerKeys(notWrappedBy: active, limit: batchSize)
                 if rows.isEmpty { return 0 }
                 try keyRing.assertStillActive(in: tx)
                 let uses = try tx.kekUses(version: active)

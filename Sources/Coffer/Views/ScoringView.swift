@@ -108,9 +108,9 @@ public struct ScoringScanRequest: Sendable {
 /// An authorized, audited bulk read for scoring, made by `Vault.beginScoringScan`: its passes
 /// (purchase statistics first, when a model needs population figures; then the rows) all count
 /// as the one read the audit entry records, over the customers that existed when it began.
+// @unchecked: used by one caller at a time (a scan's passes run one after another); the worker
+// threads of a pass only read a copy of `purchaseCache`, which is written between passes.
 public final class ScoringScan: @unchecked Sendable {
-    // Unchecked: used by one caller at a time (a scan's passes run one after another); the
-    // worker threads of a pass only read `purchaseCache`, which no pass writes while it runs.
     let vault: Vault
     let role: RolePolicy
     let request: ScoringScanRequest

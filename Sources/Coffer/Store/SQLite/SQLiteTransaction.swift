@@ -2,9 +2,34 @@ import Foundation
 import GRDB
 
 /// One SQLite transaction, as the vault sees it through `StoreReading` / `StoreWriting`.
-/// Statements are prepared once per connection (`cachedStatement`) and always bound.
+/// Statements are prepared once per connection (`cachedStatement`), or once per transaction for
+/// the per-row writes of a batch, and always bound.
 package struct SQLiteTransaction: StoreWriting {
     package let db: Database
+    /// The statements of per-row writes, prepared once per transaction (an import or re-wrap
+    /// batch runs each of them thousands of times).
+    private let prepared = PreparedStatements()
+
+    package init(db: Database) {
+        self.db = db
+    }
+
+    private enum PerRow: Int, CaseIterable {
+        case insertCustomer, updateFields, updateDataKey, addIndexEntry, removeIndexEntries
+        case insertOrder, nextOrderOccurrence, outcomeExists, replaceOutcome, insertAuditEntry
+    }
+
+    private final class PreparedStatements {
+        var statements = [Statement?](repeating: nil, count: PerRow.allCases.count)
+    }
+
+    /// `sql`, prepared the first time this transaction runs it.
+    private func statement(_ key: PerRow, _ sql: String) throws -> Statement {
+        if let statement = prepared.statements[key.rawValue] { return statement }
+        let statement = try db.makeStatement(sql: sql)
+        prepared.statements[key.rawValue] = statement
+        return statement
+    }
 
     // MARK: Settings
 
@@ -81,6 +106,7 @@ package struct SQLiteTransaction: StoreWriting {
     // MARK: Customers
 
     private static let customerColumns = "id, ref_index, kek_version, wrapped_dek, fields, created_at, updated_at"
+    private static let insertCustomerSQL = "INSERT INTO customers (\(customerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?)"
 
     private static func customer(_ row: Row) -> CustomerRecord {
         CustomerRecord(id: row[0], referenceIndex: [UInt8](row[1] as Data), kekVersion: UInt32(row[2] as Int64),
@@ -124,8 +150,29 @@ package struct SQLiteTransaction: StoreWriting {
         try customers(sql: "SELECT \(Self.customerColumns) FROM customers WHERE id > ? AND id <= ? ORDER BY id LIMIT ?", [after, upTo, limit])
     }
 
-    package func customers(notWrappedBy version: UInt32, limit: Int) throws -> [CustomerRecord] {
-        try customers(sql: "SELECT \(Self.customerColumns) FROM customers WHERE kek_version != ? ORDER BY id LIMIT ?", [Int64(version), limit])
+    private func customerKeys(sql: String, _ arguments: StatementArguments) throws -> [CustomerKey] {
+        var keys: [CustomerKey] = []
+        let cursor = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+        while let row = try cursor.next() {
+            keys.append(CustomerKey(id: row[0], referenceIndex: [UInt8](row[1] as Data), kekVersion: UInt32(row[2] as Int64),
+                                    wrappedDataKey: [UInt8](row[3] as Data)))
+        }
+        return keys
+    }
+
+    package func customerKeys(referenceIndexes: [[UInt8]]) throws -> [CustomerKey] {
+        var keys: [CustomerKey] = []
+        for start in stride(from: 0, to: referenceIndexes.count, by: 500) {
+            let chunk = referenceIndexes[start..<min(start + 500, referenceIndexes.count)]
+            keys += try customerKeys(sql: "SELECT id, ref_index, kek_version, wrapped_dek FROM customers WHERE ref_index IN (\(databaseQuestionMarks(count: chunk.count)))",
+                                     StatementArguments(chunk.map { Data($0) }))
+        }
+        return keys
+    }
+
+    package func customerKeys(notWrappedBy version: UInt32, limit: Int) throws -> [CustomerKey] {
+        try customerKeys(sql: "SELECT id, ref_index, kek_version, wrapped_dek FROM customers WHERE kek_version != ? ORDER BY id LIMIT ?",
+                         [Int64(version), limit])
     }
 
     package func customerIDs() throws -> CustomerIDSet {
@@ -161,17 +208,17 @@ package struct SQLiteTransaction: StoreWriting {
 
     package func insertCustomer(_ record: CustomerRecord) throws {
         // AUTOINCREMENT records the explicit id in sqlite_sequence, so ids are never reused.
-        try db.cachedStatement(sql: "INSERT INTO customers (\(Self.customerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        try statement(.insertCustomer, Self.insertCustomerSQL)
             .execute(arguments: [record.id, Data(record.referenceIndex), Int64(record.kekVersion), Data(record.wrappedDataKey),
                                  Data(record.fields), record.createdAt, record.updatedAt])
     }
 
     package func updateCustomerFields(id: Int64, fields: [UInt8], updatedAt seconds: Int64) throws {
-        try db.cachedStatement(sql: "UPDATE customers SET fields = ?, updated_at = ? WHERE id = ?").execute(arguments: [Data(fields), seconds, id])
+        try statement(.updateFields, "UPDATE customers SET fields = ?, updated_at = ? WHERE id = ?").execute(arguments: [Data(fields), seconds, id])
     }
 
     package func updateCustomerDataKey(id: Int64, wrappedDataKey: [UInt8], kekVersion: UInt32) throws {
-        try db.cachedStatement(sql: "UPDATE customers SET wrapped_dek = ?, kek_version = ? WHERE id = ?")
+        try statement(.updateDataKey, "UPDATE customers SET wrapped_dek = ?, kek_version = ? WHERE id = ?")
             .execute(arguments: [Data(wrappedDataKey), Int64(kekVersion), id])
     }
 
@@ -183,12 +230,12 @@ package struct SQLiteTransaction: StoreWriting {
     }
 
     package func addIndexEntry(field: Int, digest: [UInt8], customerID: Int64) throws {
-        try db.cachedStatement(sql: "INSERT OR IGNORE INTO blind_index (field, digest, customer_id) VALUES (?, ?, ?)")
+        try statement(.addIndexEntry, "INSERT OR IGNORE INTO blind_index (field, digest, customer_id) VALUES (?, ?, ?)")
             .execute(arguments: [field, Data(digest), customerID])
     }
 
     package func removeIndexEntries(field: Int, customerID: Int64) throws {
-        try db.cachedStatement(sql: "DELETE FROM blind_index WHERE customer_id = ? AND field = ?").execute(arguments: [customerID, field])
+        try statement(.removeIndexEntries, "DELETE FROM blind_index WHERE customer_id = ? AND field = ?").execute(arguments: [customerID, field])
     }
 
     // MARK: Orders and outcomes
@@ -222,16 +269,16 @@ package struct SQLiteTransaction: StoreWriting {
     }
 
     package func insertOrder(_ order: SealedOrder) throws -> Bool {
-        try db.cachedStatement(sql: "INSERT OR IGNORE INTO orders (customer_id, dedup_key, sealed) VALUES (?, ?, ?)")
+        try statement(.insertOrder, "INSERT OR IGNORE INTO orders (customer_id, dedup_key, sealed) VALUES (?, ?, ?)")
             .execute(arguments: [order.customerID, Data(order.dedupKey), Data(order.sealed)])
         return db.changesCount > 0
     }
 
     package func nextOrderOccurrence(_ key: [UInt8]) throws -> Int {
-        let statement = try db.cachedStatement(sql: """
+        let occurrence = try statement(.nextOrderOccurrence, """
             INSERT INTO order_occurrences (k, n) VALUES (?, 0) ON CONFLICT (k) DO UPDATE SET n = n + 1 RETURNING n
             """)
-        return try Int.fetchOne(statement, arguments: [Data(key)]) ?? 0
+        return try Int.fetchOne(occurrence, arguments: [Data(key)]) ?? 0
     }
 
     package func resetOrderOccurrences() throws {
@@ -241,8 +288,8 @@ package struct SQLiteTransaction: StoreWriting {
     }
 
     package func replaceOutcome(customerID: Int64, sealed: [UInt8]) throws -> Bool {
-        let existed = try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM outcomes WHERE customer_id = ?"), arguments: [customerID]) ?? false
-        try db.cachedStatement(sql: "INSERT OR REPLACE INTO outcomes (customer_id, sealed) VALUES (?, ?)").execute(arguments: [customerID, Data(sealed)])
+        let existed = try Bool.fetchOne(statement(.outcomeExists, "SELECT 1 FROM outcomes WHERE customer_id = ?"), arguments: [customerID]) ?? false
+        try statement(.replaceOutcome, "INSERT OR REPLACE INTO outcomes (customer_id, sealed) VALUES (?, ?)").execute(arguments: [customerID, Data(sealed)])
         return existed
     }
 
@@ -363,7 +410,7 @@ package struct SQLiteTransaction: StoreWriting {
     }
 
     package func insertAuditEntry(_ entry: AuditEntry) throws {
-        try db.cachedStatement(sql: """
+        try statement(.insertAuditEntry, """
             INSERT INTO audit_log (seq, time_ms, actor, role, action, purpose, outcome, fields, customer_count, customers, detail, mac)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [entry.seq, entry.timeMilliseconds, entry.actor, entry.role, entry.action.rawValue, entry.purpose,
