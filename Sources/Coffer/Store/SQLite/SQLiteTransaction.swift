@@ -129,12 +129,18 @@ package struct SQLiteTransaction: StoreWriting {
     }
 
     package func customers(referenceIndexes: [[UInt8]]) throws -> [CustomerRecord] {
-        var records: [CustomerRecord] = []
-        // SQLite binds at most 32,766 parameters; 500 per statement keeps statements cacheable.
-        for start in stride(from: 0, to: referenceIndexes.count, by: 500) {
-            let chunk = referenceIndexes[start..<min(start + 500, referenceIndexes.count)]
-            records += try customers(sql: "SELECT \(Self.customerColumns) FROM customers WHERE ref_index IN (\(databaseQuestionMarks(count: chunk.count)))",
-                                     StatementArguments(chunk.map { Data($0) }))
+        try inChunks(referenceIndexes) { chunk, marks in
+            try customers(sql: "SELECT \(Self.customerColumns) FROM customers WHERE ref_index IN (\(marks))", chunk)
+        }
+    }
+
+    /// Runs `fetch` over `keys` 500 at a time (with the chunk's `?, ?, …`): SQLite binds at most
+    /// 32,766 parameters, and a few fixed sizes keep the statements cacheable.
+    private func inChunks<Record>(_ keys: [[UInt8]], _ fetch: (StatementArguments, String) throws -> [Record]) throws -> [Record] {
+        var records: [Record] = []
+        for start in stride(from: 0, to: keys.count, by: 500) {
+            let chunk = keys[start..<min(start + 500, keys.count)]
+            records += try fetch(StatementArguments(chunk.map { Data($0) }), databaseQuestionMarks(count: chunk.count))
         }
         return records
     }
@@ -161,13 +167,9 @@ package struct SQLiteTransaction: StoreWriting {
     }
 
     package func customerKeys(referenceIndexes: [[UInt8]]) throws -> [CustomerKey] {
-        var keys: [CustomerKey] = []
-        for start in stride(from: 0, to: referenceIndexes.count, by: 500) {
-            let chunk = referenceIndexes[start..<min(start + 500, referenceIndexes.count)]
-            keys += try customerKeys(sql: "SELECT id, ref_index, kek_version, wrapped_dek FROM customers WHERE ref_index IN (\(databaseQuestionMarks(count: chunk.count)))",
-                                     StatementArguments(chunk.map { Data($0) }))
+        try inChunks(referenceIndexes) { chunk, marks in
+            try customerKeys(sql: "SELECT id, ref_index, kek_version, wrapped_dek FROM customers WHERE ref_index IN (\(marks))", chunk)
         }
-        return keys
     }
 
     package func customerKeys(notWrappedBy version: UInt32, limit: Int) throws -> [CustomerKey] {
