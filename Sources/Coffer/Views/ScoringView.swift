@@ -185,7 +185,7 @@ public final class ScoringScan: @unchecked Sendable {
             } else if request.purchases {
                 summary = try customer.purchaseSummary(scanned.orders, observedUntil: today)
             }
-            let outcome = try scanned.outcome.map { sealed in DealOutcome(rawValue: try customer.outcome(sealed).outcome) } ?? nil
+            let outcome = try scanned.outcome.flatMap { sealed in DealOutcome(rawValue: try customer.outcome(sealed).outcome) }
             return try transform(ScoringRow(reference: reference.labels(of: customer, pseudonymizer: pseudonymizer)[0],
                                             values: fields.viewedValues(of: customer, pseudonymizer: pseudonymizer),
                                             purchases: summary, outcome: outcome))
