@@ -23,7 +23,7 @@ extension Vault {
     /// the same streaming pass that writes the events; a chain that does not verify refuses the
     /// export (`auditTampered`). The package is written to a temporary directory beside the
     /// target and moved into place at the end; on any failure nothing is left behind.
-    public func exportReviewPackage(period: ReviewPeriod, settings: ReviewSettings = ReviewSettings(), to directory: String,
+    package func exportReviewPackage(period: ReviewPeriod, settings: ReviewSettings = ReviewSettings(), to directory: String,
                                     session: Session, progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> ReviewExportResult {
         try authorize(session, .auditRead, action: .reviewExport)
         try settings.validate()
@@ -106,7 +106,7 @@ extension Vault {
     /// why — the answer to a data-subject access request. Requires `audit_read` and
     /// `reidentify` (checked before the reference is looked up, so a role lacking them learns
     /// nothing about whether it exists). Answered from the verified chain; itself audited.
-    public func subjectAccessReport(reference: String, session: Session, purpose: String? = nil) throws(VaultError) -> SubjectAccessReport {
+    package func subjectAccessReport(reference: String, session: Session, purpose: String? = nil) throws(VaultError) -> SubjectAccessReport {
         try authorize(session, .auditRead, action: .reviewSubject, purpose: purpose)
         try authorize(session, .reidentify, action: .reviewSubject, purpose: purpose)
         let id = try customerID(reference: reference, session: session, action: .reviewSubject, purpose: purpose)
@@ -136,7 +136,7 @@ extension Vault {
 
     /// The record of processing activities derived from the schema and the policy in force
     /// (requires `audit_read`; audited).
-    public func processingRecord(session: Session) throws(VaultError) -> ProcessingRecord {
+    package func processingRecord(session: Session) throws(VaultError) -> ProcessingRecord {
         try authorize(session, .auditRead, action: .reviewProcessingRecord)
         let inventory = try inventory()
         let kekVersions = inventory.keys.filter { $0.kind == .kek && $0.state != .retired }.count, entries = inventory.lastAuditSeq

@@ -2,28 +2,27 @@ import ArgumentParser
 import Coffer
 import Foundation
 
-struct AuditCommand: ParsableCommand {
+struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Verify and query the tamper-evident audit log (requires audit_read).",
         subcommands: [Verify.self, Log.self, Checkpoint.self, PublicKey.self]
     )
 
-    struct Verify: ParsableCommand {
+    struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check every entry's MAC; with --checkpoint also detect a truncated or rewritten tail.")
         @OptionGroup var vault: VaultOptions
         @OptionGroup var auth: AuthOptions
         @OptionGroup var output: OutputOptions
         @Option(help: ArgumentHelp("A signed checkpoint written by `audit checkpoint`.", valueName: "file")) var checkpoint: String?
 
-        func run() throws {
-            let (opened, session) = try auth.session(vault)
-            let bar = ProgressBar("audit verify")
-            let result = try opened.verifyAudit(session: session, checkpointJSON: checkpoint.map { path throws(VaultError) in
+        func run() async throws {
+            let checkpointJSON = try checkpoint.map { path throws(VaultError) in
                 guard let data = FileManager.default.contents(atPath: path) else { throw VaultError.invalidInput("cannot read checkpoint \(path)") }
                 return data
-            }) { bar.update($0) }
-            bar.finish()
+            }
+            let (service, caller) = try await auth.caller(vault)
+            let result = try await service.perform(VerifyAudit(checkpointJSON: checkpointJSON), as: caller, progressLabel: "audit verify")
             if output.json { try printJSON(result) } else if result.isIntact {
                 Terminal.out("audit log intact: \(result.entries) entries, last seq \(result.lastSeq)"
                              + (checkpoint == nil ? "" : "; checkpoint matches"))
@@ -35,7 +34,7 @@ struct AuditCommand: ParsableCommand {
         }
     }
 
-    struct Log: ParsableCommand {
+    struct Log: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List audit entries (who read what, when, why).")
         @OptionGroup var vault: VaultOptions
         @OptionGroup var auth: AuthOptions
@@ -47,10 +46,10 @@ struct AuditCommand: ParsableCommand {
         @Option(help: "Before this time (ISO 8601 date or date-time, UTC).") var until: String?
         @Option(help: "At most this many entries.") var limit: Int?
 
-        func run() throws {
-            let (opened, session) = try auth.session(vault)
+        func run() async throws {
             let query = AuditQuery(actor: actor, action: action, since: try since.map(parseTime), until: try until.map(parseTime), limit: limit)
-            let entries = try opened.auditLog(query, customerReference: customer, session: session, purpose: auth.purpose)
+            let (service, caller) = try await auth.caller(vault)
+            let entries = try await service.perform(ReadAuditLog(query, customerReference: customer), as: caller)
             if output.json { return try printJSON(entries) }
             let formatter = ISO8601DateFormatter()
             for e in entries {
@@ -70,15 +69,15 @@ struct AuditCommand: ParsableCommand {
         }
     }
 
-    struct Checkpoint: ParsableCommand {
+    struct Checkpoint: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write an Ed25519-signed checkpoint of the chain head (seq, MAC, time).")
         @OptionGroup var vault: VaultOptions
         @OptionGroup var auth: AuthOptions
         @Option(help: ArgumentHelp("Where to write the checkpoint.", valueName: "file")) var out: String
 
-        func run() throws {
-            let (opened, session) = try auth.session(vault)
-            let checkpoint = try opened.auditCheckpoint(session: session)
+        func run() async throws {
+            let (service, caller) = try await auth.caller(vault)
+            let checkpoint = try await service.perform(WriteAuditCheckpoint(), as: caller)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             guard FileManager.default.createFile(atPath: out, contents: try encoder.encode(checkpoint)) else {
@@ -88,14 +87,14 @@ struct AuditCommand: ParsableCommand {
         }
     }
 
-    struct PublicKey: ParsableCommand {
+    struct PublicKey: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "public-key", abstract: "Print the PEM public key that verifies checkpoints offline.")
         @OptionGroup var vault: VaultOptions
         @OptionGroup var auth: AuthOptions
 
-        func run() throws {
-            let (opened, session) = try auth.session(vault)
-            Terminal.out(try opened.signingPublicKeyPEM(session: session), terminator: "")
+        func run() async throws {
+            let (service, caller) = try await auth.caller(vault)
+            Terminal.out(try await service.perform(SigningPublicKey(), as: caller), terminator: "")
         }
     }
 }

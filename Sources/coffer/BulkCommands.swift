@@ -6,7 +6,7 @@ import Foundation
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "export", abstract: "Bulk exports.", subcommands: [View.self])
 
-    struct View: ParsableCommand {
+    struct View: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write exactly what a role sees of every customer to a CSV file (requires export; another role's view requires manage_users)."
         )
@@ -15,17 +15,15 @@ struct ExportCommand: ParsableCommand {
         @Option(help: "The role whose view to export (default: your own).") var role: String?
         @Option(help: ArgumentHelp("Output CSV file (created with mode 0600).", valueName: "file")) var out: String
 
-        func run() throws {
-            let (opened, session) = try auth.session(vault)
-            let bar = ProgressBar("export")
-            let count = try opened.exportView(role: role, to: out, session: session, purpose: auth.purpose) { bar.update($0) }
-            bar.finish()
-            Terminal.out("wrote \(count) customers (view of role \(role ?? session.role)) to \(out)")
+        func run() async throws {
+            let (service, caller) = try await auth.caller(vault)
+            let result = try await service.perform(ExportView(role: role, to: out), as: caller, progressLabel: "export")
+            Terminal.out("wrote \(result.customers) customers (view of role \(result.role)) to \(out)")
         }
     }
 }
 
-struct ReidentifyCommand: ParsableCommand {
+struct ReidentifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reidentify",
         abstract: "Map customer_ref pseudonyms of a domain back to customer references (requires reidentify; audited)."
@@ -37,17 +35,10 @@ struct ReidentifyCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("File with one pseudonym per line, or a CSV whose first column holds them.", valueName: "file"))
     var file: String
 
-    func run() throws {
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-            throw VaultError.invalidInput("cannot read \(file)")
-        }
-        let tokens = text.split(whereSeparator: \.isNewline).compactMap { line -> String? in
-            let first = line.split(separator: ",", maxSplits: 1).first.map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "\" ")) }
-            return first.flatMap { $0.hasPrefix("ps_") ? $0 : nil }
-        }
-        guard !tokens.isEmpty else { throw VaultError.invalidInput("\(file): no pseudonyms (ps_...) found") }
-        let (opened, session) = try auth.session(vault)
-        let mapping = try opened.reidentify(tokens, domain: domain, session: session, purpose: auth.purpose)
+    func run() async throws {
+        let tokens = try Reidentify.pseudonyms(inFile: file)
+        let (service, caller) = try await auth.caller(vault)
+        let mapping = try await service.perform(Reidentify(pseudonyms: tokens, domain: domain), as: caller)
         if output.json {
             return try printJSON(tokens.map { ["pseudonym": $0, "customer_ref": mapping[$0] ?? ""] })
         }
@@ -59,7 +50,7 @@ struct ReidentifyCommand: ParsableCommand {
 struct PrivacyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "privacy", abstract: "Privacy checks.", subcommands: [Check.self])
 
-    struct Check: ParsableCommand {
+    struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "k-anonymity of a role's view: the smallest equivalence class over the quasi-identifiers as that role sees them."
         )
@@ -69,9 +60,9 @@ struct PrivacyCommand: ParsableCommand {
         @Option(help: "The role whose view to check (default: your own).") var role: String?
         @Option(name: .customLong("k"), help: "The k to check against.") var k = 5
 
-        func run() throws {
-            let (opened, session) = try auth.session(vault)
-            let report = try opened.privacyCheck(role: role, k: k, session: session, purpose: auth.purpose)
+        func run() async throws {
+            let (service, caller) = try await auth.caller(vault)
+            let report = try await service.perform(CheckPrivacy(role: role, k: k), as: caller)
             if output.json { return try printJSON(report) }
             Terminal.out("role \(report.role), quasi-identifiers: \(report.quasiIdentifiers.joined(separator: ", "))")
             Terminal.out("\(report.customers) customers in \(report.equivalenceClasses) classes; smallest class \(report.smallestClass)")

@@ -3,7 +3,7 @@ import Coffer
 import Logging
 
 @main
-struct CofferCommand: ParsableCommand {
+struct CofferCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coffer",
         abstract: "An encrypted customer vault.",
@@ -32,9 +32,9 @@ struct CofferCommand: ParsableCommand {
         }
     }
 
-    /// Parses, runs, and turns every error a command throws into one line on stderr and its
+    /// Parses, runs (on the vault service: see `VaultService`), and turns every error a command throws into one line on stderr and its
     /// exit code (`CommandFailure`); parse errors and `--help` are the argument parser's own.
-    static func main() {
+    static func main() async {
         bootstrapLogging()
         var command: any ParsableCommand
         do {
@@ -43,7 +43,11 @@ struct CofferCommand: ParsableCommand {
             exit(withError: error)
         }
         do {
-            try command.run()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
         } catch {
             exit(withError: CommandFailure.report(error))
         }

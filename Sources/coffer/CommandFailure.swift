@@ -90,6 +90,8 @@ extension VaultError {
             "this role must state a purpose: pass --purpose with one of \(purposes.joined(separator: ", "))"
         case .keysChanged:
             "the active key version changed while this command ran (another `coffer keys` command); nothing from this batch was written, run the command again"
+        case .noOutcomes:
+            "no customer has an imported outcome; import won/lost outcomes first (coffer import outcomes FILE)"
         case .checkpointBlocked:
             "the change is committed, but another process is reading the vault, so superseded pages (which may hold destroyed keys) are still in the write-ahead log; stop other coffer processes and run the command again"
         default:

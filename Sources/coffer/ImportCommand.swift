@@ -2,7 +2,7 @@ import ArgumentParser
 import Coffer
 import Foundation
 
-struct ImportCommand: ParsableCommand {
+struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Import customers, orders or outcomes from an RFC 4180 CSV file.",
@@ -10,22 +10,22 @@ struct ImportCommand: ParsableCommand {
         subcommands: [Customers.self, Orders.self, Outcomes.self]
     )
 
-    struct Customers: ParsableCommand {
+    struct Customers: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Import customers (columns from the vault's schema).")
         @OptionGroup var options: ImportOptions
-        func run() throws { try options.run(.customers) }
+        func run() async throws { try await options.run(.customers) }
     }
 
-    struct Orders: ParsableCommand {
+    struct Orders: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Import orders: customer_ref, order_date, amount, product_category.")
         @OptionGroup var options: ImportOptions
-        func run() throws { try options.run(.orders) }
+        func run() async throws { try await options.run(.orders) }
     }
 
-    struct Outcomes: ParsableCommand {
+    struct Outcomes: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Import outcomes: customer_ref, outcome (won/lost), closed_at.")
         @OptionGroup var options: ImportOptions
-        func run() throws { try options.run(.outcomes) }
+        func run() async throws { try await options.run(.outcomes) }
     }
 }
 
@@ -44,11 +44,9 @@ struct ImportOptions: ParsableArguments {
         guard showRejected >= 0 else { throw ValidationError("--show-rejected must be 0 or more") }
     }
 
-    func run(_ kind: ImportKind) throws {
-        let (opened, session) = try auth.session(vault)
-        let bar = ProgressBar("import \(kind.rawValue)")
-        let report = try opened.importCSV(kind, path: file, session: session) { bar.update($0) }
-        bar.finish()
+    func run(_ kind: ImportKind) async throws {
+        let (service, caller) = try await auth.caller(vault)
+        let report = try await service.perform(ImportFile(kind, path: file), as: caller, progressLabel: "import \(kind.rawValue)")
         if output.json {
             try printJSON(report)
         } else {

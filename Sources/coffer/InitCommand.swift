@@ -3,7 +3,7 @@ import Coffer
 import CofferSupport
 import Foundation
 
-struct InitCommand: ParsableCommand {
+struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Create a vault and its root key.",
@@ -25,7 +25,7 @@ struct InitCommand: ParsableCommand {
     @Flag(help: "Derive the root key from COFFER_PASSPHRASE with scrypt instead of writing a key file.")
     var passphrase = false
 
-    func run() throws {
+    func run() async throws {
         let text: String
         do {
             text = try String(contentsOfFile: schema, encoding: .utf8)
@@ -47,10 +47,10 @@ struct InitCommand: ParsableCommand {
         } else {
             protection = .keyFile(path: vault.keyFilePath)
         }
-        let (created, token) = try Vault.create(at: vault.vaultPath, schema: loaded, policyYAML: policyText, policyFile: policy,
-                                                protection: protection, adminName: admin)
+        let (created, token) = try await VaultService.create(at: vault.vaultPath, schema: loaded, policyYAML: policyText, policyFile: policy,
+                                                             protection: protection, adminName: admin)
         struct Summary: Encodable { var vault: String; var keyFile: String?; var fields: Int; var admin: String; var token: String }
-        let summary = Summary(vault: created.directory, keyFile: passphrase ? nil : vault.keyFilePath, fields: loaded.fields.count,
+        let summary = Summary(vault: created.vault.directory, keyFile: passphrase ? nil : vault.keyFilePath, fields: loaded.fields.count,
                               admin: admin, token: token)
         if output.json {
             try printJSON(summary)

@@ -2,22 +2,22 @@ import ArgumentParser
 import Coffer
 import Foundation
 
-struct KeysCommand: ParsableCommand {
+struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
         abstract: "Manage key-encryption key (KEK) versions.",
         subcommands: [Status.self, Rotate.self, Rewrap.self, Retire.self]
     )
 
-    struct Status: ParsableCommand {
+    struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show KEK versions: state, age, uses and customers covered.")
         @OptionGroup var vault: VaultOptions
         @OptionGroup var auth: AuthOptions
         @OptionGroup var output: OutputOptions
 
-        func run() throws {
-            let (opened, session) = try auth.session(vault)
-            let status = try opened.keyStatus(session: session)
+        func run() async throws {
+            let (service, caller) = try await auth.caller(vault)
+            let status = try await service.perform(KeyStatus(), as: caller)
             if output.json { return try printJSON(status) }
             Terminal.out("version  state         age      uses       customers")
             for key in status {
@@ -33,24 +33,21 @@ struct KeysCommand: ParsableCommand {
         }
     }
 
-    struct Rotate: ParsableCommand {
+    struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a new active KEK version; the old one becomes decrypt-only.")
         @OptionGroup var vault: VaultOptions
         @OptionGroup var auth: AuthOptions
         @OptionGroup var output: OutputOptions
 
-        func run() throws {
-            let (opened, session) = try auth.session(vault)
-            let version = try opened.rotateKEK(session: session)
-            if output.json {
-                struct Result: Encodable { var active: UInt32 }
-                return try printJSON(Result(active: version))
-            }
-            Terminal.out("key version \(version) is now active; run `coffer keys rewrap` to move customers onto it")
+        func run() async throws {
+            let (service, caller) = try await auth.caller(vault)
+            let rotated = try await service.perform(RotateKEK(), as: caller)
+            if output.json { return try printJSON(rotated) }
+            Terminal.out("key version \(rotated.active) is now active; run `coffer keys rewrap` to move customers onto it")
         }
     }
 
-    struct Rewrap: ParsableCommand {
+    struct Rewrap: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Re-wrap every data key under the active KEK (batched, resumable).")
         @OptionGroup var vault: VaultOptions
         @OptionGroup var auth: AuthOptions
@@ -58,29 +55,24 @@ struct KeysCommand: ParsableCommand {
         @Option(help: "Customers per transaction.") var batchSize = 1_000
         @Option(help: "Stop after this many batches (a later run carries on).") var maxBatches: Int?
 
-        func run() throws {
+        func run() async throws {
             guard batchSize > 0 else { throw VaultError.invalidInput("--batch-size must be positive") }
-            let bar = ProgressBar("rewrap")
-            let (opened, session) = try auth.session(vault)
-            let count = try opened.rewrapDataKeys(batchSize: batchSize, maximumBatches: maxBatches, session: session) { bar.update($0) }
-            bar.finish()
-            if output.json {
-                struct Result: Encodable { var rewrapped: Int }
-                return try printJSON(Result(rewrapped: count))
-            }
-            Terminal.out("re-wrapped \(count) data keys")
+            let (service, caller) = try await auth.caller(vault)
+            let result = try await service.perform(RewrapDataKeys(batchSize: batchSize, maximumBatches: maxBatches), as: caller, progressLabel: "rewrap")
+            if output.json { return try printJSON(result) }
+            Terminal.out("re-wrapped \(result.rewrapped) data keys")
         }
     }
 
-    struct Retire: ParsableCommand {
+    struct Retire: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Destroy a KEK version that no customer depends on.")
         @OptionGroup var vault: VaultOptions
         @OptionGroup var auth: AuthOptions
         @Argument(help: "The version to retire.") var version: UInt32
 
-        func run() throws {
-            let (opened, session) = try auth.session(vault)
-            try opened.retireKEK(version: version, session: session)
+        func run() async throws {
+            let (service, caller) = try await auth.caller(vault)
+            try await service.perform(RetireKEK(version: version), as: caller)
             Terminal.out("key version \(version) retired: its key material is destroyed")
         }
     }

@@ -24,16 +24,16 @@ struct VaultOptions: ParsableArguments {
     }
 
     /// Opens the vault with whichever credential it was created with.
-    func open() throws(VaultError) -> Vault {
-        let mode = try Vault.rootMode(at: vaultPath)
+    func open() async throws(VaultError) -> VaultService {
+        let mode = try await VaultService.rootMode(at: vaultPath)
         let passphrase = Self.takePassphrase()
         if mode == "passphrase" {
             guard let passphrase else { throw .passphraseMissing }
-            return try Vault.open(at: vaultPath, credentials: RootCredentials(passphrase: passphrase))
+            return try await VaultService.open(at: vaultPath, credentials: RootCredentials(passphrase: passphrase))
         }
         // Fail closed on ambiguity: a passphrase meant for this vault would be silently unused.
         guard passphrase == nil else { throw .passphraseNotUsed }
-        return try Vault.open(at: vaultPath, credentials: RootCredentials(keyFile: keyFilePath))
+        return try await VaultService.open(at: vaultPath, credentials: RootCredentials(keyFile: keyFilePath))
     }
 
     /// Reads COFFER_PASSPHRASE into wiping memory and removes it from the environment, so
@@ -66,11 +66,27 @@ struct AuthOptions: ParsableArguments {
     var purpose: String?
 
     /// Opens the vault and authenticates; a missing or wrong token is one line and exit 3.
-    func session(_ options: VaultOptions) throws(VaultError) -> (Vault, Session) {
-        let vault = try options.open()
+    func caller(_ options: VaultOptions) async throws(VaultError) -> (VaultService, Caller) {
+        let service = try await options.open()
         let presented = token ?? environment("COFFER_TOKEN")
         unsetenv("COFFER_TOKEN")
-        return (vault, try vault.authenticate(token: presented))
+        return (service, Caller(session: try await service.authenticate(token: presented), purpose: purpose))
+    }
+}
+
+extension VaultService {
+    /// Performs a bulk request with a progress bar on stderr (when it is a terminal).
+    func perform<Request: VaultRequest>(_ request: Request, as caller: Caller, progressLabel: String) async throws -> Request.Response {
+        let bar = ProgressBar(progressLabel)
+        for try await event in stream(request, as: caller) {
+            switch event {
+            case let .progress(progress): bar.update(progress)
+            case let .finished(response):
+                bar.finish()
+                return response
+            }
+        }
+        throw VaultError.storage("the request ended without a response")
     }
 }
 

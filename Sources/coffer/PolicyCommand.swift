@@ -3,7 +3,7 @@ import Coffer
 import CofferSupport
 import Foundation
 
-struct PolicyCommand: ParsableCommand {
+struct PolicyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
         abstract: "Check, apply and explain role policies.",
@@ -37,20 +37,21 @@ struct PolicyCommand: ParsableCommand {
         }
     }
 
-    struct Apply: ParsableCommand {
+    struct Apply: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Make a policy file the policy in force (requires manage_users; audited with its digest).")
         @OptionGroup var vault: VaultOptions
         @OptionGroup var auth: AuthOptions
         @Argument(help: "The policy file.") var file: String
 
-        func run() throws {
-            let (opened, session) = try auth.session(vault)
-            try opened.applyPolicy(yaml: try PolicyCommand.read(file), file: file, by: session)
-            Terminal.out("policy in force: \(opened.policy.digest)")
+        func run() async throws {
+            let request = ApplyPolicy(yaml: try PolicyCommand.read(file), file: file)
+            let (service, caller) = try await auth.caller(vault)
+            let applied = try await service.perform(request, as: caller)
+            Terminal.out("policy in force: \(applied.digest)")
         }
     }
 
-    struct Explain: ParsableCommand {
+    struct Explain: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show what a role would see, field by field (with --customer, that customer's values through the role's views; requires manage_users)."
         )
@@ -61,11 +62,10 @@ struct PolicyCommand: ParsableCommand {
         @Option(help: "A customer_ref to render through the role's views.") var customer: String?
         @Option(help: ArgumentHelp("A policy file to simulate instead of the policy in force.", valueName: "path")) var policyFile: String?
 
-        func run() throws {
-            let (opened, session) = try auth.session(vault)
-            let explanation = try opened.explain(role: role, customer: customer,
-                                                 candidate: policyFile.map { path throws(VaultError) in (try PolicyCommand.read(path), path) },
-                                                 by: session, purpose: auth.purpose)
+        func run() async throws {
+            let candidate = try policyFile.map { path throws(VaultError) in (yaml: try PolicyCommand.read(path), file: path) }
+            let (service, caller) = try await auth.caller(vault)
+            let explanation = try await service.perform(ExplainRole(role: role, customerReference: customer, candidate: candidate), as: caller)
             if output.json { return try printJSON(explanation) }
             Terminal.out("role \(explanation.role): actions \(explanation.actions.joined(separator: ", "))"
                          + (explanation.purposes.map { "; purposes \($0.joined(separator: ", "))" } ?? ""))

@@ -4,7 +4,7 @@ import CofferSupport
 import Foundation
 import Qualification
 
-struct ScoreCommand: ParsableCommand {
+struct ScoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "score",
         abstract: "Score every customer with a model into a Qualified Customer List (requires score; one audit entry per run).",
@@ -22,17 +22,15 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write the data-quality report as JSON.", valueName: "file")) var quality: String?
     @Option(name: .customLong("k"), help: "Minimum class size of the k-anonymity guard.") var k = 5
 
-    func run() throws {
+    func run() async throws {
         guard let format = QCLFileFormat(path: out) else { throw VaultError.invalidInput("--out \(out): name a .csv or .json file") }
         try checkOutputDirectory(out, option: "--out")
         if let report { try checkOutputDirectory(report, option: "--report") }
         if let quality { try checkOutputDirectory(quality, option: "--quality") }
-        let (opened, session) = try auth.session(vault)
-        let bar = ProgressBar("score")
-        let qualifier = Qualifier(vault: opened, session: session, purpose: auth.purpose) { bar.update($0) }
-        let scoringModel = try qualifier.loadModel(path: model)
-        let run = try qualifier.score(scoringModel, k: k, withReport: report != nil)
-        bar.finish()
+        let request = ScoreCustomers(model: try ModelDocument.read(path: model), k: k, withReport: report != nil)
+        let (service, caller) = try await auth.caller(vault)
+        let run = try await service.perform(request, as: caller, progressLabel: "score")
+        let scoringModel = run.qcl.model
         try run.write(qcl: out, format: format, report: report, quality: quality)
         let summary = ScoreSummary(run)
         if output.json { return try printJSON(summary) }
@@ -89,10 +87,10 @@ func checkOutputDirectory(_ path: String, option: String) throws(VaultError) {
 
 
 
-struct QCLCommand: ParsableCommand {
+struct QCLCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "qcl", abstract: "Work with Qualified Customer Lists.", subcommands: [Handoff.self])
 
-    struct Handoff: ParsableCommand {
+    struct Handoff: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Hand chosen QCL rows to sales: re-identify their pseudonyms and add the fields the receiving role sees (requires reidentify; audited)."
         )
@@ -105,20 +103,19 @@ struct QCLCommand: ParsableCommand {
         var domain: String?
         @Option(help: ArgumentHelp("The hand-off CSV to write (mode 0600).", valueName: "file")) var out: String
 
-        func run() throws {
+        func run() async throws {
             guard !tier.isEmpty else { throw VaultError.invalidInput("name at least one --tier") }
             try checkOutputDirectory(out, option: "--out")
-            let rows = try QCLHandoff.read(qcl)
-            let (opened, session) = try auth.session(vault)
-            let result = try QCLHandoff.run(vault: opened, session: session, purpose: auth.purpose, qcl: rows, from: qcl, tiers: tier,
-                                            role: role, domain: domain, out: out)
+            let request = HandOffQCL(rows: try QCLHandoff.read(qcl), from: qcl, tiers: tier, role: role, domain: domain, to: out)
+            let (service, caller) = try await auth.caller(vault)
+            let result = try await service.perform(request, as: caller)
             Terminal.out("handed \(result.handed) customers (tier \(tier.joined(separator: ", "))) to role \(role) in \(out)"
                          + (result.handed < result.chosen ? "; \(result.chosen - result.handed) pseudonyms no longer match a customer (erased, or another domain)" : ""))
         }
     }
 }
 
-struct ICPCommand: ParsableCommand {
+struct ICPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "icp",
         abstract: "Ideal customer profile: attribute values over-represented in a segment, with lift and support (cells under k hidden), and proposed fit rules."
@@ -134,21 +131,15 @@ struct ICPCommand: ParsableCommand {
     @Option(name: .customLong("min-lift"), help: "Propose fit rules for values with at least this lift.") var minLift = 1.5
     @Option(help: ArgumentHelp("Write the proposed rules as YAML to this file.", valueName: "file")) var rules: String?
 
-    func run() throws {
+    func run() async throws {
         let segment = try parseSegment()
         if let rules { try checkOutputDirectory(rules, option: "--rules") }
-        let (opened, session) = try auth.session(vault)
-        let bar = ProgressBar("icp")
-        let qualifier = Qualifier(vault: opened, session: session, purpose: auth.purpose) { bar.update($0) }
-        let scoringModel = try model.map { path in try qualifier.loadModel(path: path) }
-        let discovery = try qualifier.discover(segment, model: scoringModel, k: k)
-        bar.finish()
-        let proposed = discovery.proposedRules(minimumLift: minLift)
-        if let rules {
-            let text = "# Fit rules proposed by coffer icp for segment \(discovery.segment) (k=\(k), min lift \(minLift)).\n# Review before adding them to a model's fit group.\n"
-                + proposed.map(\.yaml).joined(separator: "\n") + "\n"
-            try PrivateFile.write(Data(text.utf8), to: rules)
-        }
+        let request = DiscoverICP(segment: segment, model: try model.map { path throws(VaultError) in try ModelDocument.read(path: path) },
+                                  k: k, minimumLift: minLift)
+        let (service, caller) = try await auth.caller(vault)
+        let result = try await service.perform(request, as: caller, progressLabel: "icp")
+        let discovery = result.discovery, proposed = result.proposedRules
+        if let rules { try PrivateFile.write(Data(result.rulesYAML.utf8), to: rules) }
         if output.json {
             struct Output: Encodable { var segment: String; var customers: Int; var segmentSize: Int; var k: Int; var cells: [ICPDiscovery.Cell]; var proposedRules: [ICPDiscovery.ProposedRule] }
             return try printJSON(Output(segment: discovery.segment, customers: discovery.customers, segmentSize: discovery.segmentSize, k: k,
@@ -190,7 +181,7 @@ struct ICPCommand: ParsableCommand {
     }
 }
 
-struct CalibrateCommand: ParsableCommand {
+struct CalibrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "calibrate",
         abstract: "Check a model against imported won/lost outcomes: conversion by tier, lift, ROC AUC; --compare shows a second version side by side."
@@ -201,17 +192,11 @@ struct CalibrateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Scoring model file.", valueName: "file")) var model: String
     @Option(help: ArgumentHelp("Another model (e.g. the next version) to compare.", valueName: "file")) var compare: String?
 
-    func run() throws {
-        let (opened, session) = try auth.session(vault)
-        let bar = ProgressBar("calibrate")
-        let qualifier = Qualifier(vault: opened, session: session, purpose: auth.purpose) { bar.update($0) }
-        let first = try qualifier.loadModel(path: model)
-        let second = try compare.map { path in try qualifier.loadModel(path: path) }
-        let results = try qualifier.calibrate(first, against: second)
-        bar.finish()
-        guard results[0].won + results[0].lost > 0 else {
-            throw VaultError.invalidInput("no customer has an imported outcome; import won/lost outcomes first (coffer import outcomes FILE)")
-        }
+    func run() async throws {
+        let request = CalibrateModels(model: try ModelDocument.read(path: model),
+                                      comparison: try compare.map { path throws(VaultError) in try ModelDocument.read(path: path) })
+        let (service, caller) = try await auth.caller(vault)
+        let results = try await service.perform(request, as: caller, progressLabel: "calibrate")
         if output.json {
             struct TierOutput: Encodable { var tier: String; var customers: Int; var won: Int; var lost: Int; var conversionRate: Double?; var lift: Double? }
             struct ModelOutput: Encodable { var model: String; var version: String; var won: Int; var lost: Int; var baselineRate: Double?; var auc: Double?; var tiersSeparate: Bool; var tiers: [TierOutput] }

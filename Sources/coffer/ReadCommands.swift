@@ -2,7 +2,7 @@ import ArgumentParser
 import Coffer
 import Foundation
 
-struct GetCommand: ParsableCommand {
+struct GetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "get", abstract: "Show one customer by customer_ref.")
     @OptionGroup var vault: VaultOptions
     @OptionGroup var auth: AuthOptions
@@ -10,14 +10,14 @@ struct GetCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The customer's reference in the source CRM.", valueName: "customer-ref"))
     var reference: String
 
-    func run() throws {
-        let (opened, session) = try auth.session(vault)
-        let view = try opened.customer(reference: reference, session: session, purpose: auth.purpose)
+    func run() async throws {
+        let (service, caller) = try await auth.caller(vault)
+        let view = try await service.perform(GetCustomer(reference: reference), as: caller)
         try CustomerPrinter.print([view], json: output.json)
     }
 }
 
-struct FindCommand: ParsableCommand {
+struct FindCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "find",
         abstract: "Find customers by exact email or phone (normalized: case, spaces and punctuation do not matter)."
@@ -32,16 +32,16 @@ struct FindCommand: ParsableCommand {
         guard (email == nil) != (phone == nil) else { throw ValidationError("give exactly one of --email or --phone") }
     }
 
-    func run() throws {
+    func run() async throws {
         let lookup: Vault.Lookup = email.map { .email($0) } ?? .phone(phone!)
-        let (opened, session) = try auth.session(vault)
-        let views = try opened.find(lookup, session: session, purpose: auth.purpose)
+        let (service, caller) = try await auth.caller(vault)
+        let views = try await service.perform(FindCustomers(lookup), as: caller)
         if views.isEmpty, !output.json { throw VaultError.customerNotFound }
         try CustomerPrinter.print(views, json: output.json)
     }
 }
 
-struct PutCommand: ParsableCommand {
+struct PutCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "put",
         abstract: "Create or update one customer from a JSON object on standard input.",
@@ -51,24 +51,19 @@ struct PutCommand: ParsableCommand {
     @OptionGroup var auth: AuthOptions
     @OptionGroup var output: OutputOptions
 
-    func run() throws {
-        let input = FileHandle.standardInput.readDataToEndOfFile()
-        guard let object = try? JSONDecoder().decode([String: JSONScalar].self, from: input) else {
-            throw VaultError.invalidInput("standard input is not a flat JSON object; send {\"customer_ref\": \"...\", \"field\": \"value\", ...}")
-        }
-        let values = object.mapValues(\.text)
-        let (opened, session) = try auth.session(vault)
-        let result = try opened.put(values, session: session)
+    func run() async throws {
+        let request = try PutCustomer(json: FileHandle.standardInput.readDataToEndOfFile())
+        let (service, caller) = try await auth.caller(vault)
+        let result = try await service.perform(request, as: caller)
         if output.json {
-            struct Result: Encodable { var id: Int64; var created: Bool }
-            try printJSON(Result(id: result.id, created: result.created))
+            try printJSON(result)
         } else {
             Terminal.out(result.created ? "created customer \(result.id)" : "updated customer \(result.id)")
         }
     }
 }
 
-struct EraseCommand: ParsableCommand {
+struct EraseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "erase",
         abstract: "Erase a customer for good (crypto-shredding): its data key, fields, orders, outcome and index entries."
@@ -79,14 +74,13 @@ struct EraseCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The customer's reference.", valueName: "customer-ref"))
     var reference: String
 
-    func run() throws {
-        let (opened, session) = try auth.session(vault)
-        let id = try opened.erase(reference: reference, session: session)
+    func run() async throws {
+        let (service, caller) = try await auth.caller(vault)
+        let result = try await service.perform(EraseCustomer(reference: reference), as: caller)
         if output.json {
-            struct Result: Encodable { var erased: Int64 }
-            try printJSON(Result(erased: id))
+            try printJSON(result)
         } else {
-            Terminal.out("erased customer \(id): its data key is destroyed; nothing about it can be decrypted or found")
+            Terminal.out("erased customer \(result.erased): its data key is destroyed; nothing about it can be decrypted or found")
         }
     }
 }
@@ -126,23 +120,5 @@ enum CustomerPrinter {
             orders = view.orders
             outcome = view.outcome
         }
-    }
-}
-
-/// A JSON value `put` accepts for a field: string, number, boolean or null.
-enum JSONScalar: Decodable {
-    case text(String?)
-
-    var text: String? {
-        switch self { case let .text(value): value }
-    }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .text(nil); return }
-        if let value = try? container.decode(Bool.self) { self = .text(value ? "true" : "false"); return }
-        if let value = try? container.decode(Int64.self) { self = .text(String(value)); return }
-        if let value = try? container.decode(Double.self) { self = .text(String(value)); return }
-        self = .text(try container.decode(String.self))
     }
 }

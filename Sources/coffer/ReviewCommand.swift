@@ -3,14 +3,14 @@ import Coffer
 import CofferReview
 import Foundation
 
-struct ReviewCommand: ParsableCommand {
+struct ReviewCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "review",
         abstract: "Periodic security review: signed review packages, data-subject reports, the record of processing.",
         subcommands: [Export.self, Verify.self, Subject.self, ProcessingRecordCommand.self]
     )
 
-    struct Export: ParsableCommand {
+    struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a signed review package for a period (requires audit_read).",
             discussion: "The package holds every audit entry of the period (JSON Lines, CSV, OCSF), summary.json, report.html and MANIFEST.json signed with the vault's Ed25519 key. Check it with `coffer review verify`."
@@ -31,7 +31,7 @@ struct ReviewCommand: ParsableCommand {
         @Option(help: "Flag this many denials by one actor ...") var denials = 5
         @Option(help: "... within this many minutes.") var denialWindow = 10
 
-        func run() throws {
+        func run() async throws {
             let period = try ReviewPeriod(from: from, to: to)
             var settings = ReviewSettings()
             settings.rotationPeriodDays = rotationDays
@@ -43,10 +43,9 @@ struct ReviewCommand: ParsableCommand {
             settings.denialThreshold = denials
             settings.denialWindowMinutes = denialWindow
             try settings.setWorkHours(workHours)
-            let (opened, session) = try auth.session(vault)
-            let bar = ProgressBar("review export")
-            let result = try opened.exportReviewPackage(period: period, settings: settings, to: out, session: session) { bar.update($0) }
-            bar.finish()
+            let (service, caller) = try await auth.caller(vault)
+            let result = try await service.perform(ExportReviewPackage(period: period, settings: settings, to: out), as: caller,
+                                                   progressLabel: "review export")
             let summary = result.summary
             if output.json {
                 struct Result: Encodable {
@@ -89,7 +88,7 @@ struct ReviewCommand: ParsableCommand {
         }
     }
 
-    struct Subject: ParsableCommand {
+    struct Subject: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Every access to one customer's data: who, when, which fields, why (requires audit_read and reidentify; audited).",
             discussion: "The answer to a data-subject access request. Roles that list purposes pass --purpose (e.g. data_subject_request)."
@@ -99,9 +98,9 @@ struct ReviewCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
         @Argument(help: ArgumentHelp("The customer's reference.", valueName: "customer-ref")) var reference: String
 
-        func run() throws {
-            let (opened, session) = try auth.session(vault)
-            let report = try opened.subjectAccessReport(reference: reference, session: session, purpose: auth.purpose)
+        func run() async throws {
+            let (service, caller) = try await auth.caller(vault)
+            let report = try await service.perform(SubjectAccess(reference: reference), as: caller)
             if output.json { return try printJSON(report) }
             Terminal.out("customer \(report.customerID): \(report.accesses.count) audit entries touched this customer (chain verified, \(report.entriesChecked) entries)")
             for e in report.accesses {
@@ -114,7 +113,7 @@ struct ReviewCommand: ParsableCommand {
         }
     }
 
-    struct ProcessingRecordCommand: ParsableCommand {
+    struct ProcessingRecordCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "processing-record",
             abstract: "The record of processing activities, generated from the schema and the policy in force (requires audit_read)."
@@ -124,9 +123,9 @@ struct ReviewCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
         @Option(help: ArgumentHelp("Also write it as a self-contained HTML page.", valueName: "file")) var html: String?
 
-        func run() throws {
-            let (opened, session) = try auth.session(vault)
-            let record = try opened.processingRecord(session: session)
+        func run() async throws {
+            let (service, caller) = try await auth.caller(vault)
+            let record = try await service.perform(DescribeProcessing(), as: caller)
             if let html {
                 guard FileManager.default.createFile(atPath: html, contents: Data(record.html.utf8)) else {
                     throw VaultError.invalidInput("cannot write \(html)")

@@ -2,14 +2,14 @@ import ArgumentParser
 import Coffer
 import Foundation
 
-struct UsersCommand: ParsableCommand {
+struct UsersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "users",
         abstract: "Manage staff users (requires manage_users).",
         subcommands: [Add.self, List.self, SetRole.self, Revoke.self]
     )
 
-    struct Add: ParsableCommand {
+    struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a user and print its one-time token.")
         @OptionGroup var vault: VaultOptions
         @OptionGroup var auth: AuthOptions
@@ -17,27 +17,24 @@ struct UsersCommand: ParsableCommand {
         @Argument(help: "User name (lowercase letters, digits, '.', '_', '-').") var name: String
         @Option(help: "Role from the policy in force.") var role: String
 
-        func run() throws {
-            let (opened, session) = try auth.session(vault)
-            let token = try opened.addUser(name: name, role: role, by: session)
-            if output.json {
-                struct Result: Encodable { var name: String; var role: String; var token: String }
-                return try printJSON(Result(name: name, role: role, token: token))
-            }
-            Terminal.out("user \(name) (\(role)) token, shown only this once:")
-            Terminal.out(token)
+        func run() async throws {
+            let (service, caller) = try await auth.caller(vault)
+            let user = try await service.perform(AddUser(name: name, role: role), as: caller)
+            if output.json { return try printJSON(user) }
+            Terminal.out("user \(user.name) (\(user.role)) token, shown only this once:")
+            Terminal.out(user.token)
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List users and their roles.")
         @OptionGroup var vault: VaultOptions
         @OptionGroup var auth: AuthOptions
         @OptionGroup var output: OutputOptions
 
-        func run() throws {
-            let (opened, session) = try auth.session(vault)
-            let users = try opened.users(by: session)
+        func run() async throws {
+            let (service, caller) = try await auth.caller(vault)
+            let users = try await service.perform(ListUsers(), as: caller)
             if output.json { return try printJSON(users) }
             for user in users {
                 Terminal.out("\(user.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(user.role.padding(toLength: 12, withPad: " ", startingAt: 0)) \(user.revoked ? "revoked" : "active")")
@@ -45,29 +42,29 @@ struct UsersCommand: ParsableCommand {
         }
     }
 
-    struct SetRole: ParsableCommand {
+    struct SetRole: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "set-role", abstract: "Change a user's role.")
         @OptionGroup var vault: VaultOptions
         @OptionGroup var auth: AuthOptions
         @Argument(help: "User name.") var name: String
         @Option(help: "New role.") var role: String
 
-        func run() throws {
-            let (opened, session) = try auth.session(vault)
-            try opened.setRole(of: name, to: role, by: session)
+        func run() async throws {
+            let (service, caller) = try await auth.caller(vault)
+            try await service.perform(SetUserRole(name: name, role: role), as: caller)
             Terminal.out("user \(name) now has role \(role)")
         }
     }
 
-    struct Revoke: ParsableCommand {
+    struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a user; its token stops working at once.")
         @OptionGroup var vault: VaultOptions
         @OptionGroup var auth: AuthOptions
         @Argument(help: "User name.") var name: String
 
-        func run() throws {
-            let (opened, session) = try auth.session(vault)
-            try opened.revokeUser(name, by: session)
+        func run() async throws {
+            let (service, caller) = try await auth.caller(vault)
+            try await service.perform(RevokeUser(name: name), as: caller)
             Terminal.out("user \(name) revoked")
         }
     }

@@ -55,7 +55,7 @@ extension Vault {
 
     /// Validates `yaml` against the vault's schema and makes it the policy in force.
     /// The change is audited with the old and new digests.
-    public func applyPolicy(yaml: String, file: String, by session: Session) throws(VaultError) {
+    package func applyPolicy(yaml: String, file: String, by session: Session) throws(VaultError) {
         try authorize(session, .manageUsers, action: .policyApply)
         let new: Policy
         do { new = try Policy.load(yaml: yaml, file: file, schema: schema) } catch { throw .schema(error) }

@@ -23,7 +23,7 @@ extension Vault {
 
     /// Checks a token; a missing, unknown or revoked token is `notAuthenticated`, and the
     /// failed attempt is audited (without the token).
-    public func authenticate(token: String?) throws(VaultError) -> Session {
+    package func authenticate(token: String?) throws(VaultError) -> Session {
         guard let token, token.hasPrefix(Self.tokenPrefix) else {
             try audit(.unauthenticated, .authenticate, outcome: .denied, detail: token == nil ? "no token" : "malformed token")
             throw .notAuthenticated
@@ -47,7 +47,7 @@ extension Vault {
     }
 
     /// Adds a user with `role` and returns its one-time token.
-    public func addUser(name: String, role: String, by session: Session) throws(VaultError) -> String {
+    package func addUser(name: String, role: String, by session: Session) throws(VaultError) -> String {
         try Self.validateUserName(name)
         try authorize(session, .manageUsers, action: .userAdd, detail: "user \(name)")
         try requireRole(role)
@@ -61,14 +61,14 @@ extension Vault {
         return token
     }
 
-    public func users(by session: Session) throws(VaultError) -> [UserInfo] {
+    package func users(by session: Session) throws(VaultError) -> [UserInfo] {
         try authorize(session, .manageUsers, action: .userList)
         return try store.read { tx in
             try tx.users().map { UserInfo(name: $0.name, role: $0.role, createdAt: $0.createdAt, revoked: $0.revokedAt != nil) }
         }
     }
 
-    public func setRole(of name: String, to role: String, by session: Session) throws(VaultError) {
+    package func setRole(of name: String, to role: String, by session: Session) throws(VaultError) {
         try authorize(session, .manageUsers, action: .userSetRole, detail: "user \(name)")
         try requireRole(role)
         try store.write { tx in
@@ -79,7 +79,7 @@ extension Vault {
     }
 
     /// Revokes a user; the token stops working on the next command.
-    public func revokeUser(_ name: String, by session: Session) throws(VaultError) {
+    package func revokeUser(_ name: String, by session: Session) throws(VaultError) {
         try authorize(session, .manageUsers, action: .userRevoke, detail: "user \(name)")
         try store.write { tx in
             guard try tx.revokeUser(name: name, at: Int64(Date().timeIntervalSince1970)) else { throw VaultError.userNotActive(name) }

@@ -28,13 +28,13 @@ public struct AuditCheckpoint: Sendable, Equatable, Codable {
 
 extension Vault {
     /// The PEM public key that verifies this vault's checkpoints and review packages.
-    public func signingPublicKeyPEM(session: Session) throws(VaultError) -> String {
+    package func signingPublicKeyPEM(session: Session) throws(VaultError) -> String {
         try authorize(session, .auditRead, action: .auditPublicKey)
         return keyRing.signingKey.publicKey.pemRepresentation
     }
 
     /// Signs the current head of the audit chain (after recording this request in it).
-    public func auditCheckpoint(session: Session) throws(VaultError) -> AuditCheckpoint {
+    package func auditCheckpoint(session: Session) throws(VaultError) -> AuditCheckpoint {
         try authorize(session, .auditRead, action: .auditCheckpoint)
         let head = try audit(.user(session), .auditCheckpoint, detail: "signed checkpoint of the chain head")
         return try signedCheckpoint(of: head)
@@ -55,7 +55,7 @@ extension Vault {
 
     /// Verifies the chain; with a checkpoint, also that it is this vault's, correctly signed,
     /// and that the entry it names still exists with the same MAC (no truncation, no rewrite).
-    public func verifyAudit(session: Session, checkpointJSON: Data? = nil,
+    package func verifyAudit(session: Session, checkpointJSON: Data? = nil,
                             progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> AuditVerification {
         try authorize(session, .auditRead, action: .auditVerify)
         var result = try verifyAudit(progress: progress)
@@ -85,7 +85,7 @@ extension Vault {
 
     /// Audit entries matching `query` (and touching `customerReference`, if given: the answer to
     /// a data-subject access request). Reading the log is itself audited.
-    public func auditLog(_ query: AuditQuery, customerReference: String? = nil, session: Session,
+    package func auditLog(_ query: AuditQuery, customerReference: String? = nil, session: Session,
                          purpose: String? = nil) throws(VaultError) -> [AuditEntry] {
         try authorize(session, .auditRead, action: .auditRead, purpose: purpose)
         var query = query

@@ -13,7 +13,7 @@ extension Vault {
     /// outcomes upsert by `customer_ref`; orders are de-duplicated by a keyed digest).
     /// Invalid rows are skipped and reported by line; a bad header rejects the whole file
     /// before anything is written.
-    public func importCSV(_ kind: ImportKind, path: String, session: Session,
+    package func importCSV(_ kind: ImportKind, path: String, session: Session,
                           progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> ImportReport {
         try authorize(session, .import, action: .import, detail: kind.rawValue)
         let reader: CSVReader

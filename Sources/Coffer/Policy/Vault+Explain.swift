@@ -18,7 +18,7 @@ extension Vault {
     /// What `role` sees, field by field; with `customer`, that customer's values rendered
     /// through the role's views (an audited admin read). `candidate` simulates a policy file
     /// before it is applied.
-    public func explain(role name: String, customer: String?, candidate: (yaml: String, file: String)?,
+    package func explain(role name: String, customer: String?, candidate: (yaml: String, file: String)?,
                         by session: Session, purpose: String? = nil) throws(VaultError) -> PolicyExplanation {
         let own = try authorize(session, .manageUsers, action: .policyExplain)
         // Showing a customer's values is a read: it needs read, a purpose, and never shows more

@@ -23,7 +23,7 @@ extension Vault {
     /// customer, which fields) and the entry is durably committed before the view is returned;
     /// if the audit write fails, nothing is returned. A customer that does not exist and one the
     /// role may not read give the same answer.
-    public func customer(reference: String, session: Session, purpose: String? = nil) throws(VaultError) -> CustomerView {
+    package func customer(reference: String, session: Session, purpose: String? = nil) throws(VaultError) -> CustomerView {
         let role = try authorizeRead(session, action: .read, purpose: purpose)
         // Looking a customer up by reference is only for roles that see references in clear:
         // for others it would map references to their pseudonyms, or confirm that one exists.
@@ -49,7 +49,7 @@ extension Vault {
     /// Customers whose indexed field equals `lookup`'s value after normalization, as the
     /// session's role sees them. The role must see the looked-up field (not redacted): a lookup
     /// by a value the role may not see would be an oracle for it.
-    public func find(_ lookup: Lookup, session: Session, purpose: String? = nil) throws(VaultError) -> [CustomerView] {
+    package func find(_ lookup: Lookup, session: Session, purpose: String? = nil) throws(VaultError) -> [CustomerView] {
         let (fieldName, raw) = lookup.pair
         let role = try authorizeRead(session, action: .find, purpose: purpose)
         guard let spec = schema[fieldName] else { throw .unknownField(fieldName, known: []) }
@@ -105,7 +105,7 @@ extension Vault {
     /// Creates or updates one customer from field values (nil clears a field).
     /// Values are validated against the schema; nothing is written if any is invalid.
     @discardableResult
-    public func put(_ values: [String: String?], session: Session) throws(VaultError) -> (id: Int64, created: Bool) {
+    package func put(_ values: [String: String?], session: Session) throws(VaultError) -> (id: Int64, created: Bool) {
         try authorize(session, .write, action: .write)
         var columns: [FieldSpec] = []
         var normalized: [String?] = []
@@ -146,7 +146,7 @@ extension Vault {
     /// entries are deleted (and zeroed on disk by `secure_delete`); the WAL is checkpointed so
     /// no copy of the wrapped key stays in it. Returns the erased internal id.
     @discardableResult
-    public func erase(reference: String, session: Session) throws(VaultError) -> Int64 {
+    package func erase(reference: String, session: Session) throws(VaultError) -> Int64 {
         try authorize(session, .erase, action: .erase)
         let worker = CryptoWorker(keyRing: keyRing)
         let digest = try referenceDigest(reference, worker: worker)

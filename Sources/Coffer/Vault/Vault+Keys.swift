@@ -3,7 +3,7 @@ import Foundation
 
 extension Vault {
     /// Every KEK version with its state, age, use count and how many customers it covers.
-    public func keyStatus(session: Session) throws(VaultError) -> [KeyVersionStatus] {
+    package func keyStatus(session: Session) throws(VaultError) -> [KeyVersionStatus] {
         try authorize(session, .manageKeys, action: .keyStatus)
         return try store.read { tx in
             let coverage = try tx.customerCountsByKEK()
@@ -25,7 +25,7 @@ extension Vault {
     /// Makes a new KEK version active; the previous one becomes decrypt-only.
     /// Returns the new version. Existing customers keep working; `rewrapDataKeys` moves them.
     @discardableResult
-    public func rotateKEK(session: Session) throws(VaultError) -> UInt32 {
+    package func rotateKEK(session: Session) throws(VaultError) -> UInt32 {
         try authorize(session, .manageKeys, action: .keyRotate)
         let root = rootKey
         let version = try store.write { tx in
@@ -55,7 +55,7 @@ extension Vault {
     /// `maximumBatches` stops early (a maintenance window); the next run carries on.
     /// Returns how many customers were re-wrapped by this run.
     @discardableResult
-    public func rewrapDataKeys(batchSize: Int = 1_000, maximumBatches: Int? = nil, session: Session,
+    package func rewrapDataKeys(batchSize: Int = 1_000, maximumBatches: Int? = nil, session: Session,
                                progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> Int {
         try authorize(session, .manageKeys, action: .keyRewrap)
         let active = keyRing.activeVersion
@@ -96,7 +96,7 @@ extension Vault {
     }
 
     /// Destroys a decrypt-only KEK version that no customer depends on any more.
-    public func retireKEK(version: UInt32, session: Session) throws(VaultError) {
+    package func retireKEK(version: UInt32, session: Session) throws(VaultError) {
         try authorize(session, .manageKeys, action: .keyRetire)
         try store.write { tx in
             guard let state = try tx.kekState(version: version) else { throw VaultError.keyVersionUnknown(version) }

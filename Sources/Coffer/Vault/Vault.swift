@@ -73,7 +73,7 @@ public final class Vault: Sendable {
     /// is returned: the only time it is ever available.
     ///
     /// With `.keyFile`, the key file is created first and removed again if anything else fails.
-    public static func create(at directory: String, schema: Schema, policyYAML: String, policyFile: String = "roles.yaml",
+    package static func create(at directory: String, schema: Schema, policyYAML: String, policyFile: String = "roles.yaml",
                               protection: RootProtection, adminName: String = "admin",
                               maximumKEKUses: Int64? = nil) throws(VaultError) -> (vault: Vault, adminToken: String) {
         let policy: Policy
@@ -136,7 +136,7 @@ public final class Vault: Sendable {
 
     /// Opens an existing vault. A wrong key or passphrase fails with `wrongRootKey` before
     /// anything is read or written.
-    public static func open(at directory: String, credentials: RootCredentials) throws(VaultError) -> Vault {
+    package static func open(at directory: String, credentials: RootCredentials) throws(VaultError) -> Vault {
         let store = try SQLiteStore(directory: directory, create: false)
         let meta = try store.read { tx in try tx.settings() }
         func text(_ key: MetaKey) throws(VaultError) -> String {
@@ -192,7 +192,7 @@ public final class Vault: Sendable {
     }
 
     /// The kind of root protection a vault uses, read without any key (to prompt correctly).
-    public static func rootMode(at directory: String) throws(VaultError) -> String {
+    package static func rootMode(at directory: String) throws(VaultError) -> String {
         let store = try SQLiteStore(directory: directory, create: false)
         return try store.read { tx in
             guard let data = try tx.setting(MetaKey.rootMode.rawValue) else { throw VaultError.corruptVault("missing root_mode") }

@@ -51,6 +51,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case anonymityTooWeak(k: Int)
     /// A file that is not a checkpoint written by `auditCheckpoint`.
     case notACheckpoint
+    /// Calibration needs won/lost outcomes and no customer has one.
+    case noOutcomes
     case customerNotFound
     case keyVersionUnknown(UInt32)
     case keyVersionInUse(version: UInt32, customers: Int)
@@ -129,6 +131,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
             "k must be at least 2"
         case .notACheckpoint:
             "the checkpoint file is not a Coffer audit checkpoint"
+        case .noOutcomes:
+            "no customer has an imported outcome; import won/lost outcomes first"
         case .customerNotFound:
             "customer not found or not permitted"
         case let .keyVersionUnknown(version):
@@ -175,6 +179,7 @@ extension VaultError {
         case let error as CryptoError: self = .crypto(error)
         case let error as ValueRejection: self = .invalidValue(error)
         case let error as CSVError: self = .file(error)
+        case let error as PolicyFileError: self = .schema(error)
         default: self = .storage(String(describing: type(of: error)))
         }
     }

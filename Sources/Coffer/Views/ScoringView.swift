@@ -209,7 +209,7 @@ extension Vault {
     /// Only the requested fields will be decrypted; a requested field the role sees as redacted
     /// is refused (and the refusal audited). One audit entry (the fields, every customer,
     /// `request.detail`) is committed before anything is read.
-    public func beginScoringScan(_ request: ScoringScanRequest, session: Session, purpose: String? = nil) throws(VaultError) -> ScoringScan {
+    package func beginScoringScan(_ request: ScoringScanRequest, session: Session, purpose: String? = nil) throws(VaultError) -> ScoringScan {
         let role = try authorize(session, .score, action: request.job.auditAction, purpose: purpose)
         var positions: [Int] = []
         for name in request.fields {

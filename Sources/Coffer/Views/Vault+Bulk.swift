@@ -60,7 +60,7 @@ extension Vault {
     /// per visible field, in schema order. One audit entry (a bulk read of every customer, with
     /// the fields) is committed before the first row is written. Returns the number of rows.
     @discardableResult
-    public func exportView(role name: String? = nil, to path: String, session: Session, purpose: String? = nil,
+    package func exportView(role name: String? = nil, to path: String, session: Session, purpose: String? = nil,
                            progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> Int {
         let role = try targetRole(name, session: session, action: .export, actionName: .export, purpose: purpose)
         let positions = schema.fields.indices.filter { role.view(of: schema.fields[$0].name) != .redacted }
@@ -105,7 +105,7 @@ extension Vault {
     /// Maps pseudonyms of `customer_ref` in `domain` back to customer references (requires
     /// `reidentify`; audited with the count and the customers re-identified). Unknown tokens
     /// map to nil.
-    public func reidentify(_ tokens: [String], domain: String, session: Session, purpose: String? = nil) throws(VaultError) -> [String: String] {
+    package func reidentify(_ tokens: [String], domain: String, session: Session, purpose: String? = nil) throws(VaultError) -> [String: String] {
         try authorize(session, .reidentify, action: .reidentify, purpose: purpose)
         let domains = Set(policy.roles.values.flatMap { role in
             schema.fields.compactMap { if case let .pseudonym(domain) = role.view(of: $0.name) { domain } else { nil } }
@@ -144,7 +144,7 @@ extension Vault {
     /// k-anonymity of `role`'s view: customers grouped by the quasi-identifiers as the role sees
     /// them (generalized, masked or plain); reports the smallest class and how many customers
     /// fall in classes smaller than `k`. Requires `export` (it reads everyone's view); audited.
-    public func privacyCheck(role name: String? = nil, k: Int, session: Session, purpose: String? = nil) throws(VaultError) -> PrivacyReport {
+    package func privacyCheck(role name: String? = nil, k: Int, session: Session, purpose: String? = nil) throws(VaultError) -> PrivacyReport {
         guard k >= 2 else { throw .anonymityTooWeak(k: k) }
         let role = try targetRole(name, session: session, action: .export, actionName: .privacyCheck, purpose: purpose)
         let positions = schema.fields.indices.filter {

@@ -15,7 +15,7 @@ extension Vault {
     /// entry names the customers and fields released, committed before anything is returned.
     /// `tiers` (what was handed, e.g. "A") is logged only where it looks like a tier name: the
     /// log never takes free text from a file or an argument.
-    public func handoff(_ tokens: [String], domain: String, to roleName: String, session: Session, purpose: String? = nil,
+    package func handoff(_ tokens: [String], domain: String, to roleName: String, session: Session, purpose: String? = nil,
                         tiers: [String] = []) throws(VaultError) -> Handoff {
         try authorize(session, .reidentify, action: .handoff, purpose: purpose)
         guard let target = policy[roleName] else {

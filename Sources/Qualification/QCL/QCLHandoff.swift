@@ -31,7 +31,7 @@ public enum QCLHandoff {
     /// sees them (`Vault.handoff`: requires reidentify, one audit entry) and writes them to `out`
     /// (CSV, mode 0600). `domain` defaults to the policy's only `customer_ref` pseudonym domain.
     /// Nothing is read from the vault if the QCL has no row in those tiers.
-    public static func run(vault: Vault, session: Session, purpose: String?, qcl rows: [QCLFileRow], from qclPath: String,
+    package static func run(vault: Vault, session: Session, purpose: String?, qcl rows: [QCLFileRow], from qclPath: String,
                            tiers: [String], role: String, domain: String?, out: String) throws -> Result {
         guard !tiers.isEmpty else { throw VaultError.invalidInput("name at least one tier to hand off") }
         let chosen = rows.filter { tiers.contains($0.tier) }

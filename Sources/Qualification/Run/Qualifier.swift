@@ -5,12 +5,12 @@ import Foundation
 /// Runs the qualification jobs against a vault, as the session's role sees its customers: one
 /// audited scoring scan per job, rows scored on both cores, only aggregates and the QCL kept.
 public struct Qualifier {
-    public let vault: Vault
-    public let session: Session
-    public let purpose: String?
-    public var progress: ((WorkProgress) -> Void)?
+    package let vault: Vault
+    package let session: Session
+    package let purpose: String?
+    package var progress: ((WorkProgress) -> Void)?
 
-    public init(vault: Vault, session: Session, purpose: String? = nil, progress: ((WorkProgress) -> Void)? = nil) {
+    package init(vault: Vault, session: Session, purpose: String? = nil, progress: ((WorkProgress) -> Void)? = nil) {
         self.vault = vault
         self.session = session
         self.purpose = purpose
@@ -18,13 +18,13 @@ public struct Qualifier {
     }
 
     /// Loads a model file for the session's role (so fields it sees redacted are refused).
-    public func loadModel(path: String) throws -> ScoringModel {
-        let role = try role()
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw VaultError.file(.cannotOpen(path: path, reason: "cannot read the scoring model"))
-        }
-        guard let text = String(data: data, encoding: .utf8) else { throw PolicyFileError(file: path, line: 0, message: "not UTF-8 text") }
-        return try ScoringModel.load(yaml: text, file: path, schema: vault.schema, role: role)
+    package func loadModel(path: String) throws -> ScoringModel {
+        try loadModel(try ModelDocument.read(path: path))
+    }
+
+    /// Loads a model for the session's role (so fields it sees redacted are refused).
+    package func loadModel(_ document: ModelDocument) throws -> ScoringModel {
+        try ScoringModel.load(yaml: document.yaml, file: document.file, schema: vault.schema, role: try role())
     }
 
     /// What `score` produced.
@@ -44,7 +44,7 @@ public struct Qualifier {
 
     /// Scores every customer with `model`, applies the k-anonymity guard, and (with
     /// `withReport`) also reads outcomes and the role's other attributes for the report.
-    public func score(_ model: ScoringModel, k: Int = 5, withReport: Bool = false) throws -> ScoreRun {
+    package func score(_ model: ScoringModel, k: Int = 5, withReport: Bool = false) throws -> ScoreRun {
         guard k >= 2 else { throw VaultError.anonymityTooWeak(k: k) }
         let attributes = withReport ? ICPDiscovery.attributeFields(schema: vault.schema, role: try role(), excluding: []) : []
         let fields = model.fields + attributes.filter { !model.fields.contains($0) }
@@ -142,7 +142,7 @@ public struct Qualifier {
     }
 
     /// For every attribute value the role sees: its share among the segment vs the whole list.
-    public func discover(_ segment: Segment, model: ScoringModel?, value settings: ValueSettings = ValueSettings(), k: Int = 5) throws -> ICPDiscovery {
+    package func discover(_ segment: Segment, model: ScoringModel?, value settings: ValueSettings = ValueSettings(), k: Int = 5) throws -> ICPDiscovery {
         guard k >= 2 else { throw VaultError.anonymityTooWeak(k: k) }
         if case .tiers = segment, model == nil { throw VaultError.invalidInput("a tier segment needs a scoring model (the model assigns the tiers)") }
         if case let .tiers(names) = segment, let model {
@@ -187,7 +187,7 @@ public struct Qualifier {
 
     /// Conversion by tier, lift and ROC AUC of `model` (and of `other`, side by side) against
     /// imported won/lost outcomes.
-    public func calibrate(_ model: ScoringModel, against other: ScoringModel? = nil) throws -> [Calibration] {
+    package func calibrate(_ model: ScoringModel, against other: ScoringModel? = nil) throws -> [Calibration] {
         let models = [model] + (other.map { [$0] } ?? [])
         var fields: [String] = []
         for m in models { for f in m.fields where !fields.contains(f) { fields.append(f) } }

@@ -1,0 +1,102 @@
+import Foundation
+
+/// Adds a staff user (requires `manage_users`). The response holds the user's token: shown
+/// this once and never stored in clear.
+public struct AddUser: VaultRequest {
+    public var name: String
+    public var role: String
+
+    public init(name: String, role: String) {
+        self.name = name
+        self.role = role
+    }
+
+    /// The new user and its one-time token.
+    public struct Response: Sendable, Equatable, Codable {
+        public var name: String
+        public var role: String
+        public var token: String
+    }
+
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> Response {
+        Response(name: name, role: role, token: try vault.addUser(name: name, role: role, by: caller.session))
+    }
+}
+
+/// Every user, its role and whether it is revoked (requires `manage_users`; never a token).
+public struct ListUsers: VaultRequest {
+    public init() {}
+
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> [UserInfo] {
+        try vault.users(by: caller.session)
+    }
+}
+
+/// Gives a user another role of the policy in force (requires `manage_users`).
+public struct SetUserRole: VaultRequest {
+    public var name: String
+    public var role: String
+
+    public init(name: String, role: String) {
+        self.name = name
+        self.role = role
+    }
+
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) {
+        try vault.setRole(of: name, to: role, by: caller.session)
+    }
+}
+
+/// Revokes a user: its token stops working on the next request (requires `manage_users`).
+public struct RevokeUser: VaultRequest {
+    public var name: String
+
+    public init(name: String) { self.name = name }
+
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) {
+        try vault.revokeUser(name, by: caller.session)
+    }
+}
+
+/// Makes a policy document the policy in force, after checking it against the vault's schema
+/// (requires `manage_users`; audited with the old and new digests).
+public struct ApplyPolicy: VaultRequest {
+    public var yaml: String
+    /// Where the text came from, for error messages (line numbers refer to it).
+    public var file: String
+
+    public init(yaml: String, file: String) {
+        self.yaml = yaml
+        self.file = file
+    }
+
+    /// The digest of the policy now in force.
+    public struct Response: Sendable, Equatable, Codable {
+        public var digest: String
+    }
+
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> Response {
+        try vault.applyPolicy(yaml: yaml, file: file, by: caller.session)
+        return Response(digest: vault.policy.digest)
+    }
+}
+
+/// What a role sees, field by field (requires `manage_users`); with a customer, that
+/// customer's values through the role's views (also a read: audited, and never more than the
+/// caller's own views show). A candidate policy can be explained before it is applied.
+public struct ExplainRole: VaultRequest {
+    public var role: String
+    public var customerReference: String?
+    /// A policy document to simulate instead of the policy in force, and its file name.
+    public var candidate: (yaml: String, file: String)?
+
+    public init(role: String, customerReference: String? = nil, candidate: (yaml: String, file: String)? = nil) {
+        self.role = role
+        self.customerReference = customerReference
+        self.candidate = candidate
+    }
+
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> PolicyExplanation {
+        try vault.explain(role: role, customer: customerReference, candidate: candidate, by: caller.session, purpose: caller.purpose)
+    }
+}

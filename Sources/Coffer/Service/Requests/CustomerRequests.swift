@@ -1,0 +1,98 @@
+import Foundation
+
+/// One customer by its `customer_ref`, as the caller's role sees it (audited read).
+public struct GetCustomer: VaultRequest {
+    public var reference: String
+
+    public init(reference: String) { self.reference = reference }
+
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> CustomerView {
+        try vault.customer(reference: reference, session: caller.session, purpose: caller.purpose)
+    }
+}
+
+/// Customers whose indexed field (email, phone, …) equals a value after normalization, as the
+/// caller's role sees them. No match is an empty list, not an error.
+public struct FindCustomers: VaultRequest {
+    public var lookup: Vault.Lookup
+
+    public init(_ lookup: Vault.Lookup) { self.lookup = lookup }
+
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> [CustomerView] {
+        try vault.find(lookup, session: caller.session, purpose: caller.purpose)
+    }
+}
+
+/// Creates or updates one customer: fields named are set (nil clears one), others are kept.
+public struct PutCustomer: VaultRequest {
+    public var values: [String: String?]
+
+    public init(values: [String: String?]) { self.values = values }
+
+    /// The fields of a flat JSON object (`{"customer_ref": "CUS-1", "email": "…", "age": 41}`):
+    /// strings, numbers and booleans become text, null clears the field. Anything else (an
+    /// array, a nested object, not JSON at all) is refused, naming what to send instead.
+    public init(json: Data) throws(VaultError) {
+        guard let object = try? JSONDecoder().decode([String: JSONFieldValue].self, from: json) else {
+            throw .invalidInput("the input is not a flat JSON object; send {\"customer_ref\": \"...\", \"field\": \"value\", ...}")
+        }
+        values = object.mapValues(\.text)
+    }
+
+    /// What was written: the customer's internal id and whether it is new.
+    public struct Response: Sendable, Equatable, Codable {
+        public var id: Int64
+        public var created: Bool
+    }
+
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> Response {
+        let (id, created) = try vault.put(values, session: caller.session)
+        return Response(id: id, created: created)
+    }
+}
+
+/// A JSON value accepted for one field: string, number, boolean or null, as text.
+private struct JSONFieldValue: Decodable {
+    var text: String?
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { text = nil; return }
+        if let value = try? container.decode(Bool.self) { text = value ? "true" : "false"; return }
+        if let value = try? container.decode(Int64.self) { text = String(value); return }
+        if let value = try? container.decode(Double.self) { text = String(value); return }
+        text = try container.decode(String.self)
+    }
+}
+
+/// Erases a customer for good (crypto-shredding: its data key is destroyed).
+public struct EraseCustomer: VaultRequest {
+    public var reference: String
+
+    public init(reference: String) { self.reference = reference }
+
+    /// The internal id of the customer erased.
+    public struct Response: Sendable, Equatable, Codable {
+        public var erased: Int64
+    }
+
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> Response {
+        Response(erased: try vault.erase(reference: reference, session: caller.session))
+    }
+}
+
+/// Imports customers, orders or outcomes from a CSV file (streamed, batch by batch; invalid
+/// rows are skipped and reported by line). Progress is in bytes of the file.
+public struct ImportFile: VaultRequest {
+    public var kind: ImportKind
+    public var path: String
+
+    public init(_ kind: ImportKind, path: String) {
+        self.kind = kind
+        self.path = path
+    }
+
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> ImportReport {
+        try vault.importCSV(kind, path: path, session: caller.session, progress: progress)
+    }
+}

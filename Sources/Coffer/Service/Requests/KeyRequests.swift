@@ -1,0 +1,59 @@
+import Foundation
+
+/// Every key-encryption key version: state, age, uses and customers covered (requires `manage_keys`).
+public struct KeyStatus: VaultRequest {
+    public init() {}
+
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> [KeyVersionStatus] {
+        try vault.keyStatus(session: caller.session)
+    }
+}
+
+/// Creates a new active KEK version; the previous one becomes decrypt-only.
+public struct RotateKEK: VaultRequest {
+    public init() {}
+
+    /// The version now active.
+    public struct Response: Sendable, Equatable, Codable {
+        public var active: UInt32
+    }
+
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> Response {
+        Response(active: try vault.rotateKEK(session: caller.session))
+    }
+}
+
+/// Re-wraps data keys under the active KEK, in batches of one transaction each; resumable
+/// (a later request carries on). Progress is in customers.
+public struct RewrapDataKeys: VaultRequest {
+    public var batchSize: Int
+    /// Stop after this many batches; nil: until every data key is on the active version.
+    public var maximumBatches: Int?
+
+    public init(batchSize: Int = 1_000, maximumBatches: Int? = nil) {
+        self.batchSize = batchSize
+        self.maximumBatches = maximumBatches
+    }
+
+    /// How many data keys were re-wrapped.
+    public struct Response: Sendable, Equatable, Codable {
+        public var rewrapped: Int
+    }
+
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> Response {
+        guard batchSize > 0 else { throw .invalidInput("the batch size must be positive") }
+        return Response(rewrapped: try vault.rewrapDataKeys(batchSize: batchSize, maximumBatches: maximumBatches,
+                                                            session: caller.session, progress: progress))
+    }
+}
+
+/// Destroys a KEK version that no customer depends on any more.
+public struct RetireKEK: VaultRequest {
+    public var version: UInt32
+
+    public init(version: UInt32) { self.version = version }
+
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) {
+        try vault.retireKEK(version: version, session: caller.session)
+    }
+}

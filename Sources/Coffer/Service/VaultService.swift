@@ -1,0 +1,119 @@
+import CofferCrypto
+import Foundation
+
+/// Who is making a request, and why: the authenticated session and the purpose stated for this
+/// request (roles that list purposes must state one of them for every read).
+public struct Caller: Sendable, Equatable {
+    public let session: Session
+    public var purpose: String?
+
+    public init(session: Session, purpose: String? = nil) {
+        self.session = session
+        self.purpose = purpose
+    }
+}
+
+/// The one front door to a vault: everything staff can do is a typed request (`VaultRequest`)
+/// performed here on behalf of an authenticated `Caller`.
+///
+/// The command-line tool is one adapter over it and the server another; neither holds a rule.
+/// Requests for customer data, keys, users, policies and the audit log live in this module;
+/// `Qualification` (scoring, ICP, calibration, QCL hand-off) and `CofferReview` (review
+/// packages, data-subject reports, the record of processing) add theirs the same way.
+///
+/// The vault's work is synchronous and CPU- or disk-bound; the service runs it on its own
+/// threads, never on the concurrency runtime's cooperative pool, so a long scan cannot starve
+/// other tasks.
+///
+/// ```swift
+/// let service = try await VaultService.open(at: "coffer-vault", credentials: .init(keyFile: "coffer-vault.key"))
+/// let caller = Caller(session: try await service.authenticate(token: token), purpose: "support_case")
+/// let view = try await service.perform(GetCustomer(reference: "CUS-1"), as: caller)
+/// ```
+public final class VaultService: Sendable {
+    /// The opened vault the requests run against.
+    package let vault: Vault
+
+    /// Threads for vault work (see the type's comment). Concurrent: SQLite's WAL lets reads run
+    /// beside a write, and the store serializes writers itself.
+    private static let workQueue = DispatchQueue(label: "coffer.vault-service", qos: .userInitiated, attributes: .concurrent)
+
+    package init(vault: Vault) {
+        self.vault = vault
+    }
+
+    /// Opens the vault in `directory` with its root credentials.
+    public static func open(at directory: String, credentials: RootCredentials) async throws(VaultError) -> VaultService {
+        VaultService(vault: try await run { () throws(VaultError) in try Vault.open(at: directory, credentials: credentials) })
+    }
+
+    /// How the vault's root key is protected (`keyfile` or `passphrase`), read without any key,
+    /// so an adapter knows which credential to ask for.
+    public static func rootMode(at directory: String) async throws(VaultError) -> String {
+        try await run { () throws(VaultError) in try Vault.rootMode(at: directory) }
+    }
+
+    /// Creates a vault (see `Vault.create`) and returns it with its first administrator's
+    /// one-time token: the only time that token is ever available.
+    public static func create(at directory: String, schema: Schema, policyYAML: String, policyFile: String,
+                              protection: RootProtection, adminName: String) async throws(VaultError) -> (service: VaultService, adminToken: String) {
+        let (vault, token) = try await run { () throws(VaultError) in
+            try Vault.create(at: directory, schema: schema, policyYAML: policyYAML, policyFile: policyFile,
+                             protection: protection, adminName: adminName)
+        }
+        return (VaultService(vault: vault), token)
+    }
+
+    /// The session of the user whose token this is; `notAuthenticated` for a missing, unknown
+    /// or revoked token (the same answer for each, and the attempt is audited).
+    public func authenticate(token: String?) async throws(VaultError) -> Session {
+        try await Self.run { [vault] () throws(VaultError) in try vault.authenticate(token: token) }
+    }
+
+    /// Performs `request` as `caller` and returns its typed response.
+    public func perform<Request: VaultRequest>(_ request: Request, as caller: Caller) async throws(VaultError) -> Request.Response {
+        try await Self.run { [vault] () throws(VaultError) in try request.respond(in: vault, as: caller, progress: { _ in }) }
+    }
+
+    /// Performs `request` as `caller`, as a stream: progress of bulk work as it happens, then
+    /// the response, last. The stream ends with the request's `VaultError` if it fails.
+    public func stream<Request: VaultRequest>(_ request: Request, as caller: Caller) -> AsyncThrowingStream<ServiceEvent<Request.Response>, any Error> {
+        let (stream, continuation) = AsyncThrowingStream<ServiceEvent<Request.Response>, any Error>.makeStream()
+        Self.workQueue.async { [vault] in
+            do throws(VaultError) {
+                let response = try request.respond(in: vault, as: caller) { continuation.yield(.progress($0)) }
+                continuation.yield(.finished(response))
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        return stream
+    }
+
+    /// Runs blocking vault work on the service's threads and resumes the caller with its result.
+    private static func run<Value: Sendable>(_ work: @escaping @Sendable () throws(VaultError) -> Value) async throws(VaultError) -> Value {
+        let result: Result<Value, VaultError> = await withCheckedContinuation { continuation in
+            workQueue.async { continuation.resume(returning: Result { () throws(VaultError) in try work() }) }
+        }
+        return try result.get()
+    }
+}
+
+/// One thing staff can ask of the vault, with the type of its answer.
+///
+/// A request carries only what the caller chose (a reference, a file, a role, a model); who is
+/// asking comes with the `Caller`, so a request cannot claim an identity. `respond` enforces
+/// the policy and writes the audit entries through the vault: an adapter never does either.
+public protocol VaultRequest: Sendable {
+    associatedtype Response: Sendable
+
+    /// Does the work on `vault` for `caller`; bulk work reports how far it got to `progress`.
+    func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> Response
+}
+
+/// What a streamed request yields: progress, then its response.
+public enum ServiceEvent<Response: Sendable>: Sendable {
+    case progress(WorkProgress)
+    case finished(Response)
+}

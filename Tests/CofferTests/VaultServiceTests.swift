@@ -1,0 +1,131 @@
+import CofferDemoData
+import CofferTestSupport
+import Foundation
+import Testing
+@testable import Coffer
+
+/// The service facade as its adapters use it: open, authenticate, perform typed requests (also
+/// concurrently), stream bulk work, and get the vault's errors back unchanged.
+@Suite struct VaultServiceTests {
+    let fixture: TestVault
+    let service: VaultService
+    let admin: Caller
+
+    init() async throws {
+        fixture = try TestVault()
+        service = try await VaultService.open(at: fixture.vaultPath, credentials: RootCredentials(keyFile: fixture.keyPath))
+        admin = Caller(session: try await service.authenticate(token: fixture.adminToken), purpose: "operations")
+    }
+
+    @Test func anAdminPutsThenGetsACustomerThroughTheService() async throws {
+        let put = try PutCustomer(json: Data(#"{"customer_ref": "CUS-1", "full_name": "Ada Lovelace", "email": "Ada@Example.com", "consent_marketing": true}"#.utf8))
+        let written = try await service.perform(put, as: admin)
+        #expect(written.created)
+        let again = try await service.perform(put, as: admin)
+        #expect(again == PutCustomer.Response(id: written.id, created: false))
+
+        let view = try await service.perform(GetCustomer(reference: "CUS-1"), as: admin)
+        #expect(view.id == written.id)
+        #expect(view.fields.first { $0.name == "full_name" }?.value == "Ada Lovelace")
+        #expect(view.fields.first { $0.name == "email" }?.value == "ada@example.com")
+        #expect(view.fields.first { $0.name == "consent_marketing" }?.value == "true")
+        let found = try await service.perform(FindCustomers(.email(" ADA@example.COM ")), as: admin)
+        #expect(found.map(\.id) == [written.id])
+        #expect(try await service.perform(FindCustomers(.email("nobody@example.com")), as: admin).isEmpty)
+
+        // One audited write per put and one read per get or find, all by the admin.
+        let entries = try await service.perform(ReadAuditLog(AuditQuery(actor: "admin")), as: admin)
+        #expect(entries.map(\.action).filter { [.write, .read, .find].contains($0) } == [.write, .write, .read, .find, .find])
+    }
+
+    @Test func aMissingWrongOrRevokedTokenIsNotAuthenticated() async throws {
+        for token in [nil, "", "not-a-token", fixture.adminToken + "x"] {
+            await #expect(throws: VaultError.notAuthenticated) { try await service.authenticate(token: token) }
+        }
+        let user = try await service.perform(AddUser(name: "sam", role: "support"), as: admin)
+        #expect(try await service.authenticate(token: user.token).name == "sam")
+        try await service.perform(RevokeUser(name: "sam"), as: admin)
+        await #expect(throws: VaultError.notAuthenticated) { try await service.authenticate(token: user.token) }
+    }
+
+    @Test func aRoleWithoutTheRightIsDeniedAndTheDenialAudited() async throws {
+        let token = try await service.perform(AddUser(name: "ana", role: "analyst"), as: admin).token
+        let analyst = Caller(session: try await service.authenticate(token: token), purpose: "analytics")
+        await #expect(throws: VaultError.self) { try await service.perform(ListUsers(), as: analyst) }
+        await #expect(throws: VaultError.self) { try await service.perform(RotateKEK(), as: analyst) }
+        let other = fixture.directory + "/admin-view.csv"
+        await #expect(throws: VaultError.self) { try await service.perform(ExportView(role: "admin", to: other), as: analyst) }
+        #expect(!FileManager.default.fileExists(atPath: other))
+        let denied = try await service.perform(ReadAuditLog(AuditQuery(actor: "ana")), as: admin).filter { $0.outcome == .denied }
+        #expect(denied.map(\.action) == [.userList, .keyRotate, .export])
+        #expect(try await service.perform(KeyStatus(), as: admin).map(\.version) == [1])
+    }
+
+    @Test func aStreamYieldsProgressThenItsResponse() async throws {
+        let demo = fixture.directory + "/demo"
+        _ = try DemoData.write(customers: 3_000, seed: 5, to: demo)
+        var progress: [WorkProgress] = []
+        var report: ImportReport?
+        for try await event in service.stream(ImportFile(.customers, path: demo + "/customers.csv"), as: admin) {
+            switch event {
+            case let .progress(step):
+                #expect(report == nil, "progress after the response")
+                progress.append(step)
+            case let .finished(response): report = response
+            }
+        }
+        let imported = try #require(report)
+        #expect(imported.rows == 3_000 && imported.inserted + imported.rejected == 3_000)
+        #expect(!progress.isEmpty)
+        #expect(progress.map(\.completed) == progress.map(\.completed).sorted())
+        #expect(progress.allSatisfy { $0.unit == progress[0].unit })
+    }
+
+    @Test func aStreamEndsWithTheRequestsError() async throws {
+        let missing = fixture.directory + "/no-such.csv"
+        var events = 0
+        do {
+            for try await _ in service.stream(ImportFile(.orders, path: missing), as: admin) { events += 1 }
+            Issue.record("the import of a missing file succeeded")
+        } catch let error as VaultError {
+            guard case .importFile = error else { Issue.record("unexpected \(error)"); return }
+        }
+        #expect(events == 0)
+    }
+
+    @Test func badRequestsAreRefusedBeforeAnythingIsWritten() async throws {
+        for json in ["[1, 2]", #"{"customer_ref": {"nested": 1}}"#, "not json", ""] {
+            #expect(throws: VaultError.self) { try PutCustomer(json: Data(json.utf8)) }
+        }
+        await #expect(throws: VaultError.missingValue(field: "customer_ref")) {
+            try await service.perform(PutCustomer(values: ["full_name": "No Reference"]), as: admin)
+        }
+        await #expect(throws: VaultError.self) { try await service.perform(RewrapDataKeys(batchSize: 0), as: admin) }
+        #expect(try fixture.vault.allCustomerIDs().count == 0)
+    }
+
+    @Test func concurrentRequestsAllCompleteAndAreEachAudited() async throws {
+        for n in 1...8 {
+            _ = try await service.perform(PutCustomer(values: ["customer_ref": "CUS-\(n)", "full_name": "Customer \(n)"]), as: admin)
+        }
+        let before = try await service.perform(ReadAuditLog(AuditQuery(actor: "admin", action: .read)), as: admin).count
+        let service = self.service, admin = self.admin
+        let names = try await withThrowingTaskGroup(of: String.self) { group in
+            for round in 0..<4 {
+                for n in 1...8 {
+                    group.addTask {
+                        let view = try await service.perform(GetCustomer(reference: "CUS-\(n)"), as: admin)
+                        return "\(round):" + (view.fields.first { $0.name == "full_name" }?.value ?? "")
+                    }
+                }
+            }
+            var names: [String] = []
+            for try await name in group { names.append(name) }
+            return names
+        }
+        #expect(names.count == 32 && Set(names.map { $0.split(separator: ":")[1] }).count == 8)
+        let reads = try await service.perform(ReadAuditLog(AuditQuery(actor: "admin", action: .read)), as: admin)
+        #expect(reads.count == before + 32)
+        #expect(try await service.perform(VerifyAudit(), as: admin).isIntact)
+    }
+}
