@@ -96,4 +96,27 @@ import Testing
         #expect(report.customersInSmallClasses == classes.values.filter { $0 < 5 }.reduce(0, +))
         #expect(throws: VaultError.anonymityTooWeak(k: 1)) { _ = try fixture.vault.privacyCheck(k: 1, session: analyst, purpose: "analytics") }
     }
+
+    @Test func aValueScanUnwrapsEachDataKeyAndReadsEachOrderOnce() throws {
+        _ = try fixture.vault.importCSV(.orders, path: demo + "/orders.csv", session: fixture.admin)
+        let request = ScoringScanRequest(fields: ["country"], purchases: true, detail: "test")
+        let scan = try fixture.vault.beginScoringScan(request, session: analyst, purpose: "analytics")
+        var first: [PurchaseSummary?] = []
+        try scan.purchaseSummaries { first += $0 }
+        #expect(first.count == 300 && first.contains { $0 != nil })
+        // Every wrapped data key and every order is destroyed after the first pass: a rows pass
+        // that unwrapped a key or read an order again would fail or lose the statistics.
+        try fixture.vault.database.write { db in
+            try db.execute(sql: "UPDATE customers SET wrapped_dek = zeroblob(length(wrapped_dek))")
+            try db.execute(sql: "DELETE FROM orders")
+        }
+        var rows: [ScoringRow] = []
+        try scan.rows(transform: { $0 }) { rows += $0 }
+        #expect(rows.count == 300)
+        #expect(rows.map(\.purchases) == first)
+        #expect(rows.allSatisfy { $0.reference?.hasPrefix("ps_") == true } && rows.filter { $0.values[0] != nil }.count > 250)
+        // A scan without a first pass unwraps each key as it goes: the destroyed keys are found.
+        let direct = try fixture.vault.beginScoringScan(ScoringScanRequest(fields: ["country"], detail: "test"), session: analyst, purpose: "analytics")
+        #expect(throws: VaultError.self) { try direct.rows(transform: { $0 }) { _ in } }
+    }
 }

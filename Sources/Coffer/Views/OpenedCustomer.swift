@@ -12,9 +12,18 @@ struct OpenedCustomer {
     private let container: FieldContainer
     private let schema: Schema
 
+    /// The customer's data key, unwrapped (kept by a scan's first pass so that its second does
+    /// not unwrap it again).
+    let dataKey: SymmetricKey
+
     init(_ record: CustomerRecord, schema: Schema, worker: CryptoWorker) throws(VaultError) {
+        try self.init(record, dataKey: try worker.unwrap(record.wrappedDataKey, customerID: record.id), schema: schema)
+    }
+
+    /// Opens `record` with its data key already unwrapped.
+    init(_ record: CustomerRecord, dataKey: SymmetricKey, schema: Schema) throws(VaultError) {
         id = record.id
-        let dataKey = try worker.unwrap(record.wrappedDataKey, customerID: record.id)
+        self.dataKey = dataKey
         do { cipher = try AES256GCM(key: dataKey) } catch { throw .crypto(error) }
         container = try FieldContainer(decoding: record.fields, fieldCount: schema.fields.count)
         self.schema = schema

@@ -109,7 +109,7 @@ public struct ScoringScanRequest: Sendable {
 /// (purchase statistics first, when a model needs population figures; then the rows) all count
 /// as the one read the audit entry records, over the customers that existed when it began.
 // @unchecked: used by one caller at a time (a scan's passes run one after another); the worker
-// threads of a pass only read a copy of `purchaseCache`, which is written between passes.
+// threads of a pass only read `firstPass`, which is written between passes.
 public final class ScoringScan: @unchecked Sendable {
     let vault: Vault
     let role: RolePolicy
@@ -118,9 +118,9 @@ public final class ScoringScan: @unchecked Sendable {
     let lastID: Int64
     /// Customers covered by the scan (erasures during it make passes yield fewer).
     public let customerCount: Int
-    /// The purchase statistics of the first pass, by customer id (ascending), so that the rows
-    /// pass decrypts no order a second time.
-    private var purchaseCache: (ids: [Int64], summaries: [PurchaseSummary?])?
+    /// What the purchase-statistics pass kept, so that the rows pass unwraps no data key and
+    /// decrypts no order a second time.
+    private var firstPass: FirstPass?
 
     init(vault: Vault, role: RolePolicy, request: ScoringScanRequest, positions: [Int], lastID: Int64, customerCount: Int) {
         self.vault = vault
@@ -132,31 +132,44 @@ public final class ScoringScan: @unchecked Sendable {
     }
 
     /// Each customer's purchase statistics (nil: no orders), batch by batch in id order, without
-    /// decrypting any field. Requires `purchases` in the request. The statistics are kept for
-    /// `rows`, which then reads no order again.
+    /// decrypting any field. Requires `purchases` in the request. The statistics and the
+    /// unwrapped data keys are kept for `rows`, which then unwraps and reads nothing again.
     public func purchaseSummaries(progress: ((WorkProgress) -> Void)? = nil, _ body: ([PurchaseSummary?]) throws -> Void) throws(VaultError) {
         guard request.purchases else { throw .invalidInput("the scan was not opened for purchase statistics") }
         let today = CivilDate.today
         var ids: [Int64] = [], summaries: [PurchaseSummary?] = []
         ids.reserveCapacity(customerCount)
         summaries.reserveCapacity(customerCount)
-        _ = try pass(orders: true, outcomes: false, progress: progress, transform: { customer, scanned, _ in
-            try customer.purchaseSummary(scanned.orders, observedUntil: today)
-        }) { batchIDs, batch in
-            ids += batchIDs
-            summaries += batch
-            try body(batch)
+        let keySize = SymmetricKey.byteCount, capacity = customerCount
+        // The keys go straight from each batch into memory that is wiped when the scan ends.
+        let dataKeys = try SecureBytes(count: max(1, capacity * keySize)) { (keys: UnsafeMutableRawBufferPointer) throws(VaultError) in
+            _ = try pass(orders: true, outcomes: false, progress: progress, transform: { customer, scanned, _ in
+                (try customer.purchaseSummary(scanned.orders, observedUntil: today), customer.dataKey)
+            }) { batchIDs, batch in
+                // Customers are only ever added above the scan's last id, so a pass sees at most `capacity`.
+                guard ids.count + batch.count <= capacity else { throw VaultError.corruptVault("the scan found more customers than it began with") }
+                for (n, (_, key)) in batch.enumerated() {
+                    key.withUnsafeBytes { key in
+                        UnsafeMutableRawBufferPointer(rebasing: keys[(ids.count + n) * keySize ..< (ids.count + n + 1) * keySize]).copyMemory(from: key)
+                    }
+                }
+                ids += batchIDs
+                let batchSummaries = batch.map(\.0)
+                summaries += batchSummaries
+                try body(batchSummaries)
+            }
         }
-        purchaseCache = (ids, summaries)
+        firstPass = FirstPass(ids: ids, summaries: summaries, dataKeys: dataKeys)
     }
 
     /// One pass over the scan's customers, counted for `progress`; errors become `VaultError`s.
     private func pass<Output>(orders: Bool, outcomes: Bool, progress: ((WorkProgress) -> Void)?,
+                              dataKey: (@Sendable (Int64) throws -> SymmetricKey?)? = nil,
                               transform: @escaping @Sendable (OpenedCustomer, Vault.ScannedCustomer, CryptoWorker) throws -> Output,
                               _ body: ([Int64], [Output]) throws -> Void) throws(VaultError) -> Int {
         var done = 0
         do {
-            try vault.scanCustomers(upTo: lastID, orders: orders, outcomes: outcomes, transform: transform) { ids, outputs in
+            try vault.scanCustomers(upTo: lastID, orders: orders, outcomes: outcomes, dataKey: dataKey, transform: transform) { ids, outputs in
                 try body(ids, outputs)
                 done += outputs.count
                 progress?(WorkProgress(completed: done, total: customerCount, unit: "customers"))
@@ -175,13 +188,15 @@ public final class ScoringScan: @unchecked Sendable {
         let schema = vault.schema, request = self.request
         let fields = RoleProjection(schema: schema, role: role, positions: positions)
         let reference = RoleProjection(schema: schema, role: role, positions: [schema.index(of: Schema.referenceField)!])
-        let cache = purchaseCache
+        let firstPass = self.firstPass
         let today = fields.asOf
-        return try pass(orders: request.purchases && cache == nil, outcomes: request.outcomes, progress: progress, transform: { customer, scanned, worker in
+        return try pass(orders: request.purchases && firstPass == nil, outcomes: request.outcomes, progress: progress,
+                        dataKey: firstPass.map { kept in { @Sendable id in try kept.index(of: id).map { try kept.dataKey(at: $0) } } },
+                        transform: { customer, scanned, worker in
             let pseudonymizer = try worker.pseudonymizer()
             var summary: PurchaseSummary?
-            if let cache {
-                summary = Self.cached(customer.id, in: cache)
+            if let firstPass {
+                summary = firstPass.index(of: customer.id).flatMap { firstPass.summaries[$0] }
             } else if request.purchases {
                 summary = try customer.purchaseSummary(scanned.orders, observedUntil: today)
             }
@@ -192,14 +207,27 @@ public final class ScoringScan: @unchecked Sendable {
         }) { _, outputs in try body(outputs) }
     }
 
-    /// The first pass's statistics of customer `id` (nil if it had no orders, or did not exist then).
-    private static func cached(_ id: Int64, in cache: (ids: [Int64], summaries: [PurchaseSummary?])) -> PurchaseSummary? {
-        var low = 0, high = cache.ids.count
-        while low < high {
-            let middle = (low + high) / 2
-            if cache.ids[middle] < id { low = middle + 1 } else { high = middle }
+    /// The purchase-statistics pass's results, by customer id (ascending): each customer's
+    /// statistics and its unwrapped data key (`SymmetricKey.byteCount` bytes at its index).
+    private struct FirstPass: Sendable {
+        let ids: [Int64]
+        let summaries: [PurchaseSummary?]
+        let dataKeys: SecureBytes
+
+        /// The position of customer `id` (nil if it did not exist during the first pass).
+        func index(of id: Int64) -> Int? {
+            var low = 0, high = ids.count
+            while low < high {
+                let middle = (low + high) / 2
+                if ids[middle] < id { low = middle + 1 } else { high = middle }
+            }
+            return low < ids.count && ids[low] == id ? low : nil
         }
-        return low < cache.ids.count && cache.ids[low] == id ? cache.summaries[low] : nil
+
+        func dataKey(at index: Int) throws -> SymmetricKey {
+            let size = SymmetricKey.byteCount
+            return try dataKeys.withUnsafeBytes { keys in try SymmetricKey(copying: UnsafeRawBufferPointer(rebasing: keys[index * size ..< (index + 1) * size])) }
+        }
     }
 }
 
@@ -240,8 +268,10 @@ extension Vault {
 
     /// The loop under every bulk scan: reads customers (ids up to `lastID`) batch by batch in id
     /// order and hands each one, opened, to `transform` on parallel workers; `body` gets each
-    /// batch's ids and outputs in order.
+    /// batch's ids and outputs in order. `dataKey` supplies data keys already unwrapped (by an
+    /// earlier pass); customers it has none for are unwrapped here.
     func scanCustomers<Output>(upTo lastID: Int64, orders: Bool = false, outcomes: Bool = false,
+                               dataKey: (@Sendable (Int64) throws -> SymmetricKey?)? = nil,
                                transform: @escaping @Sendable (OpenedCustomer, ScannedCustomer, CryptoWorker) throws -> Output,
                                _ body: ([Int64], [Output]) throws -> Void) throws {
         let workers = makeWorkers()
@@ -272,7 +302,13 @@ extension Vault {
             let prefetch = Pending { try readBatch(after: last.record.id) }
             do {
                 let outputs = try ForkJoin.map(rows.count, contexts: workers) { i, worker in
-                    try transform(OpenedCustomer(rows[i].record, schema: schema, worker: worker), rows[i], worker)
+                    let record = rows[i].record
+                    let customer = if let key = try dataKey?(record.id) {
+                        try OpenedCustomer(record, dataKey: key, schema: schema)
+                    } else {
+                        try OpenedCustomer(record, schema: schema, worker: worker)
+                    }
+                    return try transform(customer, rows[i], worker)
                 }
                 try body(rows.map(\.record.id), outputs)
             } catch {
