@@ -1,10 +1,10 @@
+import Foundation
+
 /// A compact, sorted set of customer ids, as recorded in an audit entry.
 ///
 /// Encoded as LEB128 varints of (gap from the previous run's end, run length) pairs, so a bulk
 /// read of a million consecutive customers costs a few bytes, and a scattered set about two
 /// bytes per id — never a row per customer.
-import Foundation
-
 public struct CustomerIDSet: Sendable, Equatable, Codable {
     /// Runs of consecutive ids: (first, count).
     public private(set) var runs: [(first: Int64, count: Int64)] = []

@@ -1,6 +1,7 @@
 /// What an import did, row by row in aggregate. Rejections name the line and the reason,
 /// never the rejected value.
 public struct ImportReport: Sendable, Equatable, Codable {
+    /// A row skipped: its line in the file and why (never its value).
     public struct Rejection: Sendable, Equatable, Codable {
         public var line: Int
         public var reason: String

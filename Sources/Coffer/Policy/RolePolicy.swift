@@ -35,6 +35,7 @@ public struct RolePolicy: Sendable, Equatable {
         zip(fieldNames, fieldViews).compactMap { $1 == .redacted ? nil : $0 }
     }
 
+    /// Whether the role's policy grants `action`.
     public func allows(_ action: Action) -> Bool {
         actions.contains(action)
     }

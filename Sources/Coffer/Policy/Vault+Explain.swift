@@ -3,6 +3,8 @@ import Foundation
 
 /// A role's view of the schema, field by field, optionally with one customer's values.
 public struct PolicyExplanation: Sendable, Equatable, Codable {
+    /// One schema field: how the role sees it (`plain`, `masked`, `pseudonym:DOMAIN`, …) and,
+    /// when a customer was named, its value through that view.
     public struct Field: Sendable, Equatable, Codable {
         public var name: String
         public var view: String

@@ -43,10 +43,12 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
         self = date
     }
 
+    /// Gregorian leap years: every fourth, except centuries not divisible by 400.
     public static func isLeapYear(_ year: Int) -> Bool {
         year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
     }
 
+    /// The number of days of `month` (1-12) in `year`.
     public static func daysInMonth(year: Int, month: Int) -> Int {
         switch month {
         case 2: return isLeapYear(year) ? 29 : 28
@@ -70,6 +72,7 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
         return era * 146_097 + doe - 719_468
     }
 
+    /// The day `days` after this one (before it, when negative).
     public func adding(days: Int) -> CivilDate {
         CivilDate(daysSinceEpoch: daysSinceEpoch + days)
     }

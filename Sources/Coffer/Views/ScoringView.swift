@@ -8,6 +8,7 @@ import Foundation
 /// Only the vault makes these (from a role's views); the qualification engine takes nothing else,
 /// so code that would score stored plaintext does not compile.
 public struct ViewedValue: Sendable, Equatable, Hashable {
+    /// How the value was rendered for the role (what a rule may assume about its label).
     public enum Form: String, Sendable, Hashable {
         case plain, masked, pseudonym, generalized
         /// Stored, but the view cannot show it (a value that no longer validates).

@@ -7,6 +7,7 @@ import Coffer
 /// probability that a random won customer scores above a random lost one (ties count half),
 /// computed from the rank sum (Mann–Whitney U).
 public struct Calibration: Sendable {
+    /// One tier's customers and how many of them were won or lost.
     public struct TierStats: Sendable, Equatable, Encodable {
         public var tier: String
         public var customers = 0

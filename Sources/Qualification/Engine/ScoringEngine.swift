@@ -90,6 +90,8 @@ public struct ScoringEngine: Sendable {
         }
     }
 
+    /// Scores one customer as its role sees it: an interval when a view is too coarse to
+    /// decide a rule, with the reasons and the tier, next action and recontact date.
     public func score(_ row: ScoringRow) -> CustomerScore {
         let derived = model.usesValueAttributes ? (value?.attributes(for: row.purchases) ?? [:]) : [:]
         let observed = row.values.map { $0.map(Observation.init) }

@@ -157,6 +157,7 @@ public enum Grading: Sendable {
     }
 }
 
+/// One axis of a tier matrix: the groups whose scores it sums and the tiers along it.
 public struct MatrixAxis: Sendable {
     public var groups: [String]
     public var tiers: [Tier]

@@ -1,6 +1,7 @@
 /// Per criterion of a model: how many customers it matched, did not match, could only bound
 /// (indeterminate), and could not score at all because the value was missing or invalid.
 public struct DataQualityReport: Sendable, Encodable {
+    /// The counts for one rule or disqualifier of the model.
     public struct Criterion: Sendable, Encodable {
         /// "fit: company_size in [50, 249]" or "disqualifier: consent_marketing = false".
         public var name: String

@@ -7,6 +7,7 @@ import Foundation
 /// and SVG only: it opens in a browser without network. Holds aggregates only (cells under k
 /// are left out by `ICPDiscovery`), never a customer row.
 public enum ScoreReport {
+    /// The self-contained HTML page (inline SVG, no scripts, no network) for one scoring run.
     public static func html(_ run: Qualifier.ScoreRun, generatedAt: Date = Date()) -> String {
         let model = run.qcl.model
         let qcl = run.qcl
