@@ -70,17 +70,17 @@ public final class VaultService: Sendable {
         try await Self.run { [vault] () throws(VaultError) in try vault.authenticate(token: token) }
     }
 
-    /// Performs `request` as `caller` and returns its typed response.
-    public func perform<Request: VaultRequest>(_ request: Request, as caller: Caller) async throws(VaultError) -> Request.Response {
-        try await Self.run { [vault] () throws(VaultError) in try request.respond(in: vault, as: caller, progress: { _ in }) }
+    /// Performs `request` as `caller` and returns its typed response, or its typed error.
+    public func perform<Request: VaultRequest>(_ request: Request, as caller: Caller) async throws(Request.Failure) -> Request.Response {
+        try await Self.run { [vault] () throws(Request.Failure) in try request.respond(in: vault, as: caller, progress: { _ in }) }
     }
 
     /// Performs `request` as `caller`, as a stream: progress of bulk work as it happens, then
-    /// the response, last. The stream ends with the request's `VaultError` if it fails.
+    /// the response, last. The stream ends with the request's `Failure` if it fails.
     public func stream<Request: VaultRequest>(_ request: Request, as caller: Caller) -> AsyncThrowingStream<ServiceEvent<Request.Response>, any Error> {
         let (stream, continuation) = AsyncThrowingStream<ServiceEvent<Request.Response>, any Error>.makeStream()
         Self.workQueue.async { [vault] in
-            do throws(VaultError) {
+            do throws(Request.Failure) {
                 let response = try request.respond(in: vault, as: caller) { continuation.yield(.progress($0)) }
                 continuation.yield(.finished(response))
                 continuation.finish()
@@ -92,24 +92,27 @@ public final class VaultService: Sendable {
     }
 
     /// Runs blocking vault work on the service's threads and resumes the caller with its result.
-    private static func run<Value: Sendable>(_ work: @escaping @Sendable () throws(VaultError) -> Value) async throws(VaultError) -> Value {
-        let result: Result<Value, VaultError> = await withCheckedContinuation { continuation in
-            workQueue.async { continuation.resume(returning: Result { () throws(VaultError) in try work() }) }
+    private static func run<Value: Sendable, Failure: Error>(_ work: @escaping @Sendable () throws(Failure) -> Value) async throws(Failure) -> Value {
+        let result: Result<Value, Failure> = await withCheckedContinuation { continuation in
+            workQueue.async { continuation.resume(returning: Result { () throws(Failure) in try work() }) }
         }
         return try result.get()
     }
 }
 
-/// One thing staff can ask of the vault, with the type of its answer.
+/// One thing staff can ask of the vault, with the types of its answer and of its refusals.
 ///
 /// A request carries only what the caller chose (a reference, a file, a role, a model); who is
 /// asking comes with the `Caller`, so a request cannot claim an identity. `respond` enforces
 /// the policy and writes the audit entries through the vault: an adapter never does either.
 public protocol VaultRequest: Sendable {
     associatedtype Response: Sendable
+    /// `VaultError` for the vault's own requests; a feature module may refuse with its own type
+    /// (a review package's period or settings), which then wraps the vault's errors.
+    associatedtype Failure: Error = VaultError
 
     /// Does the work on `vault` for `caller`; bulk work reports how far it got to `progress`.
-    func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> Response
+    func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(Failure) -> Response
 }
 
 /// What a streamed request yields: progress, then its response.
