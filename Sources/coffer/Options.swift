@@ -12,8 +12,11 @@ struct VaultOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Root key file (default: $COFFER_KEY_FILE or <vault>.key next to the vault directory).", valueName: "path"))
     var keyFile: String?
 
-    var vaultPath: String {
-        vault ?? environment("COFFER_VAULT") ?? "coffer-vault"
+    var vaultPath: String { Self.vaultPath(vault) }
+
+    /// The vault directory: the one given, else $COFFER_VAULT, else ./coffer-vault.
+    static func vaultPath(_ given: String?) -> String {
+        given ?? environment("COFFER_VAULT") ?? "coffer-vault"
     }
 
     var keyFilePath: String {

@@ -16,24 +16,45 @@ struct PolicyCommand: AsyncParsableCommand {
         }
     }
 
-    struct Check: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Validate a policy file against the vault's schema (no vault key needed: pass --schema).")
-        @Argument(help: "The policy file.") var file = "policies/roles.yaml"
-        @Option(help: "The schema to check against.") var schema = "policies/schema.yaml"
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate a policy file against a schema: --schema, else the configured vault's, else the built-in one (no key needed)."
+        )
+        @Argument(help: "The policy file.") var file: String
+        @Option(help: ArgumentHelp("The schema to check against (default: the schema of the vault at --vault / COFFER_VAULT when there is one, else the built-in schema).", valueName: "path"))
+        var schema: String?
+        @Option(name: .long, help: ArgumentHelp("Vault directory whose schema to use (default: $COFFER_VAULT or ./coffer-vault).", valueName: "dir"))
+        var vault: String?
 
-        func run() throws {
-            let schemaText: String
-            do { schemaText = try String(contentsOfFile: schema, encoding: .utf8) } catch {
-                throw VaultError.invalidInput("cannot read schema file \(schema)")
-            }
-            let loadedSchema: Schema
-            do throws(PolicyFileError) { loadedSchema = try Schema.load(yaml: schemaText, file: schema) } catch { throw VaultError.schema(error) }
+        func run() async throws {
+            let (loadedSchema, source) = try await checkSchema()
             let text = try PolicyCommand.read(file)
             let policy: Policy
             do throws(PolicyFileError) { policy = try Policy.load(yaml: text, file: file, schema: loadedSchema) } catch {
                 throw VaultError.schema(error)
             }
-            Terminal.out("\(file): \(policy.roleNames.count) roles (\(policy.roleNames.joined(separator: ", "))), digest \(policy.digest)")
+            Terminal.out("\(file): \(policy.roleNames.count) roles (\(policy.roleNames.joined(separator: ", "))), digest \(policy.digest); checked against \(source)")
+        }
+
+        /// The schema named, else the configured vault's (when one exists there), else the built-in one.
+        func checkSchema() async throws(VaultError) -> (Schema, String) {
+            if let schema {
+                let text: String
+                do { text = try String(contentsOfFile: schema, encoding: .utf8) } catch {
+                    throw VaultError.invalidInput("cannot read schema file \(schema)")
+                }
+                do throws(PolicyFileError) { return (try Schema.load(yaml: text, file: schema), "schema \(schema)") } catch { throw VaultError.schema(error) }
+            }
+            let directory = VaultOptions.vaultPath(vault)
+            do {
+                return (try await VaultService.storedSchema(at: directory), "the schema of vault \(directory)")
+            } catch .vaultNotFound {
+                // A vault named explicitly must exist; only the implicit default falls back to the built-in schema.
+                if vault != nil || environment("COFFER_VAULT") != nil { throw VaultError.vaultNotFound(path: directory) }
+            }
+            do throws(PolicyFileError) { return (try Schema.load(yaml: BuiltInPolicies.schemaYAML, file: "built-in schema.yaml"), "the built-in schema") } catch {
+                throw VaultError.schema(error)
+            }
         }
     }
 

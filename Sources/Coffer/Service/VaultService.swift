@@ -53,6 +53,12 @@ public final class VaultService: Sendable {
         try await run { () throws(VaultError) in try Vault.rootMode(at: directory) }
     }
 
+    /// The customer schema of the vault in `directory`, read without any key (see
+    /// `Vault.storedSchema`): what a policy file is checked against before it is applied.
+    public static func storedSchema(at directory: String) async throws(VaultError) -> Schema {
+        try await run { () throws(VaultError) in try Vault.storedSchema(at: directory) }
+    }
+
     /// Creates a vault (see `Vault.create`) and returns it with its first administrator's
     /// one-time token: the only time that token is ever available.
     public static func create(at directory: String, schema: Schema, policyYAML: String, policyFile: String,

@@ -200,6 +200,17 @@ public final class Vault: Sendable {
         }
     }
 
+    /// The customer schema stored in the vault at creation, read without any key: field names
+    /// and types are not secret, and checking a policy file against them needs no credentials.
+    package static func storedSchema(at directory: String) throws(VaultError) -> Schema {
+        let store = try SQLiteStore(directory: directory, create: false)
+        let text = try store.read { tx in
+            guard let data = try tx.setting(MetaKey.schema.rawValue) else { throw VaultError.corruptVault("missing schema") }
+            return String(decoding: data, as: UTF8.self)
+        }
+        do { return try Schema.load(yaml: text, file: "\(directory)/schema (stored)") } catch { throw .schema(error) }
+    }
+
     /// An empty value sealed under the root key: opening it proves the key is right.
     private static func rootCheck(vaultID: String, root: RootKey) throws(VaultError) -> [UInt8] {
         do {

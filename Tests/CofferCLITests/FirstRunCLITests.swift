@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+
+/// A new user with only the binary: no source tree, no policy files, an empty directory.
+@Suite struct FirstRunCLITests {
+    static let copies = ["schema.yaml", "roles.yaml", "scoring/b2b.yaml", "scoring/b2c.yaml"]
+
+    /// A CLI whose working directory holds nothing and whose vault is the default ./coffer-vault.
+    func emptyDirectoryCLI() throws -> CLI {
+        let cli = try CLI()
+        cli.environment.removeValue(forKey: "COFFER_VAULT")
+        cli.environment.removeValue(forKey: "COFFER_KEY_FILE")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cli.directory).isEmpty)
+        return cli
+    }
+
+    @Test func initWithNoFilesUsesTheBuiltInDefaultsAndWritesEditableCopies() throws {
+        let cli = try emptyDirectoryCLI()
+        let created = try cli.run(["init"])
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout.contains("created vault coffer-vault (30 fields)"))
+        #expect(created.stdout.contains("copied to coffer-vault.policies/ to edit"))
+        for name in Self.copies {
+            let path = cli.directory + "/coffer-vault.policies/" + name
+            #expect(try String(contentsOfFile: path, encoding: .utf8) == String(contentsOfFile: CLI.repositoryRoot + "/policies/" + name, encoding: .utf8))
+            #expect(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int == 0o600)
+        }
+        let token = try #require(created.stdout.split(separator: "\n").last.map(String.init))
+        cli.environment["COFFER_TOKEN"] = token
+
+        // Import, look up, and score with a copied model, all from this directory.
+        #expect(try cli.run(["demo-data", "--customers", "50", "--out", "demo"]).status == 0)
+        let imported = try cli.run(["import", "customers", "demo/customers.csv", "--json"])
+        #expect(imported.status == 0 && imported.stdout.contains("\"inserted\" : 50"))
+        let customers = try String(contentsOfFile: cli.directory + "/demo/customers.csv", encoding: .utf8)
+        let reference = try #require(customers.split(separator: "\n").dropFirst().first?.split(separator: ",").first.map(String.init))
+        let got = try cli.run(["get", reference, "--purpose", "operations"])
+        #expect(got.status == 0 && got.stdout.contains(reference), "\(got.stderr)")
+        #expect(try cli.run(["users", "add", "ana", "--role", "analyst", "--json"]).status == 0)
+
+        // The copy of the policy is checked against this vault's schema.
+        let check = try cli.run(["policy", "check", "coffer-vault.policies/roles.yaml"])
+        #expect(check.status == 0 && check.stdout.hasSuffix("checked against the schema of vault coffer-vault\n"))
+    }
+
+    @Test func aSecondInitOrACopiesDirectoryInTheWayChangesNothing() throws {
+        let cli = try emptyDirectoryCLI()
+        #expect(try cli.run(["init"]).status == 0)
+        let before = try String(contentsOfFile: cli.directory + "/coffer-vault.policies/roles.yaml", encoding: .utf8)
+        let again = try cli.run(["init"])
+        #expect(again.status == 1 && again.stderr == "coffer: error: a vault already exists at coffer-vault; choose another --vault directory\n")
+        #expect(try String(contentsOfFile: cli.directory + "/coffer-vault.policies/roles.yaml", encoding: .utf8) == before)
+
+        // Another vault whose copies directory is taken: refused before anything is created.
+        try FileManager.default.createDirectory(atPath: cli.directory + "/other.policies", withIntermediateDirectories: false)
+        let blocked = try cli.run(["init", "--vault", "other"])
+        #expect(blocked.status == 1 && blocked.stderr.hasPrefix("coffer: error: other.policies already exists; move it away"))
+        #expect(!FileManager.default.fileExists(atPath: cli.directory + "/other"))
+        #expect(!FileManager.default.fileExists(atPath: cli.directory + "/other.key"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cli.directory + "/other.policies").isEmpty)
+
+        // With both files given, nothing is copied.
+        let explicit = try cli.run(["init", "--vault", "third"] + CLI.initArguments)
+        #expect(explicit.status == 0 && !explicit.stdout.contains("copied"))
+        #expect(!FileManager.default.fileExists(atPath: cli.directory + "/third.policies"))
+    }
+
+    @Test func policyCheckUsesTheBuiltInSchemaWithoutAVaultAndRefusesANamedMissingOne() throws {
+        let cli = try emptyDirectoryCLI()
+        let policy = CLI.repositoryRoot + "/policies/roles.yaml"
+        let builtIn = try cli.run(["policy", "check", policy])
+        #expect(builtIn.status == 0 && builtIn.stdout.hasSuffix("checked against the built-in schema\n"))
+        cli.environment["COFFER_VAULT"] = cli.directory + "/missing"
+        let missing = try cli.run(["policy", "check", policy])
+        #expect(missing.status == 4 && missing.stderr.hasPrefix("coffer: error: no vault at \(cli.directory)/missing"))
+        let broken = try cli.write("broken.yaml", "roles:\n  admin:\n    actions: [read]\n    fields: {no_such_field: plain}\n")
+        let refused = try cli.run(["policy", "check", broken, "--schema", CLI.repositoryRoot + "/policies/schema.yaml"])
+        #expect(refused.status == 1 && refused.stderr.contains("broken.yaml"))
+    }
+}

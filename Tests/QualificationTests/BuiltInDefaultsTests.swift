@@ -1,0 +1,28 @@
+import Foundation
+import Testing
+@testable import Coffer
+@testable import Qualification
+
+/// The defaults built into the binary are the files in `policies/`, byte for byte, and work together.
+@Suite struct BuiltInDefaultsTests {
+    @Test func theBuiltInTextsAreThePolicyFiles() throws {
+        #expect(BuiltInPolicies.schemaYAML == (try Fixture.text("policies/schema.yaml")), "run scripts/embed-defaults")
+        #expect(BuiltInPolicies.rolesYAML == (try Fixture.text("policies/roles.yaml")), "run scripts/embed-defaults")
+        let shipped = try FileManager.default.contentsOfDirectory(atPath: Fixture.repositoryRoot + "/policies/scoring").filter { $0.hasSuffix(".yaml") }
+        #expect(Set(BuiltInModels.files.keys) == Set(shipped), "run scripts/embed-defaults")
+        for (name, text) in BuiltInModels.files {
+            #expect(text == (try Fixture.text("policies/scoring/" + name)), "run scripts/embed-defaults")
+        }
+    }
+
+    @Test func theBuiltInModelsLoadForTheAnalystOnTheBuiltInSchemaAndPolicy() throws {
+        let schema = try Schema.load(yaml: BuiltInPolicies.schemaYAML, file: "schema.yaml")
+        let policy = try Policy.load(yaml: BuiltInPolicies.rolesYAML, file: "roles.yaml", schema: schema)
+        let analyst = try #require(policy["analyst"])
+        #expect(BuiltInModels.files.count == 2)
+        for (name, text) in BuiltInModels.files {
+            let model = try ScoringModel.load(yaml: text, file: name, schema: schema, role: analyst)
+            #expect(!model.fields.isEmpty)
+        }
+    }
+}
