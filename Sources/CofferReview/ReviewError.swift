@@ -26,28 +26,52 @@ public enum ReviewError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A vault error met while exporting: permissions, the audit log, writing the files.
     case vault(VaultError)
 
-    public var description: String {
+    /// The message in the review's own words.
+    public var description: String { message(naming: .words) }
+
+    /// The message with the values the user gave named by `naming`: an adapter passes its
+    /// own names (the command-line tool, its flags) and keeps the wording and the remedy.
+    /// A vault error keeps its own description.
+    public func message(naming: Naming) -> String {
         switch self {
         case let .notADate(bound, text):
-            "\(bound.name) ('\(text)') is not a date; use YYYY-MM-DD (a UTC day), e.g. 2026-01-31"
+            "\(naming.day(bound)) '\(text)' is not a date; use YYYY-MM-DD (a UTC day), e.g. 2026-01-31"
         case let .periodReversed(from, to):
-            "the first day of the period (\(from)) is after its last day (\(to)); give the first day, then the last"
+            "\(naming.day(.first)) \(from) is after \(naming.day(.last)) \(to); give the first day of the period, then the last"
         case let .periodTooLong(from, to, maximumDays):
             "the period \(from) to \(to) is longer than \(maximumDays) days; export a shorter period"
         case let .settingOutOfRange(setting):
-            "\(setting.name) must be \(setting.requirement)"
+            "\(naming.setting(setting)) must be \(setting.requirement)"
         case let .workHoursMalformed(text):
-            "the working hours '\(text)' are not HH-HH; give UTC hours like 07-19"
+            "\(naming.setting(.workHours)) '\(text)' is not HH-HH; give UTC hours like 07-19"
         case let .packageTargetNotADirectory(path):
-            "the package directory \(path) exists and is not a directory; give a new directory for the package"
+            "\(naming.packageDirectory(path)) exists and is not a directory; give a new directory for the package"
         case let .packageTargetNotEmpty(path):
-            "the package directory \(path) exists and is not empty; give a new directory (a package is never written over files)"
+            "\(naming.packageDirectory(path)) exists and is not empty; give a new directory (a package is never written over files)"
         case let .packageParentMissing(parent, target):
-            "the directory \(parent) (where the package directory \(target) would go) does not exist; create it first"
+            "the directory \(parent) (where \(naming.packageDirectory(target)) would go) does not exist; create it first"
         case let .packageTargetChanged(path, reason):
-            "the package directory \(path) changed while the package was written (\(reason)); nothing was written there"
+            "\(naming.packageDirectory(path)) changed while the package was written (\(reason)); nothing was written there"
         case let .vault(error):
             error.description
         }
+    }
+
+    /// How a message names the values the user gave: a day of the period, a setting, the
+    /// package directory (given its path).
+    public struct Naming: Sendable {
+        public var day: @Sendable (ReviewPeriod.Bound) -> String
+        public var setting: @Sendable (ReviewSettings.Setting) -> String
+        public var packageDirectory: @Sendable (String) -> String
+
+        public init(day: @escaping @Sendable (ReviewPeriod.Bound) -> String, setting: @escaping @Sendable (ReviewSettings.Setting) -> String,
+                    packageDirectory: @escaping @Sendable (String) -> String) {
+            self.day = day
+            self.setting = setting
+            self.packageDirectory = packageDirectory
+        }
+
+        /// The review's own words (`description`).
+        public static let words = Naming(day: { $0.name }, setting: { $0.name }, packageDirectory: { "the package directory \($0)" })
     }
 }

@@ -82,7 +82,7 @@ public struct ReviewSettings: Sendable, Equatable, Codable {
             switch self {
             case .rotationPeriodDays: "the key rotation period (days)"
             case .inactiveDays: "the inactivity period (days)"
-            case .workHours: "the working hours"
+            case .workHours: "the working-hours range (UTC)"
             case .bulkReadMinimum: "the bulk read minimum (customers in one entry)"
             case .baselineDays: "the baseline period (days)"
             case .volumeFactor: "the read volume factor"

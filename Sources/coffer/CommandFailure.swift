@@ -109,30 +109,10 @@ extension ReviewError {
         return 1
     }
 
-    /// The library's message naming the `coffer review export` flag that gives the value.
+    /// The library's message naming the `coffer review export` flag that gives each value.
     var commandLineMessage: String {
-        switch self {
-        case let .notADate(bound, text):
-            "\(bound.flag) '\(text)' is not a date; use YYYY-MM-DD (a UTC day), e.g. 2026-01-31"
-        case let .periodReversed(from, to):
-            "--from \(from) is after --to \(to); give the first day of the period, then the last"
-        case let .settingOutOfRange(setting):
-            "\(setting.flag) must be \(setting.requirement)"
-        case let .workHoursMalformed(text):
-            "--work-hours '\(text)' is not HH-HH; give UTC hours like 07-19"
-        case let .packageTargetNotADirectory(path):
-            "--out \(path) exists and is not a directory; give a new directory for the package"
-        case let .packageTargetNotEmpty(path):
-            "--out \(path) exists and is not empty; give a new directory (a package is never written over files)"
-        case let .packageParentMissing(parent, target):
-            "the directory \(parent) (where --out \(target) would go) does not exist; create it first"
-        case let .packageTargetChanged(path, reason):
-            "--out \(path) changed while the package was written (\(reason)); nothing was written there"
-        case let .vault(error):
-            error.commandLineMessage
-        case .periodTooLong:
-            description
-        }
+        if case let .vault(error) = self { return error.commandLineMessage }
+        return message(naming: .init(day: \.flag, setting: \.flag, packageDirectory: { "--out \($0)" }))
     }
 }
 

@@ -522,7 +522,7 @@ final class ReviewFixture: @unchecked Sendable {
         let (first, last) = (CivilDate(iso8601: "2026-03-02")!, CivilDate(iso8601: "2026-03-01")!)
         expectRefusal(.periodReversed(from: first, to: last)) { _ = try ReviewPeriod(from: "2026-03-02", to: "2026-03-01") }
         #expect(ReviewError.periodReversed(from: first, to: last).description
-            == "the first day of the period (2026-03-02) is after its last day (2026-03-01); give the first day, then the last")
+            == "the first day of the period 2026-03-02 is after the last day of the period 2026-03-01; give the first day of the period, then the last")
         let (old, recent) = (CivilDate(iso8601: "2000-01-01")!, CivilDate(iso8601: "2026-01-01")!)
         expectRefusal(.periodTooLong(from: old, to: recent, maximumDays: ReviewPeriod.maximumDays)) {
             _ = try ReviewPeriod(from: "2000-01-01", to: "2026-01-01")
