@@ -8,27 +8,34 @@ public struct ReviewPeriod: Sendable, Equatable {
     /// Longest period one package covers (about ten years), so per-day tables stay small.
     public static let maximumDays = 3_660
 
+    /// Which end of the period a value gives.
+    public enum Bound: Sendable, Equatable {
+        /// The first day (`from`).
+        case first
+        /// The last day, included (`to`).
+        case last
+
+        /// The day, in words.
+        public var name: String { self == .first ? "the first day of the period" : "the last day of the period" }
+    }
+
     /// Checks the period: `from` must not be after `to`, and it must span at most `maximumDays`.
-    public init(from: CivilDate, to: CivilDate) throws(VaultError) {
-        guard from <= to else {
-            throw .invalidInput("--from \(from) is after --to \(to); give the first day of the period, then the last")
-        }
+    public init(from: CivilDate, to: CivilDate) throws(ReviewError) {
+        guard from <= to else { throw .periodReversed(from: from, to: to) }
         guard to.daysSinceEpoch - from.daysSinceEpoch < Self.maximumDays else {
-            throw .invalidInput("the period \(from) to \(to) is longer than \(Self.maximumDays) days; export a shorter period")
+            throw .periodTooLong(from: from, to: to, maximumDays: Self.maximumDays)
         }
         self.from = from
         self.to = to
     }
 
-    /// Parses `YYYY-MM-DD` dates (as `--from` and `--to` take them).
-    public init(from: String, to: String) throws(VaultError) {
-        try self.init(from: try Self.parse(from, option: "--from"), to: try Self.parse(to, option: "--to"))
+    /// Parses `YYYY-MM-DD` dates (UTC days).
+    public init(from: String, to: String) throws(ReviewError) {
+        try self.init(from: try Self.parse(from, .first), to: try Self.parse(to, .last))
     }
 
-    static func parse(_ text: String, option: String) throws(VaultError) -> CivilDate {
-        guard let date = CivilDate(iso8601: text) else {
-            throw .invalidInput("\(option) '\(text)' is not a date; use YYYY-MM-DD (a UTC day), e.g. 2026-01-31")
-        }
+    static func parse(_ text: String, _ bound: Bound) throws(ReviewError) -> CivilDate {
+        guard let date = CivilDate(iso8601: text) else { throw .notADate(bound, text: text) }
         return date
     }
 
@@ -65,29 +72,64 @@ public struct ReviewSettings: Sendable, Equatable, Codable {
 
     public init() {}
 
-    /// Refuses thresholds that make no sense, naming the flag to fix.
-    public func validate() throws(VaultError) {
-        func require(_ ok: Bool, _ message: String) throws(VaultError) {
-            guard ok else { throw .invalidInput(message) }
+    /// One threshold, as errors name it.
+    public enum Setting: Sendable, Equatable, CaseIterable {
+        case rotationPeriodDays, inactiveDays, workHours, bulkReadMinimum, baselineDays, volumeFactor, minimumDailyReads
+        case denialThreshold, denialWindowMinutes
+
+        /// What the setting is, in words.
+        public var name: String {
+            switch self {
+            case .rotationPeriodDays: "the key rotation period (days)"
+            case .inactiveDays: "the inactivity period (days)"
+            case .workHours: "the working-hours range (UTC)"
+            case .bulkReadMinimum: "the bulk read minimum (customers in one entry)"
+            case .baselineDays: "the baseline period (days)"
+            case .volumeFactor: "the read volume factor"
+            case .minimumDailyReads: "the minimum daily reads (customers)"
+            case .denialThreshold: "the denial threshold (denials by one actor)"
+            case .denialWindowMinutes: "the denial window"
+            }
         }
-        try require(rotationPeriodDays >= 1, "--rotation-days must be at least 1")
-        try require(inactiveDays >= 1, "--inactive-days must be at least 1")
-        try require((0...23).contains(workHoursStart) && (1...24).contains(workHoursEnd) && workHoursStart < workHoursEnd,
-                    "--work-hours must be HH-HH with 0 <= start < end <= 24 (UTC), e.g. 07-19")
-        try require(bulkReadMinimum >= 2, "--bulk-read-min must be at least 2")
-        try require((1...366).contains(baselineDays), "--baseline-days must be from 1 to 366")
-        try require(volumeFactor >= 1 && volumeFactor.isFinite, "--volume-factor must be at least 1")
-        try require(minimumDailyReads >= 1, "--min-daily-reads must be at least 1")
-        try require(denialThreshold >= 2, "--denials must be at least 2")
-        try require((1...1_440).contains(denialWindowMinutes), "--denial-window must be from 1 to 1440 minutes")
+
+        /// The values it takes.
+        public var requirement: String {
+            switch self {
+            case .rotationPeriodDays, .inactiveDays, .volumeFactor, .minimumDailyReads: "at least 1"
+            case .workHours: "HH-HH with 0 <= start < end <= 24 (UTC), e.g. 07-19"
+            case .bulkReadMinimum, .denialThreshold: "at least 2"
+            case .baselineDays: "from 1 to 366"
+            case .denialWindowMinutes: "from 1 to 1440 minutes"
+            }
+        }
+    }
+
+    /// Whether `setting` holds a value it takes.
+    public func isValid(_ setting: Setting) -> Bool {
+        switch setting {
+        case .rotationPeriodDays: rotationPeriodDays >= 1
+        case .inactiveDays: inactiveDays >= 1
+        case .workHours: (0...23).contains(workHoursStart) && (1...24).contains(workHoursEnd) && workHoursStart < workHoursEnd
+        case .bulkReadMinimum: bulkReadMinimum >= 2
+        case .baselineDays: (1...366).contains(baselineDays)
+        case .volumeFactor: volumeFactor >= 1 && volumeFactor.isFinite
+        case .minimumDailyReads: minimumDailyReads >= 1
+        case .denialThreshold: denialThreshold >= 2
+        case .denialWindowMinutes: (1...1_440).contains(denialWindowMinutes)
+        }
+    }
+
+    /// Refuses thresholds that make no sense, naming the first setting to fix.
+    public func validate() throws(ReviewError) {
+        if let setting = Setting.allCases.first(where: { !isValid($0) }) { throw .settingOutOfRange(setting) }
     }
 
     /// Parses `HH-HH` (e.g. `07-19`) into working hours.
-    public mutating func setWorkHours(_ text: String) throws(VaultError) {
+    public mutating func setWorkHours(_ text: String) throws(ReviewError) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2, parts.allSatisfy({ (1...2).contains($0.count) && $0.allSatisfy(\.isASCII) }),
               let start = Int(parts[0]), let end = Int(parts[1]) else {
-            throw .invalidInput("--work-hours '\(text)' is not HH-HH; give UTC hours like 07-19")
+            throw .workHoursMalformed(text)
         }
         workHoursStart = start
         workHoursEnd = end

@@ -178,35 +178,35 @@ public struct ReviewManifest: Sendable, Equatable, Codable {
 }
 
 /// A package being written: a private temporary directory beside the target, renamed into
-/// place only when everything is written. On failure it is removed, so `--out` never holds a
-/// partial package.
+/// place only when everything is written. On failure it is removed, so the target never holds
+/// a partial package.
 final class PackageDirectory {
     let target: String
     let temporary: String
     private var committed = false
 
     /// Refuses a target that exists and is not an empty directory, or whose parent does not exist.
-    init(target: String) throws(VaultError) {
+    init(target: String) throws(ReviewError) {
         var trimmed = target
         while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
         self.target = trimmed
         var info = stat()
         if lstat(trimmed, &info) == 0 {
             guard info.st_mode & S_IFMT == S_IFDIR else {
-                throw .invalidInput("--out \(target) exists and is not a directory; give a new directory for the package")
+                throw .packageTargetNotADirectory(path: target)
             }
             guard ((try? FileManager.default.contentsOfDirectory(atPath: trimmed)) ?? ["?"]).isEmpty else {
-                throw .invalidInput("--out \(target) exists and is not empty; give a new directory (a package is never written over files)")
+                throw .packageTargetNotEmpty(path: target)
             }
         }
         let parent = (trimmed as NSString).deletingLastPathComponent
         let parentPath = parent.isEmpty ? "." : parent
         guard ReviewPackage.isDirectory(parentPath) else {
-            throw .invalidInput("the directory \(parentPath) (where --out \(target) would go) does not exist; create it first")
+            throw .packageParentMissing(parent: parentPath, target: target)
         }
         var template = Array((parentPath as NSString).appendingPathComponent(".\((trimmed as NSString).lastPathComponent).partial-XXXXXX").utf8CString)
         guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
-            throw .invalidInput("cannot create a directory in \(parentPath): \(csvErrno())")
+            throw .vault(.invalidInput("cannot create a directory in \(parentPath): \(csvErrno())"))
         }
         temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
@@ -223,13 +223,13 @@ final class PackageDirectory {
     }
 
     /// Moves the finished package into place.
-    func commit() throws(VaultError) {
+    func commit() throws(ReviewError) {
         var info = stat()
         if lstat(target, &info) == 0, rmdir(target) != 0 {
-            throw .invalidInput("--out \(target) changed while the package was written (\(csvErrno())); nothing was written there")
+            throw .packageTargetChanged(path: target, reason: csvErrno())
         }
         guard rename(temporary, target) == 0 else {
-            throw .invalidInput("cannot move the package into \(target): \(csvErrno())")
+            throw .vault(.invalidInput("cannot move the package into \(target): \(csvErrno())"))
         }
         committed = true
     }

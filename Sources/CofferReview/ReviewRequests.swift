@@ -16,7 +16,8 @@ public struct ExportReviewPackage: VaultRequest {
         self.directory = directory
     }
 
-    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> ReviewExportResult {
+    /// A period, setting or package directory the export refuses, or `.vault` with what the vault refused.
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(ReviewError) -> ReviewExportResult {
         try vault.exportReviewPackage(period: period, settings: settings, to: directory, session: caller.session, progress: progress)
     }
 }

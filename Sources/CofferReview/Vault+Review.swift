@@ -24,11 +24,26 @@ extension Vault {
     /// export (`auditTampered`). The package is written to a temporary directory beside the
     /// target and moved into place at the end; on any failure nothing is left behind.
     package func exportReviewPackage(period: ReviewPeriod, settings: ReviewSettings = ReviewSettings(), to directory: String,
-                                    session: Session, progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> ReviewExportResult {
-        try authorize(session, .auditRead, action: .reviewExport)
+                                     session: Session, progress: ((WorkProgress) -> Void)? = nil) throws(ReviewError) -> ReviewExportResult {
+        do { try authorize(session, .auditRead, action: .reviewExport) } catch { throw .vault(error) }
         try settings.validate()
         let package = try PackageDirectory(target: directory)
         defer { package.discard() }
+        let result: ReviewExportResult
+        do {
+            result = try writeReviewPackage(period: period, settings: settings, into: package, session: session, progress: progress)
+        } catch {
+            throw .vault(error)
+        }
+        try package.commit()
+        logger.info("review package written", metadata: ["entries": "\(result.entries)", "head": "\(result.manifest.head.seq)"])
+        return result
+    }
+
+    /// Everything of `exportReviewPackage` between the checks and the move into place: the
+    /// audited export entry, the verified pass writing the events, the summary, report and manifest.
+    private func writeReviewPackage(period: ReviewPeriod, settings: ReviewSettings, into package: PackageDirectory, session: Session,
+                                    progress: ((WorkProgress) -> Void)?) throws(VaultError) -> ReviewExportResult {
         let head = try audit(.user(session), .reviewExport,
                              detail: "review package \(period.from) to \(period.to)")
         let checkpoint = try signedCheckpoint(of: head)
@@ -76,8 +91,6 @@ extension Vault {
         let manifestJSON: Data
         do { manifestJSON = try manifestEncoder.encode(manifest) } catch { throw .storage("cannot encode the manifest") }
         _ = try package.write(ReviewPackage.manifest, Array(manifestJSON))
-        try package.commit()
-        logger.info("review package written", metadata: ["entries": "\(accumulator.periodEntries)", "head": "\(head.seq)"])
         return ReviewExportResult(directory: package.target, entries: accumulator.periodEntries, manifest: manifest, summary: summary)
     }
 

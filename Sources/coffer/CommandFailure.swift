@@ -1,5 +1,6 @@
 import ArgumentParser
 import Coffer
+import CofferReview
 import CofferSupport
 
 /// The one place where an error becomes what a person reads and the exit code a script sees.
@@ -19,6 +20,9 @@ enum CommandFailure {
     static func report(_ error: any Error) -> any Error {
         switch error {
         case let error as VaultError:
+            Terminal.error(error.commandLineMessage)
+            return ExitCode(error.exitCode)
+        case let error as ReviewError:
             Terminal.error(error.commandLineMessage)
             return ExitCode(error.exitCode)
         case let error as PolicyFileError:
@@ -96,6 +100,47 @@ extension VaultError {
             "the change is committed, but another process is reading the vault, so superseded pages (which may hold destroyed keys) are still in the write-ahead log; stop other coffer processes and run the command again"
         default:
             description
+        }
+    }
+}
+
+extension ReviewError {
+    /// Bad input (1), or the vault error's own code.
+    var exitCode: Int32 {
+        if case let .vault(error) = self { return error.exitCode }
+        return 1
+    }
+
+    /// The library's message naming the `coffer review export` flag that gives each value.
+    var commandLineMessage: String {
+        if case let .vault(error) = self { return error.commandLineMessage }
+        return message(naming: .init(day: \.flag, setting: \.flag, packageDirectory: { "--out \($0)" }))
+    }
+}
+
+extension ReviewPeriod.Bound {
+    /// The `coffer review export` option that gives this day.
+    var flag: String {
+        switch self {
+        case .first: "--from"
+        case .last: "--to"
+        }
+    }
+}
+
+extension ReviewSettings.Setting {
+    /// The `coffer review export` option that sets this threshold.
+    var flag: String {
+        switch self {
+        case .rotationPeriodDays: "--rotation-days"
+        case .inactiveDays: "--inactive-days"
+        case .workHours: "--work-hours"
+        case .bulkReadMinimum: "--bulk-read-min"
+        case .baselineDays: "--baseline-days"
+        case .volumeFactor: "--volume-factor"
+        case .minimumDailyReads: "--min-daily-reads"
+        case .denialThreshold: "--denials"
+        case .denialWindowMinutes: "--denial-window"
         }
     }
 }

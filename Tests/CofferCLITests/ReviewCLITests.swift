@@ -105,6 +105,16 @@ import Testing
              "coffer: error: --out demo exists and is not empty; give a new directory (a package is never written over files)\n"),
             (["--from", Self.today, "--to", Self.today, "--out", "missing/p1"],
              "coffer: error: the directory missing (where --out missing/p1 would go) does not exist; create it first\n"),
+            (["--from", Self.today, "--to", "03/01/2026", "--out", "p1"],
+             "coffer: error: --to '03/01/2026' is not a date; use YYYY-MM-DD (a UTC day), e.g. 2026-01-31\n"),
+            (["--from", Self.today, "--to", Self.today, "--out", "p1", "--work-hours", "7h-19h"],
+             "coffer: error: --work-hours '7h-19h' is not HH-HH; give UTC hours like 07-19\n"),
+            (["--from", Self.today, "--to", Self.today, "--out", "p1", "--denials", "1"],
+             "coffer: error: --denials must be at least 2\n"),
+            (["--from", Self.today, "--to", Self.today, "--out", "p1", "--denial-window", "0"],
+             "coffer: error: --denial-window must be from 1 to 1440 minutes\n"),
+            (["--from", Self.today, "--to", Self.today, "--out", "demo/customers.csv"],
+             "coffer: error: --out demo/customers.csv exists and is not a directory; give a new directory for the package\n"),
         ]
         let before = try FileManager.default.contentsOfDirectory(atPath: cli.directory).sorted()
         for (arguments, message) in cases {

@@ -502,7 +502,7 @@ final class ReviewFixture: @unchecked Sendable {
 
     @Test(arguments: ["sales", "analyst"]) func rolesWithoutAuditReadCannotExportAndAreAudited(_ role: String) throws {
         let session = role == "sales" ? sales : analyst
-        #expect(throws: VaultError.notPermitted("role \(role) may not audit read")) {
+        #expect(throws: ReviewError.vault(.notPermitted("role \(role) may not audit read"))) {
             try fixture.vault.exportReviewPackage(period: today, to: fixture.directory + "/pkg", session: session)
         }
         let entry = try lastEntry()
@@ -510,39 +510,45 @@ final class ReviewFixture: @unchecked Sendable {
         #expect(try leftovers().isEmpty)
     }
 
+    /// `body` is refused with `expected`, whose description words the problem without a flag.
+    func expectRefusal(_ expected: ReviewError, sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void) {
+        #expect(throws: expected, sourceLocation: sourceLocation) { try body() }
+        #expect(!expected.description.contains("--"), "\(expected.description)", sourceLocation: sourceLocation)
+    }
+
     @Test func badInputIsRefusedBeforeAnythingIsWritten() throws {
-        #expect(throws: VaultError.invalidInput("--from '2026-02-30' is not a date; use YYYY-MM-DD (a UTC day), e.g. 2026-01-31")) {
-            _ = try ReviewPeriod(from: "2026-02-30", to: "2026-03-01")
+        expectRefusal(.notADate(.first, text: "2026-02-30")) { _ = try ReviewPeriod(from: "2026-02-30", to: "2026-03-01") }
+        expectRefusal(.notADate(.last, text: "03/01/2026")) { _ = try ReviewPeriod(from: "2026-02-01", to: "03/01/2026") }
+        let (first, last) = (CivilDate(iso8601: "2026-03-02")!, CivilDate(iso8601: "2026-03-01")!)
+        expectRefusal(.periodReversed(from: first, to: last)) { _ = try ReviewPeriod(from: "2026-03-02", to: "2026-03-01") }
+        #expect(ReviewError.periodReversed(from: first, to: last).description
+            == "the first day of the period 2026-03-02 is after the last day of the period 2026-03-01; give the first day of the period, then the last")
+        let (old, recent) = (CivilDate(iso8601: "2000-01-01")!, CivilDate(iso8601: "2026-01-01")!)
+        expectRefusal(.periodTooLong(from: old, to: recent, maximumDays: ReviewPeriod.maximumDays)) {
+            _ = try ReviewPeriod(from: "2000-01-01", to: "2026-01-01")
         }
-        #expect(throws: VaultError.invalidInput("--to '03/01/2026' is not a date; use YYYY-MM-DD (a UTC day), e.g. 2026-01-31")) {
-            _ = try ReviewPeriod(from: "2026-02-01", to: "03/01/2026")
-        }
-        #expect(throws: VaultError.invalidInput("--from 2026-03-02 is after --to 2026-03-01; give the first day of the period, then the last")) {
-            _ = try ReviewPeriod(from: "2026-03-02", to: "2026-03-01")
-        }
-        #expect(throws: VaultError.self) { _ = try ReviewPeriod(from: "2000-01-01", to: "2026-01-01") }
         var settings = ReviewSettings()
-        #expect(throws: VaultError.invalidInput("--work-hours must be HH-HH with 0 <= start < end <= 24 (UTC), e.g. 07-19")) { try settings.setWorkHours("19-07") }
-        #expect(throws: VaultError.invalidInput("--work-hours '7h-19h' is not HH-HH; give UTC hours like 07-19")) { try settings.setWorkHours("7h-19h") }
+        expectRefusal(.settingOutOfRange(.workHours)) { try settings.setWorkHours("19-07") }
+        expectRefusal(.workHoursMalformed("7h-19h")) { try settings.setWorkHours("7h-19h") }
         settings = ReviewSettings()
         settings.denialThreshold = 1
-        #expect(throws: VaultError.invalidInput("--denials must be at least 2")) {
-            try fixture.vault.exportReviewPackage(period: today, settings: settings, to: fixture.directory + "/pkg", session: auditor)
+        expectRefusal(.settingOutOfRange(.denialThreshold)) {
+            _ = try fixture.vault.exportReviewPackage(period: today, settings: settings, to: fixture.directory + "/pkg", session: auditor)
         }
         // An existing, non-empty output directory is refused and left as it was.
         let occupied = fixture.directory + "/occupied"
         try FileManager.default.createDirectory(atPath: occupied, withIntermediateDirectories: false)
         try Data("keep".utf8).write(to: URL(fileURLWithPath: occupied + "/mine.txt"))
-        #expect(throws: VaultError.invalidInput("--out \(occupied) exists and is not empty; give a new directory (a package is never written over files)")) {
-            try fixture.vault.exportReviewPackage(period: today, to: occupied, session: auditor)
+        expectRefusal(.packageTargetNotEmpty(path: occupied)) {
+            _ = try fixture.vault.exportReviewPackage(period: today, to: occupied, session: auditor)
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: occupied) == ["mine.txt"])
         let file = try fixture.file("plain.txt", "x")
-        #expect(throws: VaultError.invalidInput("--out \(file) exists and is not a directory; give a new directory for the package")) {
-            try fixture.vault.exportReviewPackage(period: today, to: file, session: auditor)
+        expectRefusal(.packageTargetNotADirectory(path: file)) {
+            _ = try fixture.vault.exportReviewPackage(period: today, to: file, session: auditor)
         }
-        #expect(throws: VaultError.invalidInput("the directory \(fixture.directory)/missing (where --out \(fixture.directory)/missing/pkg would go) does not exist; create it first")) {
-            try fixture.vault.exportReviewPackage(period: today, to: fixture.directory + "/missing/pkg", session: auditor)
+        expectRefusal(.packageParentMissing(parent: fixture.directory + "/missing", target: fixture.directory + "/missing/pkg")) {
+            _ = try fixture.vault.exportReviewPackage(period: today, to: fixture.directory + "/missing/pkg", session: auditor)
         }
         #expect(try leftovers().isEmpty)
         // An empty directory is fine.
@@ -553,9 +559,30 @@ final class ReviewFixture: @unchecked Sendable {
         #expect(try leftovers() == ["pkg-empty"])
     }
 
+    @Test func eachSettingOutOfRangeIsRefusedByName() throws {
+        for setting in ReviewSettings.Setting.allCases {
+            var settings = ReviewSettings()
+            #expect(settings.isValid(setting))
+            switch setting {
+            case .rotationPeriodDays: settings.rotationPeriodDays = 0
+            case .inactiveDays: settings.inactiveDays = 0
+            case .workHours: settings.workHoursEnd = 25
+            case .bulkReadMinimum: settings.bulkReadMinimum = 1
+            case .baselineDays: settings.baselineDays = 367
+            case .volumeFactor: settings.volumeFactor = .infinity
+            case .minimumDailyReads: settings.minimumDailyReads = 0
+            case .denialThreshold: settings.denialThreshold = 1
+            case .denialWindowMinutes: settings.denialWindowMinutes = 1_441
+            }
+            #expect(ReviewSettings.Setting.allCases.filter { !settings.isValid($0) } == [setting])
+            expectRefusal(.settingOutOfRange(setting)) { try settings.validate() }
+            #expect(ReviewError.settingOutOfRange(setting).description == "\(setting.name) must be \(setting.requirement)")
+        }
+    }
+
     @Test func aTamperedLogRefusesTheExportAndLeavesNothing() throws {
         try fixture.vault.database.write { db in try db.execute(sql: "UPDATE audit_log SET actor = 'mallory' WHERE seq = 3") }
-        #expect(throws: VaultError.auditTampered("entry 3 does not match its MAC (edited, forged, reordered, or the entry before it changed)")) {
+        #expect(throws: ReviewError.vault(.auditTampered("entry 3 does not match its MAC (edited, forged, reordered, or the entry before it changed)"))) {
             try fixture.vault.exportReviewPackage(period: today, to: fixture.directory + "/pkg", session: auditor)
         }
         #expect(try leftovers().isEmpty)

@@ -94,6 +94,36 @@ import Testing
         #expect(try fixture.vault.verifyAudit().firstBadSeq == 1)
     }
 
+    @Test func theStoreScanLendsEveryStoredEntryInOrderAndStopsWhenAsked() throws {
+        // A seq outside 1...n (tampering) is scanned too: the verifier must see it.
+        try execute("UPDATE audit_log SET seq = -7 WHERE seq = 7")
+        let (listed, scanned, firstThree) = try fixture.vault.store.read { tx in
+            var listed: [AuditEntry] = []
+            try tx.auditEntries(actor: nil, action: nil, sinceMilliseconds: nil, untilMilliseconds: nil) { listed.append($0); return true }
+            var scanned: [AuditEntry] = []
+            try tx.scanAuditEntries { row in
+                func text(_ bytes: UnsafeRawBufferPointer) -> String { String(decoding: bytes, as: UTF8.self) }
+                let fields = text(row.fields)
+                scanned.append(AuditEntry(seq: row.seq, timeMilliseconds: row.timeMilliseconds, actor: text(row.actor), role: text(row.role),
+                                          action: try #require(AuditAction(rawValue: text(row.action))), purpose: text(row.purpose),
+                                          outcome: try #require(AuditEntry.Outcome(rawValue: text(row.outcome))),
+                                          fields: fields.isEmpty ? [] : fields.split(separator: ",").map(String.init),
+                                          customers: try #require(CustomerIDSet(encoded: Array(row.customers))),
+                                          detail: text(row.detail), mac: Array(row.mac)))
+                return true
+            }
+            var seqs: [Int64] = []
+            try tx.scanAuditEntries { row in
+                seqs.append(row.seq)
+                return seqs.count < 3
+            }
+            return (listed, scanned, seqs)
+        }
+        #expect(scanned.count == 21 && scanned.first?.seq == -7)
+        #expect(scanned == listed)
+        #expect(firstThree == [-7, 1, 2])
+    }
+
     @Test func truncatingTheTailIsOnlyVisibleAgainstACheckpoint() throws {
         try execute("DELETE FROM audit_log WHERE seq > 17")
         // Without a checkpoint a shorter chain is still a valid chain.

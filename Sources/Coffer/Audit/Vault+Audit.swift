@@ -1,11 +1,5 @@
 import CofferCrypto
 import Foundation
-import GRDB
-#if canImport(GRDBSQLite)
-import GRDBSQLite
-#elseif canImport(SQLite3)
-import SQLite3
-#endif
 
 /// The result of checking the whole audit chain.
 public struct AuditVerification: Sendable, Equatable, Codable {
@@ -98,17 +92,17 @@ extension Vault {
         let readerChain: AuditChain
         do { readerChain = try AuditChain(auditKey: auditKey, vaultID: vaultID) } catch { throw .crypto(error) }
         let process = hook?.process
-        // The verifier steps SQLite's statement itself (column bytes without copies): the one
-        // place outside Store/ that speaks SQL, until the store offers a raw scan of the log.
         return try store.read { tx in
-            let db = (tx as! SQLiteTransaction).db
             let total = try tx.auditEntryCount()
-            var result = AuditVerification(entries: 0, lastSeq: 0)
-            func fail(_ seq: Int64, _ problem: String) -> AuditVerification {
-                result.entries = seq
-                result.firstBadSeq = seq
-                result.problem = problem
-                return result
+            // A verdict: entry `seq` is the first bad one, `lastSeq` the last entry read. The
+            // entries read before were numbered 1, 2, ..., so their count is `expectedSeq - 1` and
+            // nothing is counted per entry (a counter these helpers shared with the scan's body
+            // would cost a dynamic exclusivity check on every entry).
+            func fail(_ seq: Int64, _ problem: String, lastSeq: Int64) -> AuditVerification {
+                AuditVerification(entries: seq, lastSeq: lastSeq, firstBadSeq: seq, problem: problem)
+            }
+            func badMAC(_ seq: Int64, lastSeq: Int64) -> AuditVerification {
+                fail(seq, "entry \(seq) does not match its MAC (edited, forged, reordered, or the entry before it changed)", lastSeq: lastSeq)
             }
             // Each entry is checked against the *stored* MAC of the one before it, so this thread
             // can lay out batch N+1 while another computes the MACs of batch N; a bad stored MAC
@@ -145,49 +139,46 @@ extension Vault {
                 }
                 return first
             }
-            let statement = try db.makeStatement(sql: """
-                SELECT seq, time_ms, actor, role, action, purpose, outcome, fields, customer_count, customers, detail, mac
-                FROM audit_log ORDER BY seq
-                """)
-            let handle = statement.sqliteStatement
-            func column(_ index: Int32) -> UnsafeRawBufferPointer {
-                let count = Int(sqlite3_column_bytes(handle, index))
-                guard count > 0, let base = sqlite3_column_blob(handle, index) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
-                return UnsafeRawBufferPointer(start: base, count: count)
-            }
-            let macProblem = "does not match its MAC (edited, forged, reordered, or the entry before it changed)"
-            while true {
-                let status = sqlite3_step(handle)
-                if status == SQLITE_DONE { break }
-                guard status == SQLITE_ROW else { throw VaultError.storage("reading the audit log failed (\(status))") }
-                let seq = sqlite3_column_int64(handle, 0)
-                result.entries += 1
-                result.lastSeq = seq
+            // The verdict when the scan stopped at a bad entry.
+            var stopped: AuditVerification?
+            // Every stored entry, whatever its seq: one outside 1...n is reported, not skipped.
+            try tx.scanAuditEntries { row in
+                let seq = row.seq
                 if seq != expectedSeq {
-                    if let bad = try finishAll(), bad < seq { return fail(bad, "entry \(bad) \(macProblem)") }
-                    if let bad = try batch.firstFailure(chain: readerChain) { return fail(bad, "entry \(bad) \(macProblem)") }
-                    return fail(seq, seq > expectedSeq
-                        ? "entry \(expectedSeq)\(seq - expectedSeq > 1 ? "-\(seq - 1)" : "") is missing (deleted)"
-                        : "entry \(seq) is out of order")
+                    if let bad = try finishAll(), bad < seq {
+                        stopped = badMAC(bad, lastSeq: seq)
+                    } else if let bad = try batch.firstFailure(chain: readerChain) {
+                        stopped = badMAC(bad, lastSeq: seq)
+                    } else {
+                        stopped = fail(seq, seq > expectedSeq
+                            ? "entry \(expectedSeq)\(seq - expectedSeq > 1 ? "-\(seq - 1)" : "") is missing (deleted)"
+                            : "entry \(seq) is out of order", lastSeq: seq)
+                    }
+                    return false
                 }
-                let mac = column(11)
-                batch.add(seq: seq, mac: mac) { writer in
-                    writer.begin(seq: seq, timeMilliseconds: sqlite3_column_int64(handle, 1), prefix: previous)
-                    for index: Int32 in 2...7 { writer.bytes(column(index)) }
-                    let count = sqlite3_column_int64(handle, 8)
-                    writer.int(count)
-                    let customers = column(9)
-                    writer.bytes(customers)
-                    writer.bytes(column(10))
-                    return CustomerIDSet.count(ofEncoded: customers) == count
+                batch.add(seq: seq, mac: row.mac) { writer in
+                    writer.begin(seq: seq, timeMilliseconds: row.timeMilliseconds, prefix: previous)
+                    writer.bytes(row.actor)
+                    writer.bytes(row.role)
+                    writer.bytes(row.action)
+                    writer.bytes(row.purpose)
+                    writer.bytes(row.outcome)
+                    writer.bytes(row.fields)
+                    writer.int(row.customerCount)
+                    writer.bytes(row.customers)
+                    writer.bytes(row.detail)
+                    return CustomerIDSet.count(ofEncoded: row.customers) == row.customerCount
                 }
-                previous.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: mac.prefix(32))) }
+                previous.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: row.mac.baseAddress, count: min(row.mac.count, $0.count))) }
                 expectedSeq += 1
                 if batch.seqs.count == AuditBatch.capacity {
                     if inFlight.count == 2 {
                         // Collect the older batch in flight first; its chain checks this one.
                         let checked = inFlight.removeFirst().wait()
-                        if let bad = checked.failure { return fail(bad, "entry \(bad) \(macProblem)") }
+                        if let bad = checked.failure {
+                            stopped = badMAC(bad, lastSeq: seq)
+                            return false
+                        }
                         try deliver(checked.output)
                         inFlight.append(check(batch, chain: checked.chain))
                     } else {
@@ -196,13 +187,16 @@ extension Vault {
                         inFlight.append(check(batch, chain: chain))
                     }
                     batch = AuditBatch()
-                    progress?(WorkProgress(completed: Int(result.entries), total: Int(total), unit: "entries"))
+                    progress?(WorkProgress(completed: Int(seq), total: Int(total), unit: "entries"))
                 }
+                return true
             }
-            if let bad = try finishAll() { return fail(bad, "entry \(bad) \(macProblem)") }
-            if let bad = try batch.firstFailure(chain: readerChain) { return fail(bad, "entry \(bad) \(macProblem)") }
+            if let stopped { return stopped }
+            let lastSeq = expectedSeq - 1
+            if let bad = try finishAll() { return badMAC(bad, lastSeq: lastSeq) }
+            if let bad = try batch.firstFailure(chain: readerChain) { return badMAC(bad, lastSeq: lastSeq) }
             if let hook, !batch.seqs.isEmpty { try hook.deliver(hook.process(AuditRecordBatch(batch: batch))) }
-            return result
+            return AuditVerification(entries: lastSeq, lastSeq: lastSeq)
         }
     }
 
@@ -283,6 +277,8 @@ private struct AuditBatch {
         wellFormed.reserveCapacity(Self.capacity)
     }
 
+    // Inlined into the scan's per-entry body: a call per entry shows in the verifier's profile.
+    @inline(__always)
     mutating func add(seq: Int64, mac: UnsafeRawBufferPointer, _ build: (inout CanonicalWriter) -> Bool) {
         let ok = build(&writer) && mac.count == HMACSHA256.byteCount
         messages.append(contentsOf: writer.bytes.bindMemory(to: UInt8.self))

@@ -95,6 +95,10 @@ package protocol StoreReading {
     /// returns false to stop early.
     func auditEntries(actor: String?, action: AuditAction?, sinceMilliseconds: Int64?, untilMilliseconds: Int64?,
                       _ body: (AuditEntry) throws -> Bool) throws
+    /// Every entry in sequence order, whatever its seq (a tampered log may hold seqs outside
+    /// 1...n, and the verifier must see them), each handed to `body` as borrowed columns, read
+    /// without copies (the verifier streams millions of entries); `body` returns false to stop.
+    func scanAuditEntries(_ body: (AuditEntryColumns) throws -> Bool) throws
 }
 
 /// What a write transaction can change, besides everything it can read.
@@ -203,4 +207,26 @@ package struct PolicyVersionRecord: Sendable {
     package var digest: String
     package var yaml: [UInt8]
     package var mac: [UInt8]
+}
+
+/// One audit entry as stored, its columns borrowed from the store without copies: every buffer
+/// is valid only during the `scanAuditEntries` body call that receives it (copy what must
+/// outlive it). Nothing here is verified yet; the verifier checks these bytes against the chain.
+package struct AuditEntryColumns {
+    package var seq: Int64
+    package var timeMilliseconds: Int64
+    /// UTF-8 text columns.
+    package var actor: UnsafeRawBufferPointer
+    package var role: UnsafeRawBufferPointer
+    package var action: UnsafeRawBufferPointer
+    package var purpose: UnsafeRawBufferPointer
+    package var outcome: UnsafeRawBufferPointer
+    /// Field names joined by ",".
+    package var fields: UnsafeRawBufferPointer
+    package var customerCount: Int64
+    /// `CustomerIDSet.encoded()` bytes.
+    package var customers: UnsafeRawBufferPointer
+    package var detail: UnsafeRawBufferPointer
+    /// The entry's chain MAC.
+    package var mac: UnsafeRawBufferPointer
 }

@@ -1,11 +1,17 @@
 import Foundation
 import GRDB
+#if canImport(GRDBSQLite)
+import GRDBSQLite
+#elseif canImport(SQLite3)
+import SQLite3
+#endif
 
 /// One SQLite transaction, as the vault sees it through `StoreReading` / `StoreWriting`.
 /// Statements are prepared once per connection (`cachedStatement`), or once per transaction for
 /// the per-row writes of a batch, and always bound.
 package struct SQLiteTransaction: StoreWriting {
-    package let db: Database
+    /// The connection, reachable from nowhere else: SQL stays in this folder.
+    private let db: Database
     /// The statements of per-row writes, prepared once per transaction (an import or re-wrap
     /// batch runs each of them thousands of times).
     private let prepared = PreparedStatements()
@@ -395,6 +401,31 @@ package struct SQLiteTransaction: StoreWriting {
             """, arguments: StatementArguments(arguments))
         while let row = try cursor.next() {
             guard try body(Self.auditEntry(row)) else { return }
+        }
+    }
+
+    package func scanAuditEntries(_ body: (AuditEntryColumns) throws -> Bool) throws {
+        // GRDB's rows would copy every column; this steps SQLite's statement itself and lends
+        // each column's bytes where SQLite holds them (valid until the next step).
+        let statement = try db.makeStatement(sql: """
+            SELECT seq, time_ms, actor, role, action, purpose, outcome, fields, customer_count, customers, detail, mac
+            FROM audit_log ORDER BY seq
+            """)
+        let handle = statement.sqliteStatement
+        func column(_ index: Int32) -> UnsafeRawBufferPointer {
+            let count = Int(sqlite3_column_bytes(handle, index))
+            guard count > 0, let base = sqlite3_column_blob(handle, index) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+            return UnsafeRawBufferPointer(start: base, count: count)
+        }
+        while true {
+            let status = sqlite3_step(handle)
+            if status == SQLITE_DONE { return }
+            guard status == SQLITE_ROW else { throw VaultError.storage("reading the audit log failed (\(status))") }
+            let row = AuditEntryColumns(seq: sqlite3_column_int64(handle, 0), timeMilliseconds: sqlite3_column_int64(handle, 1),
+                                        actor: column(2), role: column(3), action: column(4), purpose: column(5), outcome: column(6),
+                                        fields: column(7), customerCount: sqlite3_column_int64(handle, 8), customers: column(9),
+                                        detail: column(10), mac: column(11))
+            guard try body(row) else { return }
         }
     }
 

@@ -1,0 +1,77 @@
+import Coffer
+
+/// What a review refuses, each saying what is wrong and what to do, in the review's own terms:
+/// the period, a setting, the package directory. An adapter (the command-line tool, a server)
+/// words the remedy in its own (which flag or field gives that value); vault errors met on the
+/// way (permissions, a tampered log, a file that cannot be written) travel as `vault`.
+public enum ReviewError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A day of the period that is not a `YYYY-MM-DD` date.
+    case notADate(ReviewPeriod.Bound, text: String)
+    /// The first day of the period is after its last.
+    case periodReversed(from: CivilDate, to: CivilDate)
+    /// The period spans more than `maximumDays` days.
+    case periodTooLong(from: CivilDate, to: CivilDate, maximumDays: Int)
+    /// A threshold outside the values it takes (`setting.requirement`).
+    case settingOutOfRange(ReviewSettings.Setting)
+    /// Working hours that are not `HH-HH`.
+    case workHoursMalformed(String)
+    /// The package directory exists and is a file (or anything but a directory).
+    case packageTargetNotADirectory(path: String)
+    /// The package directory exists and holds files.
+    case packageTargetNotEmpty(path: String)
+    /// The directory the package directory would go in does not exist.
+    case packageParentMissing(parent: String, target: String)
+    /// Something appeared in the package directory while the package was written.
+    case packageTargetChanged(path: String, reason: String)
+    /// A vault error met while exporting: permissions, the audit log, writing the files.
+    case vault(VaultError)
+
+    /// The message in the review's own words.
+    public var description: String { message(naming: .words) }
+
+    /// The message with the values the user gave named by `naming`: an adapter passes its
+    /// own names (the command-line tool, its flags) and keeps the wording and the remedy.
+    /// A vault error keeps its own description.
+    public func message(naming: Naming) -> String {
+        switch self {
+        case let .notADate(bound, text):
+            "\(naming.day(bound)) '\(text)' is not a date; use YYYY-MM-DD (a UTC day), e.g. 2026-01-31"
+        case let .periodReversed(from, to):
+            "\(naming.day(.first)) \(from) is after \(naming.day(.last)) \(to); give the first day of the period, then the last"
+        case let .periodTooLong(from, to, maximumDays):
+            "the period \(from) to \(to) is longer than \(maximumDays) days; export a shorter period"
+        case let .settingOutOfRange(setting):
+            "\(naming.setting(setting)) must be \(setting.requirement)"
+        case let .workHoursMalformed(text):
+            "\(naming.setting(.workHours)) '\(text)' is not HH-HH; give UTC hours like 07-19"
+        case let .packageTargetNotADirectory(path):
+            "\(naming.packageDirectory(path)) exists and is not a directory; give a new directory for the package"
+        case let .packageTargetNotEmpty(path):
+            "\(naming.packageDirectory(path)) exists and is not empty; give a new directory (a package is never written over files)"
+        case let .packageParentMissing(parent, target):
+            "the directory \(parent) (where \(naming.packageDirectory(target)) would go) does not exist; create it first"
+        case let .packageTargetChanged(path, reason):
+            "\(naming.packageDirectory(path)) changed while the package was written (\(reason)); nothing was written there"
+        case let .vault(error):
+            error.description
+        }
+    }
+
+    /// How a message names the values the user gave: a day of the period, a setting, the
+    /// package directory (given its path).
+    public struct Naming: Sendable {
+        public var day: @Sendable (ReviewPeriod.Bound) -> String
+        public var setting: @Sendable (ReviewSettings.Setting) -> String
+        public var packageDirectory: @Sendable (String) -> String
+
+        public init(day: @escaping @Sendable (ReviewPeriod.Bound) -> String, setting: @escaping @Sendable (ReviewSettings.Setting) -> String,
+                    packageDirectory: @escaping @Sendable (String) -> String) {
+            self.day = day
+            self.setting = setting
+            self.packageDirectory = packageDirectory
+        }
+
+        /// The review's own words (`description`).
+        public static let words = Naming(day: { $0.name }, setting: { $0.name }, packageDirectory: { "the package directory \($0)" })
+    }
+}
