@@ -500,6 +500,20 @@ final class ReviewFixture: @unchecked Sendable {
         try FileManager.default.contentsOfDirectory(atPath: fixture.directory).filter { $0.contains("partial") || $0.hasPrefix("pkg") }
     }
 
+    @Test func theServiceRefusesWithTheReviewsOwnTypedError() async throws {
+        let service = VaultService(vault: fixture.vault)
+        let auditor = Caller(session: self.auditor)
+        let file = try fixture.file("taken", "not a directory")
+        await #expect(throws: ReviewError.packageTargetNotADirectory(path: file)) {
+            try await service.perform(ExportReviewPackage(period: today, to: file), as: auditor)
+        }
+        await #expect(throws: ReviewError.vault(.notPermitted("role sales may not audit read"))) {
+            try await service.perform(ExportReviewPackage(period: today, to: fixture.directory + "/pkg"), as: Caller(session: sales))
+        }
+        let exported = try await service.perform(ExportReviewPackage(period: today, to: fixture.directory + "/pkg-ok"), as: auditor)
+        #expect(ReviewPackage.verify(directory: exported.directory, publicKeyPEM: try await service.perform(SigningPublicKey(), as: auditor)).isValid)
+    }
+
     @Test(arguments: ["sales", "analyst"]) func rolesWithoutAuditReadCannotExportAndAreAudited(_ role: String) throws {
         let session = role == "sales" ? sales : analyst
         #expect(throws: ReviewError.vault(.notPermitted("role \(role) may not audit read"))) {
