@@ -34,6 +34,10 @@ enum CommandFailure {
             return ExitCode(1)
         case is ExitCode, is ValidationError, is CleanExit:
             return error
+        // The parser's own (help, usage): its `exit(withError:)` prints them. Matched by module,
+        // as the type (CommandError) is internal to swift-argument-parser.
+        case _ where String(reflecting: type(of: error)).hasPrefix("ArgumentParser."):
+            return error
         default:
             Terminal.error("unexpected \(type(of: error)); nothing more is shown in case it holds data")
             return ExitCode(1)

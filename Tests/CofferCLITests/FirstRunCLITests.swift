@@ -77,4 +77,15 @@ import Testing
         let refused = try cli.run(["policy", "check", broken, "--schema", CLI.repositoryRoot + "/policies/schema.yaml"])
         #expect(refused.status == 1 && refused.stderr.contains("broken.yaml"))
     }
+
+    @Test func helpWorksForTheToolEachCommandAndHelpSubcommand() throws {
+        let cli = try emptyDirectoryCLI()
+        for arguments in [["--help"], ["demo-data", "--help"], ["help", "import"], ["import", "customers", "--help"], ["users", "add", "-h"]] {
+            let help = try cli.run(arguments)
+            #expect(help.status == 0 && help.stdout.hasPrefix("OVERVIEW: ") && help.stderr.isEmpty, "\(arguments): \(help.stderr)")
+        }
+        #expect(try cli.run(["import", "customers", "--help"]).stdout.contains("--rejects <file.csv>"))
+        let unknown = try cli.run(["--no-such-option"])
+        #expect(unknown.status == 64 && unknown.stderr.hasPrefix("Error: Unknown option '--no-such-option'"))
+    }
 }
