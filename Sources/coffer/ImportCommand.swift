@@ -40,13 +40,16 @@ struct ImportOptions: ParsableArguments {
     @Option(help: "Rejected rows to list (all are counted).")
     var showRejected = 20
 
+    @Option(help: ArgumentHelp("Write the rejected rows, with a reason column, to this CSV file (mode 0600) to fix and import again.", valueName: "file.csv"))
+    var rejects: String?
+
     func validate() throws {
         guard showRejected >= 0 else { throw ValidationError("--show-rejected must be 0 or more") }
     }
 
     func run(_ kind: ImportKind) async throws {
         let (service, caller) = try await auth.caller(vault)
-        let report = try await service.perform(ImportFile(kind, path: file), as: caller, progressLabel: "import \(kind.rawValue)")
+        let report = try await service.perform(ImportFile(kind, path: file, rejectsPath: rejects), as: caller, progressLabel: "import \(kind.rawValue)")
         if output.json {
             try printJSON(report)
         } else {
@@ -56,6 +59,9 @@ struct ImportOptions: ParsableArguments {
             }
             if report.rejected > min(showRejected, report.rejections.count) {
                 Terminal.out("  ... \(report.rejected - min(showRejected, report.rejections.count)) more rejected rows (use --json or --show-rejected)")
+            }
+            if let written = report.rejectsFile {
+                Terminal.out("rejected rows written to \(written): fix them and import that file again (its \(ImportReport.rejectReasonColumn) column is ignored)")
             }
         }
     }

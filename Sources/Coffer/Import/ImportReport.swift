@@ -19,12 +19,30 @@ public struct ImportReport: Sendable, Equatable, Codable {
     /// The first `maximumListedRejections` rejections, in file order.
     public var rejections: [Rejection] = []
     public static let maximumListedRejections = 1000
+    /// Where the rejected rows were written (`--rejects`), when any was rejected.
+    public var rejectsFile: String?
+    /// The last column of a rejects file: why the row was rejected. An import ignores it, so a
+    /// fixed rejects file is imported as it is.
+    public static let rejectReasonColumn = "coffer_reject_reason"
+
+    /// Rejections of the batch being committed (all of them, for a rejects file); not reported.
+    var batchRejections: [Rejection] = []
+
+    private enum CodingKeys: String, CodingKey {
+        case file, kind, rows, inserted, updated, unchanged, rejected, rejections, rejectsFile
+    }
 
     mutating func reject(line: Int, reason: String) {
         rejected += 1
         if rejections.count < Self.maximumListedRejections {
             rejections.append(Rejection(line: line, reason: reason))
         }
+    }
+
+    /// A rejection found while committing a batch: reported, and kept for the batch's rejects.
+    mutating func rejectInBatch(line: Int, reason: String) {
+        reject(line: line, reason: reason)
+        batchRejections.append(Rejection(line: line, reason: reason))
     }
 }
 

@@ -12,14 +12,16 @@ extension Vault {
     /// transaction, so a crash leaves whole batches and a re-run converges (customers and
     /// outcomes upsert by `customer_ref`; orders are de-duplicated by a keyed digest).
     /// Invalid rows are skipped and reported by line; a bad header rejects the whole file
-    /// before anything is written.
-    package func importCSV(_ kind: ImportKind, path: String, session: Session,
+    /// before anything is written. With `rejectsPath`, the rejected rows are also written there
+    /// (CSV, mode 0600): the source header and fields with a last `coffer_reject_reason` column,
+    /// a file the user fixes and imports again (the importer ignores that column).
+    package func importCSV(_ kind: ImportKind, path: String, session: Session, rejectsPath: String? = nil,
                           progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> ImportReport {
         try authorize(session, .import, action: .import, detail: kind.rawValue)
         let reader: CSVReader
         do { reader = try CSVReader(path: path) } catch { throw .importFile(error.description) }
         var report = ImportReport(file: path, kind: kind.rawValue)
-        let header: [String]
+        var header: [String]
         do {
             guard let record = try reader.next() else { throw VaultError.importFile("\(path):1: the file is empty; expected a header row") }
             if let problem = record.problem { throw VaultError.importFile("\(path):\(record.line): header: \(problem)") }
@@ -29,6 +31,10 @@ extension Vault {
         } catch {
             throw error as! VaultError
         }
+        let sourceHeader = header
+        // A rejects file imported again: its reason column is not data.
+        let dropsReasonColumn = header.last == ImportReport.rejectReasonColumn
+        if dropsReasonColumn { header.removeLast() }
         let columns: [FieldSpec]
         do {
             columns = try resolveColumns(header, kind: kind, file: path)
@@ -36,6 +42,13 @@ extension Vault {
             try audit(.user(session), .import, outcome: .failed, detail: "\(kind.rawValue): file refused (header)")
             throw error
         }
+        let rejects: RejectsFile?
+        do { rejects = try rejectsPath.map { rejectsPath throws(CSVError) in try RejectsFile(path: rejectsPath, header: sourceHeader) } } catch {
+            throw .file(error)
+        }
+        // A rejects file is whole or absent: on failure it is removed, and without rejections it is not left behind.
+        var keepsRejects = false
+        defer { if let rejects, !keepsRejects { rejects.discard() } }
         let workers = makeWorkers()
         let batcher = try BatchCommitter(kind: kind, vault: self, columns: columns, workers: workers, session: session,
                                          file: (path as NSString).lastPathComponent)
@@ -43,8 +56,11 @@ extension Vault {
         // Two stages overlap: a reader thread parses and validates the next batch while this
         // thread seals and commits the current one (in parallel across cores).
         let fileSize = reader.fileSize
+        let keepsSource = rejects != nil
         func readAhead(_ reader: sending CSVReader) -> Pending<(CSVReader, ParsedBatch), Never> {
-            Pending(handing: reader) { reader in (reader, Self.readBatch(reader, columns: columns, kind: kind)) }
+            Pending(handing: reader) { reader in
+                (reader, Self.readBatch(reader, columns: columns, kind: kind, dropsLastColumn: dropsReasonColumn, keepsSource: keepsSource))
+            }
         }
         var next: Pending<(CSVReader, ParsedBatch), Never>? = readAhead(reader)
         // On failure, the read in flight finishes before this returns.
@@ -54,11 +70,20 @@ extension Vault {
             next = batch.isLast ? nil : readAhead(reader)
             report.rows += batch.rows
             for rejection in batch.rejections { report.reject(line: rejection.line, reason: rejection.reason) }
-            if !batch.valid.isEmpty { try batcher.commit(batch.valid, report: &report) }
+            var batchRejections = batch.rejections
+            if !batch.valid.isEmpty { batchRejections += try batcher.commit(batch.valid, report: &report) }
+            if let rejects, !batchRejections.isEmpty {
+                do { try rejects.write(batchRejections, source: batch.source) } catch { throw .file(error) }
+            }
             progress?(WorkProgress(completed: batch.bytesRead, total: fileSize, unit: "bytes"))
             if let failure = batch.failure { throw failure }
         }
         try checkpoint()
+        if let rejects, report.rejected > 0 {
+            do { try rejects.close() } catch { throw .file(error) }
+            keepsRejects = true
+            report.rejectsFile = rejects.path
+        }
         // Rejections come from two stages (validation, then lookups): restore file order.
         report.rejections.sort { $0.line < $1.line }
         logger.info("import finished", metadata: [
@@ -69,15 +94,21 @@ extension Vault {
     }
 
     /// Reads and validates the next batch: `importBatchSize` rows, or what is left of the file.
-    static func readBatch(_ reader: CSVReader, columns: [FieldSpec], kind: ImportKind) -> ParsedBatch {
+    /// `dropsLastColumn`: the file's last column (a rejects file's reason) is not data.
+    /// `keepsSource`: the batch keeps each row's source fields, for a rejects file.
+    static func readBatch(_ reader: CSVReader, columns: [FieldSpec], kind: ImportKind, dropsLastColumn: Bool = false,
+                          keepsSource: Bool = false) -> ParsedBatch {
         var batch = ParsedBatch()
+        let width = columns.count + (dropsLastColumn ? 1 : 0)
         do throws(CSVError) {
-            while let record = try reader.next() {
+            while var record = try reader.next() {
                 batch.rows += 1
+                if keepsSource { batch.source[record.line] = record.fields }
+                if dropsLastColumn, record.fields.count == width { record.fields.removeLast() }
                 if let problem = record.problem {
                     batch.rejections.append(.init(line: record.line, reason: problem))
                 } else if record.fields.count != columns.count {
-                    batch.rejections.append(.init(line: record.line, reason: "has \(record.fields.count) fields, the header has \(columns.count)"))
+                    batch.rejections.append(.init(line: record.line, reason: "has \(record.fields.count + width - columns.count) fields, the header has \(width)"))
                 } else {
                     switch validate(record, columns: columns, kind: kind) {
                     case let .success(values): batch.valid.append((record.line, values))
@@ -180,6 +211,8 @@ struct ParsedBatch {
     var rows = 0
     var valid: [(line: Int, values: [String?])] = []
     var rejections: [ImportReport.Rejection] = []
+    /// Each row's fields as read, by line (kept only when rejected rows are written out).
+    var source: [Int: [String]] = [:]
     var bytesRead = 0
     /// The file ends with this batch (or reading it failed).
     var isLast = false
@@ -210,7 +243,8 @@ private final class BatchCommitter {
         }
     }
 
-    func commit(_ valid: [(line: Int, values: [String?])], report: inout ImportReport) throws(VaultError) {
+    /// Commits the batch and returns the rows the lookups rejected (also counted in `report`).
+    func commit(_ valid: [(line: Int, values: [String?])], report: inout ImportReport) throws(VaultError) -> [ImportReport.Rejection] {
         do {
             var batchReport = report
             try vault.store.write { tx in
@@ -226,7 +260,10 @@ private final class BatchCommitter {
                                                   customers: CustomerIDSet(touched),
                                                   detail: "\(kind.rawValue): \(valid.count) rows in batch", in: tx)
             }
+            let rejected = batchReport.batchRejections
+            batchReport.batchRejections = []
             report = batchReport
+            return rejected
         } catch {
             throw VaultError(wrapping: error)
         }
@@ -239,7 +276,7 @@ private final class BatchCommitter {
             switch outcome {
             case let .inserted(id): report.inserted += 1; touched.append(id)
             case let .updated(id): report.updated += 1; touched.append(id)
-            case let .rejected(reason): report.reject(line: upserts[i].line, reason: reason)
+            case let .rejected(reason): report.rejectInBatch(line: upserts[i].line, reason: reason)
             }
         }
     }
@@ -270,7 +307,7 @@ private final class BatchCommitter {
         var ciphers: [Int64: AES256GCM] = [:]
         for (i, row) in rows.enumerated() {
             guard let customer = keys[digests[i]] else {
-                report.reject(line: row.line, reason: "customer_ref: no customer with this reference (import customers first)")
+                report.rejectInBatch(line: row.line, reason: "customer_ref: no customer with this reference (import customers first)")
                 continue
             }
             let d = row.values[dateColumn]!, a = row.values[amountColumn]!, c = row.values[categoryColumn]!
@@ -297,7 +334,7 @@ private final class BatchCommitter {
         let nonces = workers[0].nonces
         for (i, row) in rows.enumerated() {
             guard let customer = keys[digests[i]] else {
-                report.reject(line: row.line, reason: "customer_ref: no customer with this reference (import customers first)")
+                report.rejectInBatch(line: row.line, reason: "customer_ref: no customer with this reference (import customers first)")
                 continue
             }
             let cipher = try AES256GCM(key: customer.cipherKey)

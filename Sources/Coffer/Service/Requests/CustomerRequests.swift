@@ -86,13 +86,17 @@ public struct EraseCustomer: VaultRequest {
 public struct ImportFile: VaultRequest {
     public var kind: ImportKind
     public var path: String
+    /// Where to write the rejected rows with their reasons (CSV, mode 0600), to fix and import
+    /// again; nothing is left there when no row is rejected.
+    public var rejectsPath: String?
 
-    public init(_ kind: ImportKind, path: String) {
+    public init(_ kind: ImportKind, path: String, rejectsPath: String? = nil) {
         self.kind = kind
         self.path = path
+        self.rejectsPath = rejectsPath
     }
 
     public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> ImportReport {
-        try vault.importCSV(kind, path: path, session: caller.session, progress: progress)
+        try vault.importCSV(kind, path: path, session: caller.session, rejectsPath: rejectsPath, progress: progress)
     }
 }
