@@ -27,7 +27,6 @@ package final class SQLiteStore: VaultStore {
         config.busyMode = .timeout(10)
         config.label = "coffer"
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA secure_delete = ON")
             // 64 MiB of page cache keeps the random-key index pages of a large import resident.
             try db.execute(sql: "PRAGMA cache_size = -65536")
@@ -41,6 +40,10 @@ package final class SQLiteStore: VaultStore {
                                                         attributes: [.posixPermissions: 0o700])
             }
             queue = try DatabaseQueue(path: path, configuration: config)
+            // After GRDB's WAL set-up, which lowers it to NORMAL: a committed transaction (an audit
+            // entry released before its read, an erasure) must survive a power loss, so every
+            // commit syncs the WAL.
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             // Opening an up-to-date vault writes nothing (not even before the key is checked).
             let migrator = Self.migrator
             if try create || !queue.read({ try migrator.hasCompletedMigrations($0) }) {
