@@ -46,7 +46,7 @@ struct InitCommand: AsyncParsableCommand {
         if schema == nil { copies += BuiltInModels.files.sorted { $0.key < $1.key }.map { ("scoring/" + $0.key, $0.value) } }
         if !copies.isEmpty {
             // An existing vault is the better answer than its copies directory being in the way.
-            if (try? await VaultService.rootMode(at: vault.vaultPath)) != nil { throw VaultError.vaultAlreadyExists(path: vault.vaultPath) }
+            if (try? await VaultService.rootMode(at: vault.vaultPath, execution: .callingThread)) != nil { throw VaultError.vaultAlreadyExists(path: vault.vaultPath) }
             try Self.refuseExisting(copiesDirectory)
         }
         let protection: RootProtection
@@ -61,7 +61,7 @@ struct InitCommand: AsyncParsableCommand {
         let created: VaultService, token: String
         do {
             (created, token) = try await VaultService.create(at: vault.vaultPath, schema: loaded, policyYAML: policyText, policyFile: policyFile,
-                                                             protection: protection, adminName: admin)
+                                                             protection: protection, adminName: admin, execution: .callingThread)
         } catch {
             if !copies.isEmpty { try? FileManager.default.removeItem(atPath: copiesDirectory) }
             throw error

@@ -26,17 +26,18 @@ struct VaultOptions: ParsableArguments {
         return trimmed + ".key"
     }
 
-    /// Opens the vault with whichever credential it was created with.
+    /// Opens the vault with whichever credential it was created with; a one-shot command runs
+    /// the vault's work on its own thread (`VaultService.Execution`).
     func open() async throws(VaultError) -> VaultService {
-        let mode = try await VaultService.rootMode(at: vaultPath)
+        let mode = try await VaultService.rootMode(at: vaultPath, execution: .callingThread)
         let passphrase = Self.takePassphrase()
         if mode == "passphrase" {
             guard let passphrase else { throw .passphraseMissing }
-            return try await VaultService.open(at: vaultPath, credentials: RootCredentials(passphrase: passphrase))
+            return try await VaultService.open(at: vaultPath, credentials: RootCredentials(passphrase: passphrase), execution: .callingThread)
         }
         // Fail closed on ambiguity: a passphrase meant for this vault would be silently unused.
         guard passphrase == nil else { throw .passphraseNotUsed }
-        return try await VaultService.open(at: vaultPath, credentials: RootCredentials(keyFile: keyFilePath))
+        return try await VaultService.open(at: vaultPath, credentials: RootCredentials(keyFile: keyFilePath), execution: .callingThread)
     }
 
     /// Reads COFFER_PASSPHRASE into wiping memory and removes it from the environment, so

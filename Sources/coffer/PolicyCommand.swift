@@ -47,7 +47,7 @@ struct PolicyCommand: AsyncParsableCommand {
             }
             let directory = VaultOptions.vaultPath(vault)
             do {
-                return (try await VaultService.storedSchema(at: directory), "the schema of vault \(directory)")
+                return (try await VaultService.storedSchema(at: directory, execution: .callingThread), "the schema of vault \(directory)")
             } catch .vaultNotFound {
                 // A vault named explicitly must exist; only the implicit default falls back to the built-in schema.
                 if vault != nil || environment("COFFER_VAULT") != nil { throw VaultError.vaultNotFound(path: directory) }

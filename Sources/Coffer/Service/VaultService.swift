@@ -21,9 +21,12 @@ public struct Caller: Sendable, Equatable {
 /// `Qualification` (scoring, ICP, calibration, QCL hand-off) and `CofferReview` (review
 /// packages, data-subject reports, the record of processing) add theirs the same way.
 ///
-/// The vault's work is synchronous and CPU- or disk-bound; the service runs it on its own
-/// threads, never on the concurrency runtime's cooperative pool, so a long scan cannot starve
-/// other tasks.
+/// The vault's work is synchronous and CPU- or disk-bound. A long-running process (the server)
+/// runs it on the service's own threads (`Execution.dedicatedThreads`), never on the concurrency
+/// runtime's cooperative pool, so a long scan cannot starve other tasks. A one-shot tool (the
+/// CLI) has nothing else to run and asks for `.callingThread`: the hand-off to another thread
+/// would cost it a few milliseconds per command and buy nothing. Streamed requests always run on
+/// the service's threads, so their progress arrives while they work.
 ///
 /// ```swift
 /// let service = try await VaultService.open(at: "coffer-vault", credentials: .init(keyFile: "coffer-vault.key"))
@@ -33,52 +36,74 @@ public struct Caller: Sendable, Equatable {
 public final class VaultService: Sendable {
     /// The opened vault the requests run against.
     package let vault: Vault
+    /// Where `perform` runs the vault's work.
+    public let execution: Execution
+
+    /// Where the service runs the vault's synchronous work.
+    public enum Execution: Sendable {
+        /// On the service's own threads: for processes that serve many requests at once.
+        case dedicatedThreads
+        /// On the thread of the awaiting task: for a one-shot tool with nothing else to run.
+        case callingThread
+    }
 
     /// Threads for vault work (see the type's comment). Concurrent: SQLite's WAL lets reads run
     /// beside a write, and the store serializes writers itself.
-    private static let workQueue = DispatchQueue(label: "coffer.vault-service", qos: .userInitiated, attributes: .concurrent)
+    private static let workQueue: DispatchQueue = {
+        let queue = DispatchQueue(label: "coffer.vault-service", qos: .userInitiated, attributes: .concurrent)
+        queue.setSpecific(key: workQueueKey, value: ())
+        return queue
+    }()
+    private static let workQueueKey = DispatchSpecificKey<Void>()
 
-    package init(vault: Vault) {
+    /// Whether the current code runs on the service's own threads (for tests of `Execution`).
+    package static var isOnServiceThread: Bool { DispatchQueue.getSpecific(key: workQueueKey) != nil }
+
+    package init(vault: Vault, execution: Execution = .dedicatedThreads) {
         self.vault = vault
+        self.execution = execution
     }
 
     /// Opens the vault in `directory` with its root credentials.
-    public static func open(at directory: String, credentials: RootCredentials) async throws(VaultError) -> VaultService {
-        VaultService(vault: try await run { () throws(VaultError) in try Vault.open(at: directory, credentials: credentials) })
+    public static func open(at directory: String, credentials: RootCredentials,
+                            execution: Execution = .dedicatedThreads) async throws(VaultError) -> VaultService {
+        VaultService(vault: try await run(execution) { () throws(VaultError) in try Vault.open(at: directory, credentials: credentials) },
+                     execution: execution)
     }
 
     /// How the vault's root key is protected (`keyfile` or `passphrase`), read without any key,
     /// so an adapter knows which credential to ask for.
-    public static func rootMode(at directory: String) async throws(VaultError) -> String {
-        try await run { () throws(VaultError) in try Vault.rootMode(at: directory) }
+    public static func rootMode(at directory: String, execution: Execution = .dedicatedThreads) async throws(VaultError) -> String {
+        try await run(execution) { () throws(VaultError) in try Vault.rootMode(at: directory) }
     }
 
     /// The customer schema of the vault in `directory`, read without any key (see
     /// `Vault.storedSchema`): what a policy file is checked against before it is applied.
-    public static func storedSchema(at directory: String) async throws(VaultError) -> Schema {
-        try await run { () throws(VaultError) in try Vault.storedSchema(at: directory) }
+    public static func storedSchema(at directory: String, execution: Execution = .dedicatedThreads) async throws(VaultError) -> Schema {
+        try await run(execution) { () throws(VaultError) in try Vault.storedSchema(at: directory) }
     }
 
     /// Creates a vault (see `Vault.create`) and returns it with its first administrator's
     /// one-time token: the only time that token is ever available.
     public static func create(at directory: String, schema: Schema, policyYAML: String, policyFile: String,
-                              protection: RootProtection, adminName: String) async throws(VaultError) -> (service: VaultService, adminToken: String) {
-        let (vault, token) = try await run { () throws(VaultError) in
+                              protection: RootProtection, adminName: String,
+                              execution: Execution = .dedicatedThreads) async throws(VaultError) -> (service: VaultService, adminToken: String) {
+        let (vault, token) = try await run(execution) { () throws(VaultError) in
             try Vault.create(at: directory, schema: schema, policyYAML: policyYAML, policyFile: policyFile,
                              protection: protection, adminName: adminName)
         }
-        return (VaultService(vault: vault), token)
+        return (VaultService(vault: vault, execution: execution), token)
     }
 
     /// The session of the user whose token this is; `notAuthenticated` for a missing, unknown
     /// or revoked token (the same answer for each, and the attempt is audited).
     public func authenticate(token: String?) async throws(VaultError) -> Session {
-        try await Self.run { [vault] () throws(VaultError) in try vault.authenticate(token: token) }
+        try await Self.run(execution) { [vault] () throws(VaultError) in try vault.authenticate(token: token) }
     }
 
     /// Performs `request` as `caller` and returns its typed response, or its typed error.
     public func perform<Request: VaultRequest>(_ request: Request, as caller: Caller) async throws(Request.Failure) -> Request.Response {
-        try await Self.run { [vault] () throws(Request.Failure) in try request.respond(in: vault, as: caller, progress: { _ in }) }
+        try await Self.run(execution) { [vault] () throws(Request.Failure) in try request.respond(in: vault, as: caller, progress: { _ in }) }
     }
 
     /// Performs `request` as `caller`, as a stream: progress of bulk work as it happens, then
@@ -97,8 +122,10 @@ public final class VaultService: Sendable {
         return stream
     }
 
-    /// Runs blocking vault work on the service's threads and resumes the caller with its result.
-    private static func run<Value: Sendable, Failure: Error>(_ work: @escaping @Sendable () throws(Failure) -> Value) async throws(Failure) -> Value {
+    /// Runs blocking vault work where `execution` says and resumes the caller with its result.
+    private static func run<Value: Sendable, Failure: Error>(_ execution: Execution,
+                                                             _ work: @escaping @Sendable () throws(Failure) -> Value) async throws(Failure) -> Value {
+        if execution == .callingThread { return try work() }
         let result: Result<Value, Failure> = await withCheckedContinuation { continuation in
             workQueue.async { continuation.resume(returning: Result { () throws(Failure) in try work() }) }
         }
