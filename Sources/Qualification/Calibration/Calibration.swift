@@ -83,7 +83,7 @@ public struct Calibration: Sendable {
     /// `minimum` outcomes): the tiers separate winners from losers. For a matrix, each axis is
     /// judged on its own margins (every row grade summed over columns, and the reverse).
     public func tiersSeparate(minimum: Int = 5) -> Bool {
-        guard let axes else { return Self.falls(tiers.filter { $0.tier != ScoringEngine.disqualifiedTier }, minimum: minimum) }
+        guard axes != nil else { return Self.falls(tiers.filter { $0.tier != ScoringEngine.disqualifiedTier }, minimum: minimum) }
         return Self.falls(margins(rows: true), minimum: minimum) && Self.falls(margins(rows: false), minimum: minimum)
     }
 
