@@ -71,7 +71,7 @@ public final class VaultService: Sendable {
                      execution: execution)
     }
 
-    /// How the vault's root key is protected (`keyfile` or `passphrase`), read without any key,
+    /// How the vault's root key is protected (`key_file` or `passphrase`), read without any key,
     /// so an adapter knows which credential to ask for.
     public static func rootMode(at directory: String, execution: Execution = .dedicatedThreads) async throws(VaultError) -> String {
         try await run(execution) { () throws(VaultError) in try Vault.rootMode(at: directory) }
