@@ -52,7 +52,7 @@ extension VaultError {
         case .customerNotFound, .vaultNotFound: 4
         case .wrongRootKey, .keyFileMissing, .keyFileTooOpen, .keyFileInvalid, .passphraseMissing, .passphraseNotUsed, .keyFileNotUsed,
              .notAuthenticated: 3
-        case .notPermitted, .purposeRequired: 5
+        case .notPermitted, .purposeRequired, .purposeNotAllowed: 5
         case .auditTampered: 6
         default: 1
         }
@@ -95,7 +95,9 @@ extension VaultError {
         case .notAuthenticated:
             "not authenticated: set COFFER_TOKEN (or pass --token) to a valid, unrevoked user token"
         case let .purposeRequired(purposes):
-            "this role must state a purpose: pass --purpose with one of \(purposes.joined(separator: ", "))"
+            "this role must state a purpose: pass --purpose (or set COFFER_PURPOSE) with one of \(purposes.joined(separator: ", "))"
+        case let .purposeNotAllowed(allowed):
+            "the purpose given (--purpose or COFFER_PURPOSE) is not one this role may use; use one of \(allowed.joined(separator: ", "))"
         case .keysChanged:
             "the active key version changed while this command ran (another `coffer keys` command); nothing from this batch was written, run the command again"
         case .noOutcomes:

@@ -66,7 +66,7 @@ struct AuthOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("User token (default: $COFFER_TOKEN). Prefer the variable: arguments are visible to other local users.", valueName: "token"))
     var token: String?
 
-    @Option(name: .long, help: ArgumentHelp("Why you are reading (required by roles that list purposes).", valueName: "purpose"))
+    @Option(name: .long, help: ArgumentHelp("Why you are reading (default: $COFFER_PURPOSE; required by roles that list purposes).", valueName: "purpose"))
     var purpose: String?
 
     /// Opens the vault and authenticates; a missing or wrong token is one line and exit 3.
@@ -74,7 +74,7 @@ struct AuthOptions: ParsableArguments {
         let service = try await options.open()
         let presented = token ?? environment("COFFER_TOKEN")
         unsetenv("COFFER_TOKEN")
-        return (service, Caller(session: try await service.authenticate(token: presented), purpose: purpose))
+        return (service, Caller(session: try await service.authenticate(token: presented), purpose: purpose ?? environment("COFFER_PURPOSE")))
     }
 }
 

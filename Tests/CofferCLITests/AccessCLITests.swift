@@ -25,6 +25,26 @@ import Testing
         #expect(!log.stdout.contains(String(repeating: "a", count: 64)))
     }
 
+    @Test func thePurposeComesFromTheFlagOrCOFFERPURPOSEAndAWrongOneIsNamedAsSuch() throws {
+        let cli = try CLI()
+        try cli.initVault()
+        #expect(try cli.run(["put"], stdin: #"{"customer_ref": "CUS-1", "full_name": "Ada Lovelace", "email": "ada@example.com"}"#).status == 0)
+        cli.environment["COFFER_TOKEN"] = try token(cli.run(["users", "add", "sam", "--role", "support", "--json"]))
+        let missing = try cli.run(["get", "CUS-1"])
+        #expect(missing.status == 5)
+        #expect(missing.stderr == "coffer: error: this role must state a purpose: pass --purpose (or set COFFER_PURPOSE) with one of support_case\n")
+        let wrong = try cli.run(["get", "CUS-1", "--purpose", "curiosity"])
+        #expect(wrong.status == 5)
+        #expect(wrong.stderr == "coffer: error: the purpose given (--purpose or COFFER_PURPOSE) is not one this role may use; use one of support_case\n")
+        cli.environment["COFFER_PURPOSE"] = "support_case"
+        let fromEnvironment = try cli.run(["get", "CUS-1"])
+        #expect(fromEnvironment.status == 0 && fromEnvironment.stdout.contains("customer_ref"))
+        // The flag wins over the variable.
+        #expect(try cli.run(["get", "CUS-1", "--purpose", "curiosity"]).status == 5)
+        cli.environment["COFFER_TOKEN"] = nil
+        cli.environment.removeValue(forKey: "COFFER_PURPOSE")
+    }
+
     @Test func usersRolesViewsAndTheAuditTrail() throws {
         let cli = try CLI()
         try cli.initVault()

@@ -145,7 +145,7 @@ import Testing
         #expect(throws: VaultError.purposeRequired(["qualification", "analytics"])) {
             try fixture.vault.exportView(to: out, session: analyst)
         }
-        #expect(throws: VaultError.purposeRequired(["qualification", "analytics"])) {
+        #expect(throws: VaultError.purposeNotAllowed(allowed: ["qualification", "analytics"])) {
             try fixture.vault.exportView(to: out, session: analyst, purpose: "ada@example.com")
         }
         // A purpose the policy does not know is recorded as <other>: free text never reaches the log.

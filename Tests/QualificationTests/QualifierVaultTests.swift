@@ -123,7 +123,8 @@ import Testing
     @Test func aPurposeIsRequired() throws {
         let model = try Qualifier(vault: vault, session: fixture.analyst).loadModel(path: Self.b2b)
         for purpose in [nil, "curiosity"] as [String?] {
-            #expect(throws: VaultError.purposeRequired(["qualification", "analytics"])) {
+            let expected: VaultError = purpose == nil ? .purposeRequired(["qualification", "analytics"]) : .purposeNotAllowed(allowed: ["qualification", "analytics"])
+            #expect(throws: expected) {
                 _ = try Qualifier(vault: vault, session: fixture.analyst, purpose: purpose).score(model)
             }
         }

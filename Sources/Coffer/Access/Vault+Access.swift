@@ -42,7 +42,7 @@ extension Vault {
         if Self.purposeBoundActions.contains(action), let purposes = role.purposes, !role.accepts(purpose: purpose) {
             try audit(.named(session.name, role: role.name), name, purpose: purpose, outcome: .denied,
                       detail: "purpose missing or not allowed")
-            throw .purposeRequired(purposes)
+            throw purpose == nil ? .purposeRequired(purposes) : .purposeNotAllowed(allowed: purposes)
         }
         return role
     }

@@ -66,6 +66,9 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case notAuthenticated
     case notPermitted(String)
     case purposeRequired([String])
+    /// A purpose was given, but the role may not use it; `allowed` are the ones it may. The
+    /// purpose itself is not repeated: it may be free text (the audit log records `<other>`).
+    case purposeNotAllowed(allowed: [String])
     case checkpointBlocked
     case importFile(String)
     case storage(String)
@@ -155,6 +158,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
             "not permitted: \(what)"
         case let .purposeRequired(purposes):
             "this role must state a purpose: one of \(purposes.joined(separator: ", "))"
+        case let .purposeNotAllowed(allowed):
+            "the purpose given is not one this role may use; use one of \(allowed.joined(separator: ", "))"
         case .keysChanged:
             "the active key version changed while this ran (another key operation); nothing from this batch was written, run it again"
         case .checkpointBlocked:
