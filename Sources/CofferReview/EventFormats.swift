@@ -243,7 +243,7 @@ struct EventFormatter {
         }
         var entity: [(String, String)]
         switch action {
-        case .userAdd, .userSetRole, .userRevoke:
+        case .userAdd, .userSetRole, .userRevoke, .userReinstate, .userResetToken:
             entity = [("type", "user"), ("name", word(after: "user ") ?? "user")]
         case .policyApply:
             entity = [("type", "role_policy"), ("name", "role policy")]
@@ -361,7 +361,8 @@ struct OCSFMapping: Sendable {
         case .write, .import: (eventClass, activityID, activityName) = (.apiActivity, 1, "Create")
         case .erase: (eventClass, activityID, activityName) = (.apiActivity, 4, "Delete")
         case .vaultCreate, .userAdd, .keyRotate: (eventClass, activityID, activityName) = (.entityManagement, 1, "Create")
-        case .userSetRole, .userRevoke, .policyApply, .keyRewrap: (eventClass, activityID, activityName) = (.entityManagement, 3, "Update")
+        case .userSetRole, .userRevoke, .userReinstate, .userResetToken, .policyApply, .keyRewrap:
+            (eventClass, activityID, activityName) = (.entityManagement, 3, "Update")
         case .keyRetire: (eventClass, activityID, activityName) = (.entityManagement, 4, "Delete")
         case .authenticate, .authorize: (eventClass, activityID, activityName) = (.authentication, 1, "Logon")
         default: (eventClass, activityID, activityName) = (.apiActivity, 2, "Read")

@@ -6,7 +6,7 @@ struct UsersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "users",
         abstract: "Manage staff users (requires manage_users).",
-        subcommands: [Add.self, List.self, SetRole.self, Revoke.self]
+        subcommands: [Add.self, List.self, SetRole.self, Revoke.self, Reinstate.self, ResetToken.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -19,10 +19,7 @@ struct UsersCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (service, caller) = try await auth.caller(vault)
-            let user = try await service.perform(AddUser(name: name, role: role), as: caller)
-            if output.json { return try printJSON(user) }
-            Terminal.out("user \(user.name) (\(user.role)) token, shown only this once:")
-            Terminal.out(user.token)
+            try printToken(try await service.perform(AddUser(name: name, role: role), as: caller), json: output.json)
         }
     }
 
@@ -68,4 +65,38 @@ struct UsersCommand: AsyncParsableCommand {
             Terminal.out("user \(name) revoked")
         }
     }
+
+    struct Reinstate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Make a revoked user active again and print its new one-time token (the old one stays dead).")
+        @OptionGroup var vault: VaultOptions
+        @OptionGroup var auth: AuthOptions
+        @OptionGroup var output: OutputOptions
+        @Argument(help: "User name.") var name: String
+
+        func run() async throws {
+            let (service, caller) = try await auth.caller(vault)
+            try printToken(try await service.perform(ReinstateUser(name: name), as: caller), json: output.json)
+        }
+    }
+
+    struct ResetToken: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "reset-token",
+                                                        abstract: "Give an active user a new one-time token; the old one stops working at once.")
+        @OptionGroup var vault: VaultOptions
+        @OptionGroup var auth: AuthOptions
+        @OptionGroup var output: OutputOptions
+        @Argument(help: "User name.") var name: String
+
+        func run() async throws {
+            let (service, caller) = try await auth.caller(vault)
+            try printToken(try await service.perform(ResetUserToken(name: name), as: caller), json: output.json)
+        }
+    }
+}
+
+/// A user's new token, shown once.
+private func printToken(_ user: UserToken, json: Bool) throws {
+    if json { return try printJSON(user) }
+    Terminal.out("user \(user.name) (\(user.role)) token, shown only this once:")
+    Terminal.out(user.token)
 }

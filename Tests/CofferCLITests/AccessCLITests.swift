@@ -45,6 +45,29 @@ import Testing
         cli.environment.removeValue(forKey: "COFFER_PURPOSE")
     }
 
+    @Test func aRevokedUserIsReinstatedAndALostTokenReset() throws {
+        let cli = try CLI()
+        try cli.initVault()
+        let first = try token(cli.run(["users", "add", "sam", "--role", "support", "--json"]))
+        #expect(try cli.run(["users", "revoke", "sam"]).status == 0)
+        let setRole = try cli.run(["users", "set-role", "sam", "--role", "sales"])
+        #expect(setRole.status == 1 && setRole.stderr == "coffer: error: no active user named sam\n")
+        let reinstated = try cli.run(["users", "reinstate", "sam"])
+        #expect(reinstated.status == 0 && reinstated.stdout.hasPrefix("user sam (support) token, shown only this once:\n"))
+        let newToken = try #require(reinstated.stdout.split(separator: "\n").last.map(String.init))
+        #expect(newToken != first && newToken.hasPrefix("coffer_"))
+        let again = try cli.run(["users", "reinstate", "sam"])
+        #expect(again.status == 1 && again.stderr.hasPrefix("coffer: error: user sam is not revoked"))
+        let reset = try token(cli.run(["users", "reset-token", "sam", "--json"]))
+        #expect(reset != newToken)
+        let admin = cli.environment["COFFER_TOKEN"]
+        cli.environment["COFFER_TOKEN"] = newToken
+        #expect(try cli.run(["keys", "status"]).status == 3)
+        cli.environment["COFFER_TOKEN"] = admin
+        let log = try cli.run(["audit", "log", "--actor", "admin"])
+        #expect(log.stdout.contains("user_reinstate  ok") && log.stdout.contains("user_reset_token  ok"))
+    }
+
     @Test func usersRolesViewsAndTheAuditTrail() throws {
         let cli = try CLI()
         try cli.initVault()

@@ -193,6 +193,7 @@ import Testing
         #expect(AuditAction.allCases.map(\.rawValue) == [
             "vault_create", "authenticate", "authorize", "read", "find", "write", "import", "erase", "export", "privacy_check",
             "reidentify", "handoff", "score", "icp", "calibrate", "user_add", "user_list", "user_set_role", "user_revoke",
+            "user_reinstate", "user_reset_token",
             "policy_apply", "policy_explain", "key_status", "key_rotate", "key_rewrap", "key_retire", "audit_read", "audit_verify",
             "audit_checkpoint", "audit_public_key", "review_export", "review_subject", "review_processing_record",
         ])
@@ -205,7 +206,7 @@ import Testing
         #expect(reads == ["read", "find", "export", "privacy_check", "reidentify", "handoff", "score", "icp", "calibrate", "policy_explain"])
         #expect(AuditAction.export.reviewCategory == .export && AuditAction.erase.reviewCategory == .erasure)
         #expect(AuditAction.handoff.reviewCategory == .handoff && AuditAction.reidentify.reviewCategory == .reidentification)
-        #expect([AuditAction.userAdd, .userSetRole, .userRevoke].allSatisfy { $0.reviewCategory == .roleChange })
+        #expect([AuditAction.userAdd, .userSetRole, .userRevoke, .userReinstate, .userResetToken].allSatisfy { $0.reviewCategory == .roleChange })
         #expect([AuditAction.policyApply, .vaultCreate].allSatisfy { $0.reviewCategory == .policyChange })
         #expect([AuditAction.keyRotate, .keyRetire, .keyRewrap].allSatisfy { $0.reviewCategory == .keyEvent })
         #expect([AuditAction.reviewExport, .read, .score, .auditRead].allSatisfy { $0.reviewCategory == nil })

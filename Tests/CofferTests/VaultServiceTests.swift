@@ -149,4 +149,35 @@ import Testing
             if case let .finished(onServiceThread) = event { #expect(onServiceThread) }
         }
     }
+
+    @Test func accountsAreRecoveredWithANewTokenAndEveryChangeIsAudited() async throws {
+        let first = try await service.perform(AddUser(name: "sam", role: "support"), as: admin)
+        try await service.perform(RevokeUser(name: "sam"), as: admin)
+        // A revoked account keeps its role until it is reinstated.
+        await #expect(throws: VaultError.userNotActive("sam")) { try await service.perform(SetUserRole(name: "sam", role: "sales"), as: admin) }
+        await #expect(throws: VaultError.userNotActive("sam")) { try await service.perform(ResetUserToken(name: "sam"), as: admin) }
+
+        let reinstated = try await service.perform(ReinstateUser(name: "sam"), as: admin)
+        #expect(reinstated.name == "sam" && reinstated.role == "support" && reinstated.token != first.token)
+        #expect(try await service.authenticate(token: reinstated.token).name == "sam")
+        await #expect(throws: VaultError.notAuthenticated) { try await service.authenticate(token: first.token) }
+        await #expect(throws: VaultError.userNotRevoked("sam")) { try await service.perform(ReinstateUser(name: "sam"), as: admin) }
+
+        let reset = try await service.perform(ResetUserToken(name: "sam"), as: admin)
+        #expect(reset.role == "support" && reset.token != reinstated.token)
+        #expect(try await service.authenticate(token: reset.token).name == "sam")
+        await #expect(throws: VaultError.notAuthenticated) { try await service.authenticate(token: reinstated.token) }
+        await #expect(throws: VaultError.userNotFound("nobody")) { try await service.perform(ResetUserToken(name: "nobody"), as: admin) }
+
+        // Only user managers may do either; sam (support) is refused and the refusal audited.
+        let sam = Caller(session: try await service.authenticate(token: reset.token), purpose: "support_case")
+        await #expect(throws: VaultError.self) { try await service.perform(ResetUserToken(name: "admin"), as: sam) }
+        let entries = try await service.perform(ReadAuditLog(AuditQuery()), as: admin)
+        let changes = entries.filter { [.userReinstate, .userResetToken].contains($0.action) }
+        #expect(changes.map(\.outcome) == [.ok, .ok, .denied])
+        #expect(changes.allSatisfy { !$0.detail.contains("coffer_") })
+        // The reinstated row carries a valid MAC: the user authenticates after a reopen too.
+        let reopened = try await VaultService.open(at: fixture.vaultPath, credentials: RootCredentials(keyFile: fixture.keyPath))
+        #expect(try await reopened.authenticate(token: reset.token).role == "support")
+    }
 }

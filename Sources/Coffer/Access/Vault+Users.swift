@@ -72,6 +72,9 @@ extension Vault {
         try authorize(session, .manageUsers, action: .userSetRole, detail: "user \(name)")
         try requireRole(role)
         try store.write { tx in
+            // A revoked account keeps its role until it is reinstated: changing it would be a silent no-op.
+            guard let user = try tx.user(name: name) else { throw VaultError.userNotFound(name) }
+            guard user.revokedAt == nil else { throw VaultError.userNotActive(name) }
             guard try tx.setUserRole(name: name, role: role) else { throw VaultError.userNotFound(name) }
             try self.sealUserRow(named: name, in: tx)
             try self.audit(.user(session), .userSetRole, detail: "user \(name) role \(role)", in: tx)
@@ -86,6 +89,37 @@ extension Vault {
             try self.sealUserRow(named: name, in: tx)
             try self.audit(.user(session), .userRevoke, detail: "user \(name)", in: tx)
         }
+    }
+
+    /// Makes a revoked user active again with a new one-time token (its old token stays dead).
+    package func reinstateUser(_ name: String, by session: Session) throws(VaultError) -> UserToken {
+        try replaceToken(of: name, action: .userReinstate, by: session) { user throws(VaultError) in
+            guard user.revokedAt != nil else { throw .userNotRevoked(name) }
+        }
+    }
+
+    /// Gives an active user a new one-time token; the old one stops working at once (a lost or
+    /// leaked token).
+    package func resetToken(of name: String, by session: Session) throws(VaultError) -> UserToken {
+        try replaceToken(of: name, action: .userResetToken, by: session) { user throws(VaultError) in
+            guard user.revokedAt == nil else { throw .userNotActive(name) }
+        }
+    }
+
+    /// Replaces `name`'s token after `check` accepts its row; audited with the change.
+    private func replaceToken(of name: String, action: AuditAction, by session: Session,
+                              check: (UserRecord) throws(VaultError) -> Void) throws(VaultError) -> UserToken {
+        try authorize(session, .manageUsers, action: action, detail: "user \(name)")
+        let token = try Self.newToken()
+        let role = try store.write { tx -> String in
+            guard let user = try tx.user(name: name) else { throw VaultError.userNotFound(name) }
+            try check(user)
+            _ = try tx.replaceUserToken(name: name, tokenHash: Self.tokenHash(token))
+            try self.sealUserRow(named: name, in: tx)
+            try self.audit(.user(session), action, detail: "user \(name) role \(user.role)", in: tx)
+            return user.role
+        }
+        return UserToken(name: name, role: role, token: token)
     }
 
     /// Creates the first admin of a new vault (no session exists yet) and returns its token.

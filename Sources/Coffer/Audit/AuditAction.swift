@@ -20,6 +20,7 @@ public enum AuditAction: String, Sendable, Hashable, Codable, CaseIterable, Cust
 
     // Accounts and policy.
     case userAdd = "user_add", userList = "user_list", userSetRole = "user_set_role", userRevoke = "user_revoke"
+    case userReinstate = "user_reinstate", userResetToken = "user_reset_token"
     case policyApply = "policy_apply", policyExplain = "policy_explain"
 
     // Keys.
@@ -41,6 +42,7 @@ public enum AuditAction: String, Sendable, Hashable, Codable, CaseIterable, Cust
         case .read, .find, .export, .privacyCheck, .reidentify, .handoff, .score, .icp, .calibrate, .policyExplain:
             true
         case .vaultCreate, .authenticate, .authorize, .write, .import, .erase, .userAdd, .userList, .userSetRole, .userRevoke,
+             .userReinstate, .userResetToken,
              .policyApply, .keyStatus, .keyRotate, .keyRewrap, .keyRetire, .auditRead, .auditVerify, .auditCheckpoint,
              .auditPublicKey, .reviewExport, .reviewSubject, .reviewProcessingRecord:
             false
@@ -52,7 +54,7 @@ public enum AuditAction: String, Sendable, Hashable, Codable, CaseIterable, Cust
         switch self {
         case .export: .export
         case .erase: .erasure
-        case .userAdd, .userSetRole, .userRevoke: .roleChange
+        case .userAdd, .userSetRole, .userRevoke, .userReinstate, .userResetToken: .roleChange
         case .policyApply, .vaultCreate: .policyChange
         case .keyRotate, .keyRetire, .keyRewrap: .keyEvent
         case .handoff: .handoff

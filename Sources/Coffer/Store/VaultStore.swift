@@ -137,6 +137,8 @@ package protocol StoreWriting: StoreReading {
     func setUserRole(name: String, role: String) throws -> Bool
     /// Revokes an active user; false if there is no active user of that name.
     func revokeUser(name: String, at seconds: Int64) throws -> Bool
+    /// Gives the user `name` a new token hash and makes it active; false if there is no such user.
+    func replaceUserToken(name: String, tokenHash: [UInt8]) throws -> Bool
     func setUserMAC(id: Int64, mac: [UInt8]) throws
 
     func insertPolicyVersion(_ record: PolicyVersionRecord) throws

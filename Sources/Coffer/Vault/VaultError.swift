@@ -47,6 +47,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case userNotFound(String)
     /// The user exists but is revoked.
     case userNotActive(String)
+    /// A user to reinstate is not revoked.
+    case userNotRevoked(String)
     /// The k of a k-anonymity guard or check is below 2.
     case anonymityTooWeak(k: Int)
     /// A file that is not a checkpoint written by `auditCheckpoint`.
@@ -130,6 +132,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
             "no user named \(name)"
         case let .userNotActive(name):
             "no active user named \(name)"
+        case let .userNotRevoked(name):
+            "user \(name) is not revoked; to give it a new token, reset its token instead"
         case .anonymityTooWeak:
             "k must be at least 2"
         case .notACheckpoint:

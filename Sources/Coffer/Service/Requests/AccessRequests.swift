@@ -11,15 +11,39 @@ public struct AddUser: VaultRequest {
         self.role = role
     }
 
-    /// The new user and its one-time token.
-    public struct Response: Sendable, Equatable, Codable {
-        public var name: String
-        public var role: String
-        public var token: String
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> UserToken {
+        UserToken(name: name, role: role, token: try vault.addUser(name: name, role: role, by: caller.session))
     }
+}
 
-    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> Response {
-        Response(name: name, role: role, token: try vault.addUser(name: name, role: role, by: caller.session))
+/// A user and its new one-time token: shown once, never stored in clear.
+public struct UserToken: Sendable, Equatable, Codable {
+    public var name: String
+    public var role: String
+    public var token: String
+}
+
+/// Makes a revoked user active again with a new token (requires `manage_users`; audited). The
+/// old token stays dead; a user that is not revoked is refused (`ResetUserToken` is for those).
+public struct ReinstateUser: VaultRequest {
+    public var name: String
+
+    public init(name: String) { self.name = name }
+
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> UserToken {
+        try vault.reinstateUser(name, by: caller.session)
+    }
+}
+
+/// Gives an active user a new token, for a lost or leaked one: the old token stops working at
+/// once (requires `manage_users`; audited).
+public struct ResetUserToken: VaultRequest {
+    public var name: String
+
+    public init(name: String) { self.name = name }
+
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> UserToken {
+        try vault.resetToken(of: name, by: caller.session)
     }
 }
 

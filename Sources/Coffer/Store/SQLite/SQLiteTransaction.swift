@@ -344,6 +344,11 @@ package struct SQLiteTransaction: StoreWriting {
         return db.changesCount == 1
     }
 
+    package func replaceUserToken(name: String, tokenHash: [UInt8]) throws -> Bool {
+        try db.execute(sql: "UPDATE users SET token_hash = ?, revoked_at = NULL WHERE name = ?", arguments: [Data(tokenHash), name])
+        return db.changesCount == 1
+    }
+
     package func setUserMAC(id: Int64, mac: [UInt8]) throws {
         try db.execute(sql: "UPDATE users SET mac = ? WHERE id = ?", arguments: [Data(mac), id])
     }
