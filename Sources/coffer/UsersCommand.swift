@@ -68,29 +68,28 @@ struct UsersCommand: AsyncParsableCommand {
 
     struct Reinstate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Make a revoked user active again and print its new one-time token (the old one stays dead).")
-        @OptionGroup var vault: VaultOptions
-        @OptionGroup var auth: AuthOptions
-        @OptionGroup var output: OutputOptions
-        @Argument(help: "User name.") var name: String
-
-        func run() async throws {
-            let (service, caller) = try await auth.caller(vault)
-            try printToken(try await service.perform(ReinstateUser(name: name), as: caller), json: output.json)
-        }
+        @OptionGroup var options: NewTokenOptions
+        func run() async throws { try await options.issue(ReinstateUser(name: options.name)) }
     }
 
     struct ResetToken: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "reset-token",
                                                         abstract: "Give an active user a new one-time token; the old one stops working at once.")
-        @OptionGroup var vault: VaultOptions
-        @OptionGroup var auth: AuthOptions
-        @OptionGroup var output: OutputOptions
-        @Argument(help: "User name.") var name: String
+        @OptionGroup var options: NewTokenOptions
+        func run() async throws { try await options.issue(ResetUserToken(name: options.name)) }
+    }
+}
 
-        func run() async throws {
-            let (service, caller) = try await auth.caller(vault)
-            try printToken(try await service.perform(ResetUserToken(name: name), as: caller), json: output.json)
-        }
+/// The arguments of the commands that give a user a new token.
+struct NewTokenOptions: ParsableArguments {
+    @OptionGroup var vault: VaultOptions
+    @OptionGroup var auth: AuthOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "User name.") var name: String
+
+    func issue<Request: VaultRequest>(_ request: Request) async throws where Request.Response == UserToken {
+        let (service, caller) = try await auth.caller(vault)
+        try printToken(try await service.perform(request, as: caller), json: output.json)
     }
 }
 
