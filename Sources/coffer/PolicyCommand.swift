@@ -10,6 +10,16 @@ struct PolicyCommand: AsyncParsableCommand {
         subcommands: [Check.self, Apply.self, Explain.self]
     )
 
+    /// A role's actions, purposes and field views (with values, when a customer was named).
+    static func print(_ explanation: PolicyExplanation) {
+        Terminal.out("role \(explanation.role): actions \(explanation.actions.joined(separator: ", "))"
+                     + (explanation.purposes.map { "; purposes \($0.joined(separator: ", "))" } ?? ""))
+        for field in explanation.fields {
+            let shown = field.value.map { "  -> \(Terminal.printable($0))" } ?? ""
+            Terminal.out("  \(field.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(field.view)\(shown)")
+        }
+    }
+
     static func read(_ path: String) throws(VaultError) -> String {
         do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw VaultError.invalidInput("cannot read policy file \(path)")
@@ -88,12 +98,7 @@ struct PolicyCommand: AsyncParsableCommand {
             let (service, caller) = try await auth.caller(vault)
             let explanation = try await service.perform(ExplainRole(role: role, customerReference: customer, candidate: candidate), as: caller)
             if output.json { return try printJSON(explanation) }
-            Terminal.out("role \(explanation.role): actions \(explanation.actions.joined(separator: ", "))"
-                         + (explanation.purposes.map { "; purposes \($0.joined(separator: ", "))" } ?? ""))
-            for field in explanation.fields {
-                let shown = field.value.map { "  -> \(Terminal.printable($0))" } ?? ""
-                Terminal.out("  \(field.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(field.view)\(shown)")
-            }
+            PolicyCommand.print(explanation)
         }
     }
 }

@@ -99,3 +99,19 @@ private func printToken(_ user: UserToken, json: Bool) throws {
     Terminal.out("user \(user.name) (\(user.role)) token, shown only this once:")
     Terminal.out(user.token)
 }
+
+struct WhoAmICommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "whoami",
+                                                    abstract: "Show who your token is: your user, role, actions, purposes and what you see of each field.")
+    @OptionGroup var vault: VaultOptions
+    @OptionGroup var auth: AuthOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let (service, caller) = try await auth.caller(vault)
+        let identity = try await service.perform(WhoAmI(), as: caller)
+        if output.json { return try printJSON(identity) }
+        Terminal.out("user \(identity.user)")
+        PolicyCommand.print(identity.access)
+    }
+}

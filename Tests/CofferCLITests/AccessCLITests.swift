@@ -68,6 +68,20 @@ import Testing
         #expect(log.stdout.contains("user_reinstate  ok") && log.stdout.contains("user_reset_token  ok"))
     }
 
+    @Test func whoamiShowsTheCallersOwnAccess() throws {
+        let cli = try CLI()
+        try cli.initVault()
+        cli.environment["COFFER_TOKEN"] = try token(cli.run(["users", "add", "sam", "--role", "support", "--json"]))
+        let text = try cli.run(["whoami"])
+        #expect(text.status == 0 && text.stdout.hasPrefix("user sam\nrole support: actions read; purposes support_case\n  customer_ref             plain\n"))
+        let json = try cli.run(["whoami", "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["user"] as? String == "sam")
+        #expect((object["access"] as? [String: Any])?["purposes"] as? [String] == ["support_case"])
+        cli.environment["COFFER_TOKEN"] = "coffer_" + String(repeating: "0", count: 64)
+        #expect(try cli.run(["whoami"]).status == 3)
+    }
+
     @Test func usersRolesViewsAndTheAuditTrail() throws {
         let cli = try CLI()
         try cli.initVault()

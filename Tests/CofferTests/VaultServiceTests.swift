@@ -180,4 +180,20 @@ import Testing
         let reopened = try await VaultService.open(at: fixture.vaultPath, credentials: RootCredentials(keyFile: fixture.keyPath))
         #expect(try await reopened.authenticate(token: reset.token).role == "support")
     }
+
+    @Test func everyoneCanSeeTheirOwnAccessAndNothingMore() async throws {
+        let token = try await service.perform(AddUser(name: "sam", role: "support"), as: admin).token
+        let sam = Caller(session: try await service.authenticate(token: token))
+        let identity = try await service.perform(WhoAmI(), as: sam)
+        #expect(identity.user == "sam" && identity.access.role == "support")
+        #expect(identity.access.actions == ["read"] && identity.access.purposes == ["support_case"])
+        let views = Dictionary(uniqueKeysWithValues: identity.access.fields.map { ($0.name, $0.view) })
+        #expect(views["customer_ref"] == "plain" && views["email"] == "masked" && views["street_address"] == "redacted")
+        #expect(identity.access.fields.map(\.name) == fixture.vault.schema.fieldNames && identity.access.fields.allSatisfy { $0.value == nil })
+        // Explaining a role, even one's own, stays an administrator's tool.
+        await #expect(throws: VaultError.self) { try await service.perform(ExplainRole(role: "support"), as: sam) }
+        // A revoked user learns nothing.
+        try await service.perform(RevokeUser(name: "sam"), as: admin)
+        await #expect(throws: VaultError.notAuthenticated) { try await service.perform(WhoAmI(), as: sam) }
+    }
 }

@@ -14,6 +14,21 @@ public struct PolicyExplanation: Sendable, Equatable, Codable {
     public var actions: [String]
     public var purposes: [String]?
     public var fields: [Field]
+
+    /// `role` over `schema`, with the values of a customer rendered through it (by field name).
+    init(_ role: RolePolicy, schema: Schema, values: [String: String] = [:]) {
+        self.role = role.name
+        actions = role.actions.map(\.rawValue).sorted()
+        purposes = role.purposes
+        fields = schema.fields.map { .init(name: $0.name, view: role.view(of: $0.name).description, value: values[$0.name]) }
+    }
+}
+
+/// Who the caller is and what its role lets it do and see: one's own access, which needs no
+/// permission to read.
+public struct Identity: Sendable, Equatable, Codable {
+    public var user: String
+    public var access: PolicyExplanation
 }
 
 extension Vault {
@@ -47,7 +62,12 @@ extension Vault {
                       detail: "simulated role \(name) of policy \(source.digest)")
             for field in shown { values[field.name] = field.value }
         }
-        return PolicyExplanation(role: role.name, actions: role.actions.map(\.rawValue).sorted(), purposes: role.purposes,
-                                 fields: schema.fields.map { .init(name: $0.name, view: role.view(of: $0.name).description, value: values[$0.name]) })
+        return PolicyExplanation(role, schema: schema, values: values)
+    }
+
+    /// The caller's own user, role, actions, purposes and field views, from the policy in force
+    /// and the user's current row (a revoked user is refused like any request).
+    package func identity(of session: Session) throws(VaultError) -> Identity {
+        Identity(user: session.name, access: PolicyExplanation(try rolePolicy(session), schema: schema))
     }
 }

@@ -1,5 +1,15 @@
 import Foundation
 
+/// The caller's own user, role, actions, purposes and field views (`whoami`): no permission
+/// needed, and nothing about customers.
+public struct WhoAmI: VaultRequest {
+    public init() {}
+
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> Identity {
+        try vault.identity(of: caller.session)
+    }
+}
+
 /// Adds a staff user (requires `manage_users`). The response holds the user's token: shown
 /// this once and never stored in clear.
 public struct AddUser: VaultRequest {
