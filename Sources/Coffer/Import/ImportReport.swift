@@ -25,13 +25,6 @@ public struct ImportReport: Sendable, Equatable, Codable {
     /// fixed rejects file is imported as it is.
     public static let rejectReasonColumn = "coffer_reject_reason"
 
-    /// Rejections of the batch being committed (all of them, for a rejects file); not reported.
-    var batchRejections: [Rejection] = []
-
-    private enum CodingKeys: String, CodingKey {
-        case file, kind, rows, inserted, updated, unchanged, rejected, rejections, rejectsFile
-    }
-
     mutating func reject(line: Int, reason: String) {
         rejected += 1
         if rejections.count < Self.maximumListedRejections {
@@ -39,11 +32,6 @@ public struct ImportReport: Sendable, Equatable, Codable {
         }
     }
 
-    /// A rejection found while committing a batch: reported, and kept for the batch's rejects.
-    mutating func rejectInBatch(line: Int, reason: String) {
-        reject(line: line, reason: reason)
-        batchRejections.append(Rejection(line: line, reason: reason))
-    }
 }
 
 /// Progress of a long operation, for a progress bar.

@@ -243,16 +243,19 @@ private final class BatchCommitter {
         }
     }
 
+    static let unknownCustomer = "customer_ref: no customer with this reference (import customers first)"
+
     /// Commits the batch and returns the rows the lookups rejected (also counted in `report`).
     func commit(_ valid: [(line: Int, values: [String?])], report: inout ImportReport) throws(VaultError) -> [ImportReport.Rejection] {
         do {
             var batchReport = report
+            var rejected: [ImportReport.Rejection] = []
             try vault.store.write { tx in
                 var touched: [Int64] = []
                 switch kind {
-                case .customers: try commitCustomers(valid, in: tx, report: &batchReport, touched: &touched)
-                case .orders: try commitOrders(valid, in: tx, report: &batchReport, touched: &touched)
-                case .outcomes: try commitOutcomes(valid, in: tx, report: &batchReport, touched: &touched)
+                case .customers: try commitCustomers(valid, in: tx, report: &batchReport, rejected: &rejected, touched: &touched)
+                case .orders: try commitOrders(valid, in: tx, report: &batchReport, rejected: &rejected, touched: &touched)
+                case .outcomes: try commitOutcomes(valid, in: tx, report: &batchReport, rejected: &rejected, touched: &touched)
                 }
                 // One entry per committed batch, in the batch's transaction: what was written is
                 // always accounted for, even if the import is killed before it finishes.
@@ -260,8 +263,7 @@ private final class BatchCommitter {
                                                   customers: CustomerIDSet(touched),
                                                   detail: "\(kind.rawValue): \(valid.count) rows in batch", in: tx)
             }
-            let rejected = batchReport.batchRejections
-            batchReport.batchRejections = []
+            for rejection in rejected { batchReport.reject(line: rejection.line, reason: rejection.reason) }
             report = batchReport
             return rejected
         } catch {
@@ -269,14 +271,15 @@ private final class BatchCommitter {
         }
     }
 
-    private func commitCustomers(_ rows: [(line: Int, values: [String?])], in tx: any StoreWriting, report: inout ImportReport, touched: inout [Int64]) throws {
+    private func commitCustomers(_ rows: [(line: Int, values: [String?])], in tx: any StoreWriting, report: inout ImportReport,
+                                 rejected: inout [ImportReport.Rejection], touched: inout [Int64]) throws {
         let upserts = rows.map { CustomerUpsert(line: $0.line, reference: $0.values[referenceColumn]!, values: $0.values) }
         let outcomes = try vault.upsertCustomers(upserts, columns: columns, workers: workers, in: tx)
         for (i, outcome) in outcomes.enumerated() {
             switch outcome {
             case let .inserted(id): report.inserted += 1; touched.append(id)
             case let .updated(id): report.updated += 1; touched.append(id)
-            case let .rejected(reason): report.rejectInBatch(line: upserts[i].line, reason: reason)
+            case let .rejected(reason): rejected.append(.init(line: upserts[i].line, reason: reason))
             }
         }
     }
@@ -297,7 +300,8 @@ private final class BatchCommitter {
         return (digests, keys)
     }
 
-    private func commitOrders(_ rows: [(line: Int, values: [String?])], in tx: any StoreWriting, report: inout ImportReport, touched: inout [Int64]) throws {
+    private func commitOrders(_ rows: [(line: Int, values: [String?])], in tx: any StoreWriting, report: inout ImportReport,
+                              rejected: inout [ImportReport.Rejection], touched: inout [Int64]) throws {
         let (digests, keys) = try customers(for: rows, in: tx)
         let dedupMAC = try HMACSHA256(key: vault.keyRing.indexKey(for: "order-dedup"))
         let names = columns.map(\.name)
@@ -307,7 +311,7 @@ private final class BatchCommitter {
         var ciphers: [Int64: AES256GCM] = [:]
         for (i, row) in rows.enumerated() {
             guard let customer = keys[digests[i]] else {
-                report.rejectInBatch(line: row.line, reason: "customer_ref: no customer with this reference (import customers first)")
+                rejected.append(.init(line: row.line, reason: Self.unknownCustomer))
                 continue
             }
             let d = row.values[dateColumn]!, a = row.values[amountColumn]!, c = row.values[categoryColumn]!
@@ -327,14 +331,15 @@ private final class BatchCommitter {
         }
     }
 
-    private func commitOutcomes(_ rows: [(line: Int, values: [String?])], in tx: any StoreWriting, report: inout ImportReport, touched: inout [Int64]) throws {
+    private func commitOutcomes(_ rows: [(line: Int, values: [String?])], in tx: any StoreWriting, report: inout ImportReport,
+                                rejected: inout [ImportReport.Rejection], touched: inout [Int64]) throws {
         let (digests, keys) = try customers(for: rows, in: tx)
         let names = columns.map(\.name)
         let outcomeColumn = names.firstIndex(of: "outcome")!, closedColumn = names.firstIndex(of: "closed_at")!
         let nonces = workers[0].nonces
         for (i, row) in rows.enumerated() {
             guard let customer = keys[digests[i]] else {
-                report.rejectInBatch(line: row.line, reason: "customer_ref: no customer with this reference (import customers first)")
+                rejected.append(.init(line: row.line, reason: Self.unknownCustomer))
                 continue
             }
             let cipher = try AES256GCM(key: customer.cipherKey)

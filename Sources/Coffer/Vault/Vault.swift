@@ -167,9 +167,7 @@ public final class Vault: Sendable {
         } catch {
             throw .wrongRootKey
         }
-        let schemaText = try text(.schema)
-        let schema: Schema
-        do { schema = try Schema.load(yaml: schemaText, file: "\(directory)/schema (stored)") } catch { throw .schema(error) }
+        let schema = try storedSchema(try text(.schema), directory: directory)
         let policy: Policy
         let policyText = try text(.policy)
         do { policy = try Policy.load(yaml: policyText, file: "\(directory)/policy (stored)", schema: schema) } catch { throw .schema(error) }
@@ -193,21 +191,26 @@ public final class Vault: Sendable {
 
     /// The kind of root protection a vault uses, read without any key (to prompt correctly).
     package static func rootMode(at directory: String) throws(VaultError) -> String {
-        let store = try SQLiteStore(directory: directory, create: false)
-        return try store.read { tx in
-            guard let data = try tx.setting(MetaKey.rootMode.rawValue) else { throw VaultError.corruptVault("missing root_mode") }
-            return String(decoding: data, as: UTF8.self)
-        }
+        try unsealedSetting(.rootMode, at: directory)
     }
 
     /// The customer schema stored in the vault at creation, read without any key: field names
     /// and types are not secret, and checking a policy file against them needs no credentials.
     package static func storedSchema(at directory: String) throws(VaultError) -> Schema {
+        try storedSchema(try unsealedSetting(.schema, at: directory), directory: directory)
+    }
+
+    /// A setting kept in clear in the vault's metadata, read without opening the vault.
+    private static func unsealedSetting(_ key: MetaKey, at directory: String) throws(VaultError) -> String {
         let store = try SQLiteStore(directory: directory, create: false)
-        let text = try store.read { tx in
-            guard let data = try tx.setting(MetaKey.schema.rawValue) else { throw VaultError.corruptVault("missing schema") }
+        return try store.read { tx in
+            guard let data = try tx.setting(key.rawValue) else { throw VaultError.corruptVault("missing \(key.rawValue)") }
             return String(decoding: data, as: UTF8.self)
         }
+    }
+
+    /// The schema text stored in the vault at `directory`, loaded (errors name it as stored).
+    private static func storedSchema(_ text: String, directory: String) throws(VaultError) -> Schema {
         do { return try Schema.load(yaml: text, file: "\(directory)/schema (stored)") } catch { throw .schema(error) }
     }
 
