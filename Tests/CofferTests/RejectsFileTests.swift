@@ -86,4 +86,34 @@ import Testing
         // Refused before anything was imported.
         #expect(try fixture.vault.allCustomerIDs().count == 0)
     }
+
+    @Test func anOutputThatWouldOverwriteTheInputOrTheVaultIsRefusedBeforeAnythingIsWritten() throws {
+        let text = "customer_ref,full_name,email\nCUS-1,Ada,not-an-email\n"
+        let source = try fixture.file("c.csv", text)
+        let link = fixture.directory + "/link.csv"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: source)
+        let database = fixture.vaultPath + "/vault.sqlite"
+        for (rejects, what) in [(source, "the file being read"), (link, "the file being read"),
+                                (fixture.directory + "/../" + (fixture.directory as NSString).lastPathComponent + "/c.csv", "the file being read"),
+                                (database, "the vault's own files"), (fixture.vaultPath + "/new.csv", "the vault's own files"),
+                                (fixture.keyPath, "the vault's root key file")] {
+            #expect(throws: VaultError.outputOverwrites(path: rejects, what: what)) {
+                try fixture.vault.importCSV(.customers, path: source, session: fixture.admin, rejectsPath: rejects)
+            }
+        }
+        #expect(try String(contentsOfFile: source, encoding: .utf8) == text)
+        #expect(!FileManager.default.fileExists(atPath: fixture.vaultPath + "/new.csv"))
+        #expect(try fixture.vault.allCustomerIDs().count == 0)
+        // The vault and its key are intact: it opens and verifies.
+        let reopened = try fixture.reopen()
+        #expect(try reopened.verifyAudit(session: fixture.admin).isIntact)
+        // The same check guards the analyst export.
+        #expect(throws: VaultError.outputOverwrites(path: database, what: "the vault's own files")) {
+            try fixture.vault.exportView(to: database, session: fixture.admin, purpose: "operations")
+        }
+        #expect(throws: VaultError.outputOverwrites(path: fixture.keyPath, what: "the vault's root key file")) {
+            try fixture.vault.exportView(to: fixture.keyPath, session: fixture.admin, purpose: "operations")
+        }
+        #expect(try fixture.reopen().allCustomerIDs().count == 0)
+    }
 }

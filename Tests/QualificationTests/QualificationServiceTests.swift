@@ -64,4 +64,15 @@ import Testing
         }
         #expect(!FileManager.default.fileExists(atPath: out))
     }
+
+    @Test func aHandOffNeverWritesOverItsOwnQCL() async throws {
+        let text = "pseudonym,tier\nps_x,A\n"
+        let qcl = try fixture.scratch.write("qcl.csv", text)
+        let rows = [QCLFileRow(pseudonym: "ps_x", tier: "A", score: "70-95", nextAction: "call", recontactMonth: "")]
+        await #expect(throws: VaultError.outputOverwrites(path: qcl, what: "the file being read")) {
+            try await service.perform(HandOffQCL(rows: rows, from: qcl, tiers: ["A"], role: "sales", to: qcl),
+                                      as: Caller(session: fixture.admin, purpose: "operations"))
+        }
+        #expect(try fixture.scratch.read("qcl.csv") == text)
+    }
 }

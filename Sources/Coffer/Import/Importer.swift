@@ -42,6 +42,7 @@ extension Vault {
             try audit(.user(session), .import, outcome: .failed, detail: "\(kind.rawValue): file refused (header)")
             throw error
         }
+        if let rejectsPath { try checkOutputFile(rejectsPath, input: path) }
         let rejects: RejectsFile?
         do { rejects = try rejectsPath.map { rejectsPath throws(CSVError) in try RejectsFile(path: rejectsPath, header: sourceHeader) } } catch {
             throw .file(error)

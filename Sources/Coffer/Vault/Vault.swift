@@ -30,6 +30,9 @@ public struct RootCredentials: Sendable {
 public final class Vault: Sendable {
     /// The vault directory.
     public let directory: String
+    /// The root key file the vault was opened with (nil for a passphrase vault): no output may
+    /// overwrite it.
+    let keyFilePath: String?
     /// The customer schema stored in the vault at creation.
     public let schema: Schema
     /// Where the ciphertexts, wrapped keys, users and audit entries are kept.
@@ -50,7 +53,8 @@ public final class Vault: Sendable {
     let rootKey: RootKey
     package let logger: Logger
 
-    private init(directory: String, schema: Schema, policy: Policy, store: SQLiteStore, keyRing: KeyRing, rootKey: RootKey) {
+    private init(directory: String, keyFilePath: String?, schema: Schema, policy: Policy, store: SQLiteStore, keyRing: KeyRing, rootKey: RootKey) {
+        self.keyFilePath = keyFilePath
         self.currentPolicy = policy
         self.rootKey = rootKey
         self.directory = directory
@@ -122,7 +126,8 @@ public final class Vault: Sendable {
             let keyRing = try store.read { tx in
                 try KeyRing.load(from: tx, vaultID: vaultID, root: root, maximumUses: maxUses)
             }
-            let vault = Vault(directory: directory, schema: schema, policy: policy, store: store, keyRing: keyRing, rootKey: root)
+            let vault = Vault(directory: directory, keyFilePath: keyFileToRemove, schema: schema, policy: policy, store: store,
+                              keyRing: keyRing, rootKey: root)
             let token = try vault.bootstrapAdmin(name: adminName, policyYAML: policyYAML, policyDigest: policy.digest)
             return (vault, token)
         } catch {
@@ -186,7 +191,8 @@ public final class Vault: Sendable {
         } catch {
             throw .crypto(error as! CryptoError)
         }
-        return Vault(directory: directory, schema: schema, policy: policy, store: store, keyRing: keyRing, rootKey: root)
+        return Vault(directory: directory, keyFilePath: credentials.keyFile, schema: schema, policy: policy, store: store,
+                     keyRing: keyRing, rootKey: root)
     }
 
     /// The kind of root protection a vault uses, read without any key (to prompt correctly).

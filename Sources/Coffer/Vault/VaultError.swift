@@ -34,6 +34,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case cannotWrite(path: String)
     /// An output path that names a directory where a file is to be written.
     case outputIsDirectory(path: String)
+    /// An output file that would overwrite one of the vault's own files, or the file being read.
+    case outputOverwrites(path: String, what: String)
     case unknownField(String, known: [String])
     /// An exact lookup by a field that has no blind index.
     case fieldNotIndexed(String)
@@ -114,6 +116,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
             "cannot write \(path)"
         case let .outputIsDirectory(path):
             "\(path) is a directory; name the file to write"
+        case let .outputOverwrites(path, what):
+            "\(path) would overwrite \(what); name a file outside the vault directory that is not an input"
         case let .unknownField(name, known):
             "no field '\(name)' in the schema" + (known.isEmpty ? "" : "; the schema has: \(known.joined(separator: ", "))")
         case let .fieldNotIndexed(name):

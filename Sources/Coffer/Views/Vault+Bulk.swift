@@ -64,10 +64,7 @@ extension Vault {
                            progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> Int {
         let role = try targetRole(name, session: session, action: .export, actionName: .export, purpose: purpose)
         let positions = schema.fields.indices.filter { role.view(of: schema.fields[$0].name) != .redacted }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw .outputIsDirectory(path: path)
-        }
+        try checkOutputFile(path)
         let ids = try allCustomerIDs()
         let lastID = ids.last ?? 0
         try audit(.user(session), .export, purpose: purpose,

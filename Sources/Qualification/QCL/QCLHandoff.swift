@@ -39,6 +39,7 @@ public enum QCLHandoff {
             throw VaultError.invalidInput("\(qclPath): no rows in tier \(tiers.joined(separator: ", ")); tiers present: \(Set(rows.map(\.tier)).sorted().joined(separator: ", "))")
         }
         let domain = try domain ?? onlyDomain(vault.policy)
+        try vault.checkOutputFile(out, input: qclPath)
         let handoff = try vault.handoff(chosen.map(\.pseudonym), domain: domain, to: role, session: session, purpose: purpose,
                                         tiers: chosen.map(\.tier))
         let writer: CSVWriter
