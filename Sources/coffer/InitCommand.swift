@@ -34,11 +34,14 @@ struct InitCommand: AsyncParsableCommand {
 
     func run() async throws {
         let schemaFile = schema ?? "built-in schema.yaml"
-        let schemaText = try schema.map { path throws(VaultError) in try Self.read(path, what: "schema", option: "--schema") } ?? BuiltInPolicies.schemaYAML
-        let loaded: Schema
-        do throws(PolicyFileError) { loaded = try Schema.load(yaml: schemaText, file: schemaFile) } catch { throw VaultError.schema(error) }
+        let schemaText = try schema.map { path throws(VaultError) in
+            try readTextFile(path, what: "schema", remedy: "pass --schema with the path to the file, or leave it out for the built-in schema")
+        } ?? BuiltInPolicies.schemaYAML
+        let loaded = try loadSchema(yaml: schemaText, file: schemaFile)
         let policyFile = policy ?? "built-in roles.yaml"
-        let policyText = try policy.map { path throws(VaultError) in try Self.read(path, what: "policy", option: "--policy") } ?? BuiltInPolicies.rolesYAML
+        let policyText = try policy.map { path throws(VaultError) in
+            try readTextFile(path, what: "policy", remedy: "pass --policy with the path to the file, or leave it out for the built-in policy")
+        } ?? BuiltInPolicies.rolesYAML
         // Editable copies of every built-in file used (and, with the built-in schema, the models written for it).
         var copies: [(name: String, text: String)] = []
         if schema == nil { copies.append(("schema.yaml", schemaText)) }
@@ -84,12 +87,6 @@ struct InitCommand: AsyncParsableCommand {
             }
             Terminal.out("user \(admin) (admin) token, shown only this once:")
             Terminal.out(token)
-        }
-    }
-
-    static func read(_ path: String, what: String, option: String) throws(VaultError) -> String {
-        do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw VaultError.invalidInput("cannot read \(what) file \(path); pass \(option) with the path to the file, or leave it out for the built-in \(what)")
         }
     }
 

@@ -53,6 +53,19 @@ struct VaultOptions: ParsableArguments {
     }
 }
 
+/// The UTF-8 text of a file the user named (a schema, a policy); one line naming it otherwise,
+/// with `remedy` when there is one.
+func readTextFile(_ path: String, what: String, remedy: String? = nil) throws(VaultError) -> String {
+    do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
+        throw VaultError.invalidInput("cannot read \(what) file \(path)" + (remedy.map { "; \($0)" } ?? ""))
+    }
+}
+
+/// A schema from its YAML text; `file` names it in errors (with the line).
+func loadSchema(yaml: String, file: String) throws(VaultError) -> Schema {
+    do { return try Schema.load(yaml: yaml, file: file) } catch { throw VaultError.schema(error) }
+}
+
 /// One environment variable, read with getenv: `ProcessInfo.environment` would copy every
 /// variable, the passphrase included, into strings that are never wiped.
 func environment(_ name: String) -> String? {

@@ -20,12 +20,6 @@ struct PolicyCommand: AsyncParsableCommand {
         }
     }
 
-    static func read(_ path: String) throws(VaultError) -> String {
-        do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw VaultError.invalidInput("cannot read policy file \(path)")
-        }
-    }
-
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Validate a policy file against a schema: --schema, else the configured vault's, else the built-in one (no key needed)."
@@ -38,7 +32,7 @@ struct PolicyCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (loadedSchema, source) = try await checkSchema()
-            let text = try PolicyCommand.read(file)
+            let text = try readTextFile(file, what: "policy")
             let policy: Policy
             do throws(PolicyFileError) { policy = try Policy.load(yaml: text, file: file, schema: loadedSchema) } catch {
                 throw VaultError.schema(error)
@@ -49,11 +43,7 @@ struct PolicyCommand: AsyncParsableCommand {
         /// The schema named, else the configured vault's (when one exists there), else the built-in one.
         func checkSchema() async throws(VaultError) -> (Schema, String) {
             if let schema {
-                let text: String
-                do { text = try String(contentsOfFile: schema, encoding: .utf8) } catch {
-                    throw VaultError.invalidInput("cannot read schema file \(schema)")
-                }
-                do throws(PolicyFileError) { return (try Schema.load(yaml: text, file: schema), "schema \(schema)") } catch { throw VaultError.schema(error) }
+                return (try loadSchema(yaml: try readTextFile(schema, what: "schema"), file: schema), "schema \(schema)")
             }
             let directory = VaultOptions.vaultPath(vault)
             do {
@@ -62,9 +52,7 @@ struct PolicyCommand: AsyncParsableCommand {
                 // A vault named explicitly must exist; only the implicit default falls back to the built-in schema.
                 if vault != nil || environment("COFFER_VAULT") != nil { throw VaultError.vaultNotFound(path: directory) }
             }
-            do throws(PolicyFileError) { return (try Schema.load(yaml: BuiltInPolicies.schemaYAML, file: "built-in schema.yaml"), "the built-in schema") } catch {
-                throw VaultError.schema(error)
-            }
+            return (try loadSchema(yaml: BuiltInPolicies.schemaYAML, file: "built-in schema.yaml"), "the built-in schema")
         }
     }
 
@@ -75,7 +63,7 @@ struct PolicyCommand: AsyncParsableCommand {
         @Argument(help: "The policy file.") var file: String
 
         func run() async throws {
-            let request = ApplyPolicy(yaml: try PolicyCommand.read(file), file: file)
+            let request = ApplyPolicy(yaml: try readTextFile(file, what: "policy"), file: file)
             let (service, caller) = try await auth.caller(vault)
             let applied = try await service.perform(request, as: caller)
             Terminal.out("policy in force: \(applied.digest)")
@@ -94,7 +82,7 @@ struct PolicyCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("A policy file to simulate instead of the policy in force.", valueName: "path")) var policyFile: String?
 
         func run() async throws {
-            let candidate = try policyFile.map { path throws(VaultError) in (yaml: try PolicyCommand.read(path), file: path) }
+            let candidate = try policyFile.map { path throws(VaultError) in (yaml: try readTextFile(path, what: "policy"), file: path) }
             let (service, caller) = try await auth.caller(vault)
             let explanation = try await service.perform(ExplainRole(role: role, customerReference: customer, candidate: candidate), as: caller)
             if output.json { return try printJSON(explanation) }
