@@ -7,6 +7,10 @@
 // - Lines with no bytes at all (or only CR) are skipped. `""` alone on a line
 //   is a record with one empty field.
 // - A UTF-8 BOM is skipped only at the very start of the input.
+// - Other dialects (`CSVDialect`): the delimiter may be `;` tab or `|` instead of the comma;
+//   other encodings are converted to UTF-8 as the bytes are read (`UTF8Transcoder`), so the
+//   state machine below only ever sees UTF-8, and bytes the encoding does not define reject
+//   their row like invalid UTF-8 does.
 // - Malformed records keep their line and a `problem`; `fields` are a best-effort
 //   parse (a stray quote is kept as data, an invalid UTF-8 field becomes ""),
 //   and are empty for an oversized record. Callers must not import them.
@@ -64,9 +68,18 @@ public enum CSVError: Error, Equatable, Sendable, CustomStringConvertible {
 /// (one chunk plus at most `maxRecordBytes` of the current record).
 public final class CSVReader {
     private var scanner: CSVScanner
+    /// The dialect the file is read in, and which parts of it were detected.
+    public let dialect: CSVDialectChoice
 
-    /// Opens `path` for streaming. `chunkSize` is the read(2) size.
-    public init(path: String, chunkSize: Int = 1 << 16, maxRecordBytes: Int = 1 << 20) throws(CSVError) {
+    /// Bytes read from the start of a file to detect its dialect.
+    static let sampleSize = 1 << 16
+
+    /// Opens `path` for streaming. `chunkSize` is the read(2) size. A nil `delimiter` or
+    /// `encoding` is detected from the file's first bytes (see `CSVDialect.settle`);
+    /// `utf16ByteOrderFromFile` lets a BOM settle the byte order of a given UTF-16.
+    public init(path: String, delimiter: CSVDelimiter? = .comma, encoding: TextEncoding? = .utf8,
+                utf16ByteOrderFromFile: Bool = false,
+                chunkSize: Int = 1 << 16, maxRecordBytes: Int = 1 << 20) throws(CSVError) {
         let fd = path.withCString { csvOpen($0, O_RDONLY | O_CLOEXEC) }
         if fd < 0 {
             throw .cannotOpen(path: path, reason: csvErrno())
@@ -81,13 +94,44 @@ public final class CSVReader {
             }
             if kind == S_IFREG { size = Int(st.st_size) }
         }
-        scanner = CSVScanner(fd: fd, path: path, fileSize: size,
+        // The first bytes, read once: they settle the dialect, then the scanner reads them first.
+        var sample = [UInt8](repeating: 0, count: Self.sampleSize)
+        var sampled = 0
+        var complete = false
+        while sampled < sample.count {
+            let r = sample.withUnsafeMutableBufferPointer { csvRead(fd, $0.baseAddress! + sampled, $0.count - sampled) }
+            if r < 0 {
+                if errno == EINTR { continue }
+                let reason = csvErrno()
+                _ = csvClose(fd)
+                throw .readFailed(path: path, reason: reason)
+            }
+            if r == 0 { complete = true; break }
+            sampled += r
+        }
+        sample.removeSubrange(sampled...)
+        dialect = CSVDialect.settle(delimiter: delimiter, encoding: encoding, utf16ByteOrderFromFile: utf16ByteOrderFromFile,
+                                    sample: sample, complete: complete)
+        scanner = CSVScanner(fd: fd, path: path, fileSize: size, prefix: sample, dialect: dialect.dialect,
                              chunkSize: max(1, chunkSize), maxRecordBytes: max(1, maxRecordBytes))
     }
 
     /// Parses an in-memory buffer (tests, small inputs); `path` is "<memory>".
-    public init(data: [UInt8], maxRecordBytes: Int = 1 << 20) {
-        scanner = CSVScanner(data: data, maxRecordBytes: max(1, maxRecordBytes))
+    public init(data: [UInt8], dialect: CSVDialect = .standard, maxRecordBytes: Int = 1 << 20) {
+        self.dialect = CSVDialectChoice(dialect: dialect, detectedDelimiter: false, detectedEncoding: false)
+        var utf8 = data
+        if dialect.encoding != .utf8 && !data.isEmpty {
+            var transcoder = UTF8Transcoder(encoding: dialect.encoding)
+            utf8 = [UInt8](repeating: 0, count: data.count * 2 + 8)
+            let produced = data.withUnsafeBufferPointer { src in
+                utf8.withUnsafeMutableBufferPointer { dst in
+                    transcoder.decode(src.baseAddress!, count: src.count,
+                                      into: dst.baseAddress!, capacity: dst.count, final: true).produced
+                }
+            }
+            utf8.removeSubrange(produced...)
+        }
+        scanner = CSVScanner(data: utf8, dialect: dialect, maxRecordBytes: max(1, maxRecordBytes))
     }
 
     /// The next record, or nil at end of input. Throws only fatal errors.
@@ -96,8 +140,9 @@ public final class CSVReader {
     }
 
     public var path: String { scanner.path }
-    /// Input bytes consumed by the parser so far (for progress reporting).
-    public var bytesRead: Int { scanner.base + scanner.pos }
+    /// Input bytes consumed by the parser so far (for progress reporting); bytes of the file,
+    /// not of its UTF-8 conversion.
+    public var bytesRead: Int { scanner.transcoder == nil ? scanner.base + scanner.pos : scanner.rawRead }
     /// Total input size when known (regular files and in-memory data).
     public var fileSize: Int? { scanner.fileSize }
 
@@ -109,7 +154,8 @@ public final class CSVReader {
 private let csvLF: UInt8 = 0x0A
 private let csvCR: UInt8 = 0x0D
 private let csvQuote: UInt8 = 0x22
-private let csvComma: UInt8 = 0x2C
+package let csvComma: UInt8 = 0x2C
+private let csvOnes: UInt64 = 0x0101_0101_0101_0101
 
 /// Byte-level RFC 4180 state machine over a reusable chunk buffer.
 /// Field bytes of the current record are unescaped into `rec`; `ends` holds
@@ -131,6 +177,22 @@ private struct CSVScanner: ~Copyable {
     let fileSize: Int?
     let chunkSize: Int
     let maxRecordBytes: Int
+    /// The field separator, and it in every byte of a word (for `csvSkipPlain`).
+    let delimiter: UInt8
+    let delimiterWord: UInt64
+    /// What a field of undecodable bytes is reported as.
+    let invalidBytesProblem: String
+
+    // File input: `prefix` (the bytes read to detect the dialect) first, then read(2).
+    var prefix: [UInt8] = []
+    var prefixPos = 0
+    /// Raw file bytes read so far (progress of a transcoded file).
+    var rawRead = 0
+    // Transcoded input: raw file bytes wait in `raw[0..<rawLen]` to be converted into `buf`.
+    var transcoder: UTF8Transcoder?
+    var raw: UnsafeMutablePointer<UInt8>?
+    var rawLen = 0
+    var rawAtEOF = false
 
     // Input window: buf[pos..<end] is unparsed; `base` is buf[0]'s input offset.
     let buf: UnsafeMutablePointer<UInt8>
@@ -154,24 +216,37 @@ private struct CSVScanner: ~Copyable {
     var strayField = 0        // 1-based field of the first stray quote, 0 = none
     var crAfterQuote = false
 
-    init(fd: Int32, path: String, fileSize: Int?, chunkSize: Int, maxRecordBytes: Int) {
+    init(fd: Int32, path: String, fileSize: Int?, prefix: [UInt8], dialect: CSVDialect, chunkSize: Int, maxRecordBytes: Int) {
         self.fd = fd
         self.path = path
         self.fileSize = fileSize
+        self.prefix = prefix
         self.chunkSize = chunkSize
         self.maxRecordBytes = maxRecordBytes
-        bufCap = max(chunkSize, 3)   // room to sniff a BOM even with tiny chunks
+        delimiter = dialect.delimiter.rawValue
+        delimiterWord = csvOnes &* UInt64(dialect.delimiter.rawValue)
+        invalidBytesProblem = dialect.encoding.invalidBytesProblem
+        // Room to sniff a BOM even with tiny chunks, and for one decoded character.
+        bufCap = max(chunkSize, 4)
         buf = .allocate(capacity: bufCap)
         recCap = min(maxRecordBytes, 4096)
         rec = .allocate(capacity: recCap)
+        if dialect.encoding != .utf8 {
+            transcoder = UTF8Transcoder(encoding: dialect.encoding)
+            raw = .allocate(capacity: bufCap)
+            bomChecked = true   // the transcoder drops a byte-order mark itself
+        }
     }
 
-    init(data: [UInt8], maxRecordBytes: Int) {
+    init(data: [UInt8], dialect: CSVDialect, maxRecordBytes: Int) {
         fd = -1
         path = "<memory>"
         fileSize = data.count
         chunkSize = max(data.count, 1)
         self.maxRecordBytes = maxRecordBytes
+        delimiter = dialect.delimiter.rawValue
+        delimiterWord = csvOnes &* UInt64(dialect.delimiter.rawValue)
+        invalidBytesProblem = dialect.encoding.invalidBytesProblem
         bufCap = max(data.count, 1)
         let storage = UnsafeMutablePointer<UInt8>.allocate(capacity: bufCap)
         data.withUnsafeBufferPointer { src in
@@ -186,6 +261,7 @@ private struct CSVScanner: ~Copyable {
     deinit {
         buf.deallocate()
         rec.deallocate()
+        raw?.deallocate()
         if fd >= 0 { _ = csvClose(fd) }
     }
 
@@ -208,15 +284,42 @@ private struct CSVScanner: ~Copyable {
         base += end
         pos = 0
         end = 0
-        let n = try readSome(into: buf, max: chunkSize)
+        let n = try readSome(into: buf, max: transcoder == nil ? chunkSize : bufCap)
         end = n
         return n > 0
     }
 
-    func readSome(into dst: UnsafeMutablePointer<UInt8>, max count: Int) throws(CSVError) -> Int {
+    /// Up to `count` bytes of UTF-8 input; 0 only at end of input.
+    mutating func readSome(into dst: UnsafeMutablePointer<UInt8>, max count: Int) throws(CSVError) -> Int {
+        guard transcoder != nil, let raw else { return try readRaw(into: dst, max: count) }
+        while true {
+            if !rawAtEOF && rawLen < bufCap {
+                let n = try readRaw(into: raw + rawLen, max: bufCap - rawLen)
+                if n == 0 { rawAtEOF = true }
+                rawLen += n
+            }
+            let (consumed, produced) = transcoder!.decode(raw, count: rawLen, into: dst, capacity: count, final: rawAtEOF)
+            if consumed > 0 {
+                (raw).update(from: raw + consumed, count: rawLen - consumed)
+                rawLen -= consumed
+            }
+            if produced > 0 || (rawAtEOF && consumed == 0) { return produced }
+        }
+    }
+
+    /// Up to `count` bytes of the file: the sampled prefix first, then read(2).
+    mutating func readRaw(into dst: UnsafeMutablePointer<UInt8>, max count: Int) throws(CSVError) -> Int {
+        if prefixPos < prefix.count {
+            let n = min(count, prefix.count - prefixPos)
+            prefix.withUnsafeBufferPointer { dst.update(from: $0.baseAddress! + prefixPos, count: n) }
+            prefixPos += n
+            if prefixPos == prefix.count { prefix = []; prefixPos = 0 }
+            rawRead += n
+            return n
+        }
         while true {
             let r = csvRead(fd, dst, count)
-            if r >= 0 { return r }
+            if r >= 0 { rawRead += r; return r }
             if errno == EINTR { continue }
             throw .readFailed(path: path, reason: csvErrno())
         }
@@ -305,6 +408,7 @@ private struct CSVScanner: ~Copyable {
     mutating func scan() -> Bool {
         let b = buf
         let n = end
+        let delimiter = delimiter
         var i = pos
         loop: while i < n {
             switch state {
@@ -325,7 +429,7 @@ private struct CSVScanner: ~Copyable {
                 let c = b[i]
                 if c == csvQuote {
                     state = .quoted; i += 1
-                } else if c == csvComma {
+                } else if c == delimiter {
                     endField(sep: base + i); i += 1
                 } else if c == csvLF {
                     endField(sep: base + i); endRecord(terminator: base + i)
@@ -341,18 +445,18 @@ private struct CSVScanner: ~Copyable {
                 // case) instead of going back through the state switch.
                 while true {
                     let start = i
-                    i = csvSkipPlain(b, i, n)
+                    i = csvSkipPlain(b, i, n, delimiterWord: delimiterWord)
                     while i < n {
                         let c = b[i]
-                        if c <= csvQuote || c == csvComma {
-                            if c == csvComma || c == csvQuote || c == csvLF || c == csvCR { break }
+                        if c <= csvQuote || c == delimiter {
+                            if c == delimiter || c == csvQuote || c == csvLF || c == csvCR { break }
                         }
                         i += 1
                     }
                     if i > start { append(b + start, i - start, rawEnd: base + i) }
                     if i == n { break loop }
                     let c = b[i]
-                    if c == csvComma {
+                    if c == delimiter {
                         endField(sep: base + i); i += 1
                         // An empty or unquoted next field is handled right here.
                         if i < n && b[i] != csvQuote { continue }
@@ -387,7 +491,7 @@ private struct CSVScanner: ~Copyable {
                 let c = b[i]
                 if c == csvQuote {
                     appendByte(csvQuote, rawEnd: base + i + 1); state = .quoted; i += 1
-                } else if c == csvComma {
+                } else if c == delimiter {
                     endField(sep: base + i); state = .fieldStart; i += 1
                 } else if c == csvLF {
                     endField(sep: base + i); endRecord(terminator: base + i)
@@ -468,16 +572,16 @@ private struct CSVScanner: ~Copyable {
         if strayField > 0 {
             problem = "stray quote in field \(strayField)"
         } else if badField > 0 {
-            problem = "invalid UTF-8 in field \(badField)"
+            problem = "\(invalidBytesProblem) in field \(badField)"
         }
         return CSVRecord(line: recLine, fields: fields, problem: problem)
     }
 }
 
-/// Skips 8-byte words containing none of `,` `"` CR LF; returns the index
+/// Skips 8-byte words containing none of the delimiter, `"`, CR, LF; returns the index
 /// of the first word that may contain one (the byte loop finishes from there).
 @inline(__always)
-private func csvSkipPlain(_ p: UnsafePointer<UInt8>, _ from: Int, _ n: Int) -> Int {
+private func csvSkipPlain(_ p: UnsafePointer<UInt8>, _ from: Int, _ n: Int, delimiterWord: UInt64) -> Int {
     #if _endian(little)
     let raw = UnsafeRawPointer(p)
     let ones: UInt64 = 0x0101_0101_0101_0101
@@ -485,7 +589,7 @@ private func csvSkipPlain(_ p: UnsafePointer<UInt8>, _ from: Int, _ n: Int) -> I
     var i = from
     while i + 8 <= n {
         let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-        let a = x ^ (ones &* UInt64(csvComma))
+        let a = x ^ delimiterWord
         let q = x ^ (ones &* UInt64(csvQuote))
         let r = x ^ (ones &* UInt64(csvCR))
         let l = x ^ (ones &* UInt64(csvLF))
@@ -565,9 +669,13 @@ public final class CSVWriter {
     private var buffer: [UInt8] = []
     private var closed = false
     private static let flushThreshold = 1 << 16
+    /// The field separator and the file's encoding (rows are built in UTF-8, converted on flush).
+    private let delimiter: UInt8
+    private let encoding: TextEncoding
 
-    /// Creates or truncates `path` with mode 0600.
-    public init(path: String) throws(CSVError) {
+    /// Creates or truncates `path` with mode 0600, written in `dialect` (a UTF-16 file starts
+    /// with its byte-order mark, as spreadsheets expect).
+    public init(path: String, dialect: CSVDialect = .standard) throws(CSVError) {
         let fd = path.withCString {
             csvOpen($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         }
@@ -580,14 +688,24 @@ public final class CSVWriter {
         }
         self.fd = fd
         self.path = path
+        delimiter = dialect.delimiter.rawValue
+        encoding = dialect.encoding
         buffer.reserveCapacity(Self.flushThreshold + 4096)
+        if encoding == .utf16LittleEndian || encoding == .utf16BigEndian {
+            rawOutput = encoding.byteOrderMark
+        }
     }
 
-    /// In-memory writer; read the result from `bytes`.
+    /// In-memory writer (UTF-8, commas); read the result from `bytes`.
     public init() {
         fd = -1
         path = "<memory>"
+        delimiter = csvComma
+        encoding = .utf8
     }
+
+    /// Bytes to write before the next flushed rows (a byte-order mark).
+    private var rawOutput: [UInt8] = []
 
     deinit {
         try? close()
@@ -598,9 +716,9 @@ public final class CSVWriter {
     public func write(_ fields: [String]) throws(CSVError) {
         if closed { throw .writeFailed(path: path, reason: "writer is closed") }
         if fd < 0 {
-            Self.appendRow(fields, to: &bytes)
+            Self.appendRow(fields, delimiter: delimiter, to: &bytes)
         } else {
-            Self.appendRow(fields, to: &buffer)
+            Self.appendRow(fields, delimiter: delimiter, to: &buffer)
             if buffer.count >= Self.flushThreshold { try flush() }
         }
     }
@@ -618,7 +736,7 @@ public final class CSVWriter {
 
     /// One row as `write(_:)` would write it, appended to `out`.
     public static func encodeRow(_ fields: [String], to out: inout [UInt8]) {
-        appendRow(fields, to: &out)
+        appendRow(fields, delimiter: csvComma, to: &out)
     }
 
     /// Flushes and closes the file. Safe to call more than once.
@@ -637,12 +755,20 @@ public final class CSVWriter {
     /// The field as it would appear in a row (quoted and escaped if needed).
     public static func escape(_ field: String) -> String {
         var out: [UInt8] = []
-        appendField(field, to: &out)
+        appendField(field, delimiter: csvComma, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
     private func flush() throws(CSVError) {
         var failure: CSVError?
+        if encoding != .utf8 {
+            rawOutput += encoding.encode(utf8: buffer)
+            swap(&rawOutput, &buffer)
+            rawOutput.removeAll(keepingCapacity: true)
+        } else if !rawOutput.isEmpty {
+            buffer.insert(contentsOf: rawOutput, at: 0)
+            rawOutput = []
+        }
         buffer.withUnsafeBytes { raw in
             guard var p = raw.baseAddress else { return }
             var left = raw.count
@@ -661,43 +787,43 @@ public final class CSVWriter {
         if let failure { throw failure }
     }
 
-    private static func appendRow(_ fields: [String], to out: inout [UInt8]) {
+    private static func appendRow(_ fields: [String], delimiter: UInt8, to out: inout [UInt8]) {
         if fields.count == 1 && fields[0].isEmpty {
             out.append(csvQuote); out.append(csvQuote)
         } else {
             for (k, field) in fields.enumerated() {
-                if k > 0 { out.append(csvComma) }
-                appendField(field, to: &out)
+                if k > 0 { out.append(delimiter) }
+                appendField(field, delimiter: delimiter, to: &out)
             }
         }
         out.append(csvLF)
     }
 
-    /// Quotes iff the field has `,` `"` CR LF, leading/trailing space or tab,
+    /// Quotes iff the field has the delimiter, `"`, CR or LF, leading/trailing space or tab,
     /// or starts with a BOM (which a reader would strip at file start).
-    private static func appendField(_ field: String, to out: inout [UInt8]) {
+    private static func appendField(_ field: String, delimiter: UInt8, to out: inout [UInt8]) {
         var field = field
-        field.withUTF8 { appendField(utf8: $0, to: &out) }
+        field.withUTF8 { appendField(utf8: $0, delimiter: delimiter, to: &out) }
     }
 
-    /// Whether a field must be quoted: it has `,` `"` CR or LF, a leading or trailing space or
-    /// tab, or starts with a BOM.
-    package static func needsQuotes(utf8 u: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// Whether a field must be quoted: it has the delimiter, `"`, CR or LF, a leading or
+    /// trailing space or tab, or starts with a BOM.
+    package static func needsQuotes(utf8 u: UnsafeBufferPointer<UInt8>, delimiter: UInt8 = csvComma) -> Bool {
         guard let p = u.baseAddress, u.count > 0 else { return false }
         let n = u.count
         if p[0] == 0x20 || p[0] == 0x09 || p[n - 1] == 0x20 || p[n - 1] == 0x09
             || (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) { return true }
         for i in 0..<n {
             let c = p[i]
-            if c == csvQuote || c == csvComma || c == csvLF || c == csvCR { return true }
+            if c == csvQuote || c == delimiter || c == csvLF || c == csvCR { return true }
         }
         return false
     }
 
     /// One field's UTF-8 bytes as they appear in a row (quoted and escaped if needed).
-    package static func appendField(utf8 u: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    package static func appendField(utf8 u: UnsafeBufferPointer<UInt8>, delimiter: UInt8 = csvComma, to out: inout [UInt8]) {
         guard let p = u.baseAddress, u.count > 0 else { return }
-        guard needsQuotes(utf8: u) else {
+        guard needsQuotes(utf8: u, delimiter: delimiter) else {
             out.append(contentsOf: u)
             return
         }

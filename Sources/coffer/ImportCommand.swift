@@ -1,35 +1,43 @@
 import ArgumentParser
 import Coffer
+import CofferSupport
 import Foundation
 
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import customers, orders or outcomes from an RFC 4180 CSV file.",
-        discussion: "Customers and outcomes upsert by customer_ref; re-importing orders does not duplicate them. Invalid rows are skipped and reported by line.",
+        abstract: "Import customers, orders or outcomes from a CSV file.",
+        discussion: """
+            Customers and outcomes upsert by customer_ref; re-importing orders does not duplicate them. Invalid rows are \
+            skipped and reported by line, with every invalid field; the exit code is then 2.
+
+            The delimiter (, ; tab |) and encoding (UTF-8, UTF-16, windows-1252, latin-1) are detected unless given; a \
+            note says what was detected. A CRM export imports with --map (presets in policies/mappings/: hubspot.yaml, \
+            salesforce.yaml, odoo.yaml). --dry-run shows what would happen and writes nothing.
+            """,
         subcommands: [Customers.self, Orders.self, Outcomes.self]
     )
 
     struct Customers: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Import customers (columns from the vault's schema).")
-        @OptionGroup var options: ImportOptions
+        @OptionGroup var options: ImportArguments
         func run() async throws { try await options.run(.customers) }
     }
 
     struct Orders: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Import orders: customer_ref, order_date, amount, product_category.")
-        @OptionGroup var options: ImportOptions
+        @OptionGroup var options: ImportArguments
         func run() async throws { try await options.run(.orders) }
     }
 
     struct Outcomes: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Import outcomes: customer_ref, outcome (won/lost), closed_at.")
-        @OptionGroup var options: ImportOptions
+        @OptionGroup var options: ImportArguments
         func run() async throws { try await options.run(.outcomes) }
     }
 }
 
-struct ImportOptions: ParsableArguments {
+struct ImportArguments: ParsableArguments {
     @OptionGroup var vault: VaultOptions
     @OptionGroup var auth: AuthOptions
     @OptionGroup var output: OutputOptions
@@ -40,20 +48,56 @@ struct ImportOptions: ParsableArguments {
     @Option(help: "Rejected rows to list (all are counted).")
     var showRejected = 20
 
-    @Option(help: ArgumentHelp("Write the rejected rows, with a reason column, to this CSV file (mode 0600) to fix and import again.", valueName: "file.csv"))
+    @Option(help: ArgumentHelp("Write the rejected rows, with a reason column, to this CSV file (mode 0600, the source's encoding and delimiter) to fix and import again.", valueName: "file.csv"))
     var rejects: String?
+
+    @Option(help: ArgumentHelp("The field delimiter: , ; \\t or | (detected from the header line when not given).", valueName: "char"))
+    var delimiter: String?
+
+    @Option(help: ArgumentHelp("The file's encoding: \(TextEncoding.acceptedNames) (detected when not given).", valueName: "name"))
+    var encoding: String?
+
+    @Option(name: .customLong("map"), help: ArgumentHelp("A mapping from the file's columns to fields, with transforms (see policies/mappings/).", valueName: "mapping.yaml"))
+    var mapping: String?
+
+    @Flag(help: "Validate the whole file and show what would be inserted, updated and rejected; write nothing (audited as a dry run).")
+    var dryRun = false
 
     func validate() throws {
         guard showRejected >= 0 else { throw ValidationError("--show-rejected must be 0 or more") }
+        if let delimiter, CSVDelimiter(argument: delimiter) == nil {
+            throw ValidationError("--delimiter must be one of \(CSVDelimiter.acceptedNames), not '\(delimiter)'")
+        }
+        if let encoding, TextEncoding.named(encoding) == nil {
+            throw ValidationError("--encoding must be one of \(TextEncoding.acceptedNames), not '\(encoding)'")
+        }
+        if dryRun, rejects != nil {
+            throw ValidationError("--dry-run writes nothing, so it takes no --rejects file")
+        }
     }
 
     func run(_ kind: ImportKind) async throws {
         let (service, caller) = try await auth.caller(vault)
-        let report = try await service.perform(ImportFile(kind, path: file, rejectsPath: rejects), as: caller, progressLabel: "import \(kind.rawValue)")
+        let named = encoding.flatMap(TextEncoding.named)
+        var options = ImportOptions(delimiter: delimiter.flatMap(CSVDelimiter.init(argument:)), encoding: named?.encoding,
+                                    utf16ByteOrderFromFile: named?.byteOrderFromFile ?? false, rejectsPath: rejects, dryRun: dryRun)
+        if let mapping {
+            options.mapping = ImportOptions.MappingSource(
+                yaml: try readTextFile(mapping, what: "mapping", remedy: "check the --map path"), file: mapping)
+        }
+        let report = try await service.perform(ImportFile(kind, path: file, options: options), as: caller, progressLabel: "import \(kind.rawValue)")
         if output.json {
             try printJSON(report)
         } else {
-            Terminal.out("\(file): \(report.rows) rows: \(report.inserted) inserted, \(report.updated) updated, \(report.unchanged) unchanged, \(report.rejected) rejected")
+            for note in report.notes { Terminal.error("note: \(file): \(note)") }
+            if report.dryRun {
+                Terminal.out("\(file): dry run, nothing written: \(report.rows) rows: \(report.inserted) would be inserted, \(report.updated) updated, \(report.unchanged) unchanged, \(report.rejected) rejected")
+                for reason in report.rejectionReasons {
+                    Terminal.out("  \(reason.rows) rejected: \(reason.reason)")
+                }
+            } else {
+                Terminal.out("\(file): \(report.rows) rows: \(report.inserted) inserted, \(report.updated) updated, \(report.unchanged) unchanged, \(report.rejected) rejected")
+            }
             for rejection in report.rejections.prefix(showRejected) {
                 Terminal.out("  \(file):\(rejection.line): \(rejection.reason)")
             }
@@ -64,5 +108,7 @@ struct ImportOptions: ParsableArguments {
                 Terminal.out("rejected rows written to \(written): fix them and import that file again (its \(ImportReport.rejectReasonColumn) column is ignored)")
             }
         }
+        // Rows were left out: a script must notice, whatever the output mode.
+        if report.rejected > 0 { throw ExitCode(2) }
     }
 }

@@ -59,8 +59,10 @@ import Testing
         let first = try fixture.file("a.csv", Self.header + "CUS-1,Ada,ada@example.com,,GB,,,,,\nCUS-2,Grace,grace@example.com,,US,,,,,\n")
         _ = try fixture.vault.importCSV(.customers, path: first, session: fixture.admin)
         let again = try fixture.vault.importCSV(.customers, path: first, session: fixture.admin)
+        // The same rows again: nothing to write, and said so.
         #expect(again.inserted == 0)
-        #expect(again.updated == 2)
+        #expect(again.updated == 0)
+        #expect(again.unchanged == 2)
         #expect(try fixture.vault.customerCount() == 2)
         // A partial file updates only the columns it names and re-indexes changed emails.
         let partial = try fixture.file("b.csv", "customer_ref,email\nCUS-1,ada@lovelace.org\n")
@@ -100,7 +102,7 @@ import Testing
         let before = try fixture.vault.customerCount()
         let cases: [(String, String)] = [
             ("customer_ref,full_name,favourite_colour\nCUS-1,Ada,red\n", "bad.csv:1: column 3 'favourite_colour' is not a customers field"),
-            ("Ada Lovelace,ada@example.com\n", "bad.csv:1: column 1 is not a customers field (is the header row missing?)"),
+            ("Ada Lovelace,ada@example.com\n", "bad.csv:1: column 1 is not a customers field (is the header row missing, or is this a CRM export that needs --map?)"),
             ("full_name,email\nAda,a@example.com\n", "bad.csv:1: missing column 'customer_ref'; add it to the header"),
             ("customer_ref,full_name,full_name\nCUS-1,Ada,Ada\n", "bad.csv:1: column 'full_name' appears twice"),
             ("", "bad.csv:1: the file is empty; expected a header row"),

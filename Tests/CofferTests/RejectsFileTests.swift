@@ -27,7 +27,7 @@ import Testing
 
             """)
         let rejects = fixture.directory + "/rejects.csv"
-        let report = try fixture.vault.importCSV(.customers, path: source, session: fixture.admin, rejectsPath: rejects)
+        let report = try fixture.vault.importCSV(.customers, path: source, session: fixture.admin, options: ImportOptions(rejectsPath: rejects))
         #expect(report.inserted == 1 && report.rejected == 4 && report.rejectsFile == rejects)
         #expect(try FileManager.default.attributesOfItem(atPath: rejects)[.posixPermissions] as? Int == 0o600)
         #expect(try records(rejects) == [
@@ -46,7 +46,7 @@ import Testing
             .replacingOccurrences(of: ",No Reference,", with: "CUS-5,No Reference,")
         try fixed.write(toFile: rejects, atomically: true, encoding: .utf8)
         let again = fixture.directory + "/rejects-again.csv"
-        let second = try fixture.vault.importCSV(.customers, path: rejects, session: fixture.admin, rejectsPath: again)
+        let second = try fixture.vault.importCSV(.customers, path: rejects, session: fixture.admin, options: ImportOptions(rejectsPath: again))
         #expect(second.rows == 4 && second.inserted == 4 && second.rejected == 0)
         #expect(second.rejectsFile == nil && !FileManager.default.fileExists(atPath: again))
         let view = try fixture.vault.customer(reference: "CUS-3", session: fixture.admin, purpose: "operations")
@@ -70,7 +70,7 @@ import Testing
         }
         let source = try fixture.file("orders.csv", lines.joined(separator: "\n") + "\n")
         let rejects = fixture.directory + "/orders-rejects.csv"
-        let report = try fixture.vault.importCSV(.orders, path: source, session: fixture.admin, rejectsPath: rejects)
+        let report = try fixture.vault.importCSV(.orders, path: source, session: fixture.admin, options: ImportOptions(rejectsPath: rejects))
         #expect(report.inserted == 1_500 && report.rejected == 3_000)
         #expect(try records(rejects) == expected)
     }
@@ -78,11 +78,11 @@ import Testing
     @Test func aRefusedFileLeavesNoRejectsFile() throws {
         let source = try fixture.file("bad.csv", "customer_ref,shoe_size\nCUS-1,9\n")
         let rejects = fixture.directory + "/rejects.csv"
-        #expect(throws: VaultError.self) { try fixture.vault.importCSV(.customers, path: source, session: fixture.admin, rejectsPath: rejects) }
+        #expect(throws: VaultError.self) { try fixture.vault.importCSV(.customers, path: source, session: fixture.admin, options: ImportOptions(rejectsPath: rejects)) }
         #expect(!FileManager.default.fileExists(atPath: rejects))
         let unwritable = fixture.directory + "/no/such/dir/rejects.csv"
         let good = try fixture.file("good.csv", "customer_ref,full_name\nCUS-1,Ada\n")
-        #expect(throws: VaultError.self) { try fixture.vault.importCSV(.customers, path: good, session: fixture.admin, rejectsPath: unwritable) }
+        #expect(throws: VaultError.self) { try fixture.vault.importCSV(.customers, path: good, session: fixture.admin, options: ImportOptions(rejectsPath: unwritable)) }
         // Refused before anything was imported.
         #expect(try fixture.vault.allCustomerIDs().count == 0)
     }
@@ -98,7 +98,7 @@ import Testing
                                 (database, "the vault's own files"), (fixture.vaultPath + "/new.csv", "the vault's own files"),
                                 (fixture.keyPath, "the vault's root key file")] {
             #expect(throws: VaultError.outputOverwrites(path: rejects, what: what)) {
-                try fixture.vault.importCSV(.customers, path: source, session: fixture.admin, rejectsPath: rejects)
+                try fixture.vault.importCSV(.customers, path: source, session: fixture.admin, options: ImportOptions(rejectsPath: rejects))
             }
         }
         #expect(try String(contentsOfFile: source, encoding: .utf8) == text)

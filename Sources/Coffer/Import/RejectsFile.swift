@@ -1,7 +1,8 @@
 import CofferSupport
 import Foundation
 
-/// The rows an import rejected, written back out as CSV (mode 0600) in file order: the source
+/// The rows an import rejected, written back out as CSV (mode 0600, in the source's encoding and
+/// delimiter) in file order: the source
 /// header and each rejected row's fields as read, then the reason
 /// (`ImportReport.rejectReasonColumn`). The user fixes the rows and imports the file again.
 ///
@@ -12,9 +13,10 @@ final class RejectsFile {
     private let writer: CSVWriter
     private let width: Int
 
-    init(path: String, header: [String]) throws(CSVError) {
+    /// `dialect`: the source's, so the file opens like the one the user exported.
+    init(path: String, header: [String], dialect: CSVDialect) throws(CSVError) {
         self.path = path
-        writer = try CSVWriter(path: path)
+        writer = try CSVWriter(path: path, dialect: dialect)
         width = header.count
         do { try writer.write(header + [ImportReport.rejectReasonColumn]) } catch {
             discard()

@@ -13,6 +13,8 @@ struct CustomerUpsert {
 enum UpsertOutcome: Equatable {
     case inserted(Int64)
     case updated(Int64)
+    /// The row holds exactly what the customer already has: nothing is written.
+    case unchanged(Int64)
     case rejected(String)
 }
 
@@ -20,6 +22,8 @@ enum UpsertOutcome: Equatable {
 private struct PreparedCustomer {
     var id: Int64
     var isNew: Bool
+    /// Every named column already holds the row's value: nothing to write.
+    var isUnchanged = false
     var kekVersion: UInt32
     var wrappedDataKey: [UInt8]?
     var fields: [UInt8]
@@ -104,6 +108,20 @@ extension Vault {
                 wrapped = try worker.wrap(dataKey: dataKey, customerID: id, version: active)
             }
             let cipher = try AES256GCM(key: dataKey)
+            if current != nil {
+                // A row identical to what is stored is not sealed again (nor counted updated).
+                var same = true
+                for c in 0..<columns.count where same {
+                    let stored = try container[positions[c]].map { sealed throws(CryptoError) in
+                        try SealedBox.openString(sealed, context: SealContext(kind: .field, recordID: id, name: names[c]), cipher: cipher)
+                    }
+                    same = stored == row.values[c]
+                }
+                if same {
+                    return PreparedCustomer(id: id, isNew: false, isUnchanged: true, kekVersion: current!.kekVersion, wrappedDataKey: nil,
+                                            fields: [], indexEntries: [], clearedIndexFields: [])
+                }
+            }
             for c in 0..<columns.count {
                 container[positions[c]] = try row.values[c].map { value throws(CryptoError) in
                     ArraySlice(try SealedBox.seal(value, keyVersion: Self.fieldKeyVersion,
@@ -125,6 +143,10 @@ extension Vault {
         let now = Int64(Date().timeIntervalSince1970)
         for p in 0..<plan.count {
             let c = prepared[p]
+            if c.isUnchanged {
+                outcomes[plan[p].row] = .unchanged(c.id)
+                continue
+            }
             if c.isNew {
                 try tx.insertCustomer(CustomerRecord(id: c.id, referenceIndex: digests[plan[p].row], kekVersion: c.kekVersion,
                                                      wrappedDataKey: c.wrappedDataKey!, fields: c.fields, createdAt: now, updatedAt: now))
@@ -142,6 +164,7 @@ extension Vault {
         for i in 0..<rows.count where outcomes[i] == nil {
             switch lastIndex[digests[i]].flatMap({ outcomes[$0] }) {
             case let .inserted(id)?, let .updated(id)?: outcomes[i] = .updated(id)
+            case let .unchanged(id)?: outcomes[i] = .unchanged(id)
             case let .rejected(reason)?: outcomes[i] = .rejected(reason)
             case nil: break
             }

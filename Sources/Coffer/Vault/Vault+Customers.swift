@@ -127,17 +127,17 @@ extension Vault {
         let outcome = try store.write { tx -> UpsertOutcome in
             let outcome = try self.upsertCustomers([row], columns: columns, workers: workers, in: tx)[0]
             switch outcome {
-            case let .inserted(id), let .updated(id):
+            case let .inserted(id), let .updated(id), let .unchanged(id):
                 // The audit entry commits with the write, or neither does.
-                try self.audit(.user(session), .write, fields: names, customers: CustomerIDSet([id]),
-                                                detail: outcome == .inserted(id) ? "created" : "updated", in: tx)
+                let detail = switch outcome { case .inserted: "created"; case .updated: "updated"; default: "unchanged" }
+                try self.audit(.user(session), .write, fields: names, customers: CustomerIDSet([id]), detail: detail, in: tx)
             case .rejected: break
             }
             return outcome
         }
         switch outcome {
         case let .inserted(id): return (id, true)
-        case let .updated(id): return (id, false)
+        case let .updated(id), let .unchanged(id): return (id, false)
         case let .rejected(reason): throw .invalidInput(reason)
         }
     }

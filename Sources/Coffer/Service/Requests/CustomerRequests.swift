@@ -86,17 +86,16 @@ public struct EraseCustomer: VaultRequest {
 public struct ImportFile: VaultRequest {
     public var kind: ImportKind
     public var path: String
-    /// Where to write the rejected rows with their reasons (CSV, mode 0600), to fix and import
-    /// again; nothing is left there when no row is rejected.
-    public var rejectsPath: String?
+    /// The file's dialect, a mapping of its columns, a rejects file, a dry run.
+    public var options: ImportOptions
 
-    public init(_ kind: ImportKind, path: String, rejectsPath: String? = nil) {
+    public init(_ kind: ImportKind, path: String, options: ImportOptions = ImportOptions()) {
         self.kind = kind
         self.path = path
-        self.rejectsPath = rejectsPath
+        self.options = options
     }
 
     public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> ImportReport {
-        try vault.importCSV(kind, path: path, session: caller.session, rejectsPath: rejectsPath, progress: progress)
+        try vault.importCSV(kind, path: path, session: caller.session, options: options, progress: progress)
     }
 }
