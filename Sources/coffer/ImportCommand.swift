@@ -57,11 +57,23 @@ struct ImportArguments: ParsableArguments {
     @Option(help: ArgumentHelp("The file's encoding: \(TextEncoding.acceptedNames) (detected when not given).", valueName: "name"))
     var encoding: String?
 
-    @Option(name: .customLong("map"), help: ArgumentHelp("A mapping from the file's columns to fields, with transforms (see policies/mappings/).", valueName: "mapping.yaml"))
+    @Option(name: .customLong("map"), help: ArgumentHelp("A mapping from the file's columns to fields, with transforms (see policies/mappings/), or a built-in one: hubspot, salesforce, odoo.", valueName: "mapping.yaml"))
     var mapping: String?
 
     @Flag(help: "Validate the whole file and show what would be inserted, updated and rejected; write nothing (audited as a dry run).")
     var dryRun = false
+
+    /// `--map`'s file, or a built-in preset by its name (`hubspot`, `salesforce`, `odoo`) when no
+    /// such file exists, so a user with only the binary can import a CRM export.
+    static func mappingSource(_ argument: String) throws(VaultError) -> ImportOptions.MappingSource {
+        let presetName = argument.hasSuffix(".yaml") ? argument : argument + ".yaml"
+        if !FileManager.default.fileExists(atPath: argument), !argument.contains("/"), let preset = BuiltInPolicies.mappings[presetName] {
+            return ImportOptions.MappingSource(yaml: preset, file: "built-in \(presetName)")
+        }
+        let presets = BuiltInPolicies.mappings.keys.sorted().map { $0.replacingOccurrences(of: ".yaml", with: "") }.joined(separator: ", ")
+        return ImportOptions.MappingSource(
+            yaml: try readTextFile(argument, what: "mapping", remedy: "check the --map path, or name a built-in mapping (\(presets))"), file: argument)
+    }
 
     func validate() throws {
         guard showRejected >= 0 else { throw ValidationError("--show-rejected must be 0 or more") }
@@ -81,10 +93,7 @@ struct ImportArguments: ParsableArguments {
         let named = encoding.flatMap(TextEncoding.named)
         var options = ImportOptions(delimiter: delimiter.flatMap(CSVDelimiter.init(argument:)), encoding: named?.encoding,
                                     utf16ByteOrderFromFile: named?.byteOrderFromFile ?? false, rejectsPath: rejects, dryRun: dryRun)
-        if let mapping {
-            options.mapping = ImportOptions.MappingSource(
-                yaml: try readTextFile(mapping, what: "mapping", remedy: "check the --map path"), file: mapping)
-        }
+        if let mapping { options.mapping = try Self.mappingSource(mapping) }
         let report = try await service.perform(ImportFile(kind, path: file, options: options), as: caller, progressLabel: "import \(kind.rawValue)")
         if output.json {
             try printJSON(report)

@@ -8,7 +8,7 @@ struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Create a vault and its root key.",
-        discussion: "By default a new random root key is written to the key file with mode 0600. Keep it away from the vault's backups: whoever holds both can read everything. Without --schema and --policy the built-in schema and role policy are used, and editable copies of them and of the built-in scoring models are written beside the vault (<vault>.policies/)."
+        discussion: "By default a new random root key is written to the key file with mode 0600. Keep it away from the vault's backups: whoever holds both can read everything. Without --schema and --policy the built-in schema and role policy are used, and editable copies of them, of the built-in scoring models and of the CRM import mappings are written beside the vault (<vault>.policies/)."
     )
 
     @OptionGroup var vault: VaultOptions
@@ -47,6 +47,7 @@ struct InitCommand: AsyncParsableCommand {
         if schema == nil { copies.append(("schema.yaml", schemaText)) }
         if policy == nil { copies.append(("roles.yaml", policyText)) }
         if schema == nil { copies += BuiltInModels.files.sorted { $0.key < $1.key }.map { ("scoring/" + $0.key, $0.value) } }
+        if schema == nil { copies += BuiltInPolicies.mappings.sorted { $0.key < $1.key }.map { ("mappings/" + $0.key, $0.value) } }
         if !copies.isEmpty {
             // An existing vault is the better answer than its copies directory being in the way.
             if (try? await VaultService.rootMode(at: vault.vaultPath, execution: .callingThread)) != nil { throw VaultError.vaultAlreadyExists(path: vault.vaultPath) }

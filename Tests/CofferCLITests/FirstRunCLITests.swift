@@ -3,7 +3,8 @@ import Testing
 
 /// A new user with only the binary: no source tree, no policy files, an empty directory.
 @Suite struct FirstRunCLITests {
-    static let copies = ["schema.yaml", "roles.yaml", "scoring/b2b.yaml", "scoring/b2c.yaml"]
+    static let copies = ["schema.yaml", "roles.yaml", "scoring/b2b.yaml", "scoring/b2c.yaml",
+                         "mappings/hubspot.yaml", "mappings/odoo.yaml", "mappings/salesforce.yaml"]
 
     /// A CLI whose working directory holds nothing and whose vault is the default ./coffer-vault.
     func emptyDirectoryCLI() throws -> CLI {
@@ -41,6 +42,60 @@ import Testing
         // The copy of the policy is checked against this vault's schema.
         let check = try cli.run(["policy", "check", "coffer-vault.policies/roles.yaml"])
         #expect(check.status == 0 && check.stdout.hasSuffix("checked against the schema of vault coffer-vault\n"))
+    }
+
+    /// The "done when": a HubSpot export saved by Excel in Germany (semicolons,
+    /// windows-1252, German dates) imports with the shipped mapping and no hand editing, by a
+    /// user with only the binary, in an empty directory.
+    @Test func aHubSpotExportSavedByExcelInGermanyImportsWithTheShippedMapping() throws {
+        let cli = try emptyDirectoryCLI()
+        let created = try cli.run(["init"])
+        cli.environment["COFFER_TOKEN"] = try #require(created.stdout.split(separator: "\n").last.map(String.init))
+        let header = "Record ID;First Name;Last Name;Email;Phone Number;Company Name;City;Country/Region;Last Activity Date;Original Source\r\n"
+        let rows = "101;René;Müller;Rene.Mueller@Example.de;+49 30 1234567;Müller & Söhne GmbH;Köln;Deutschland;05.03.2024 14:22;Offline Sources\r\n"
+            + "102;Zoë;Brandt;zoe@example.de;;;Berlin;Deutschland;31.02.2024 10:00;Organic Search\r\n"
+        let export = cli.directory + "/hubspot-export.csv"
+        let latin: [UInt8] = Array((header + rows).unicodeScalars).map { UInt8($0.value) }   // these characters are all < U+0100
+        try Data(latin).write(to: URL(fileURLWithPath: export))
+
+        // A dry run through the copy written beside the vault: counts, reasons, nothing written.
+        let dry = try cli.run(["import", "customers", "hubspot-export.csv", "--map", "coffer-vault.policies/mappings/hubspot.yaml", "--dry-run"])
+        #expect(dry.status == 2, "one row is rejected: \(dry.stderr)")
+        #expect(dry.stderr.contains("note: hubspot-export.csv: detected encoding windows-1252, semicolon as the delimiter"))
+        #expect(dry.stdout.contains("dry run, nothing written: 2 rows: 1 would be inserted, 0 updated, 0 unchanged, 1 rejected"))
+        #expect(dry.stdout.contains("1 rejected: last_activity: not a date in the layout"))
+        #expect(try cli.run(["get", "HS-101", "--purpose", "operations"]).status == 4)
+
+        // The real import, with the built-in preset named, and the rejected row written back out
+        // in the export's own dialect.
+        let real = try cli.run(["import", "customers", "hubspot-export.csv", "--map", "hubspot", "--rejects", "fix-me.csv"])
+        #expect(real.status == 2)
+        #expect(real.stdout.contains("2 rows: 1 inserted, 0 updated, 0 unchanged, 1 rejected"))
+        let rejects = try [UInt8](Data(contentsOf: URL(fileURLWithPath: cli.directory + "/fix-me.csv")))
+        #expect(rejects.contains(0xEB) && rejects.contains(0x3B), "windows-1252 ë and semicolons")
+        let got = try cli.run(["get", "HS-101", "--purpose", "operations", "--json"])
+        #expect(got.status == 0)
+        #expect(got.stdout.contains("René Müller") && got.stdout.contains("Köln") && got.stdout.contains("2024-03-05"))
+        let found = try cli.run(["find", "--email", "rene.mueller@example.de", "--purpose", "operations"])
+        #expect(found.status == 0 && found.stdout.contains("HS-101"))
+    }
+
+    @Test func dialectAndMappingArgumentsAreChecked() throws {
+        let cli = try emptyDirectoryCLI()
+        let created = try cli.run(["init"])
+        cli.environment["COFFER_TOKEN"] = try #require(created.stdout.split(separator: "\n").last.map(String.init))
+        let csv = try cli.write("c.csv", "customer_ref,full_name\nCUS-1,Ada\n")
+        let badDelimiter = try cli.run(["import", "customers", csv, "--delimiter", ":"])
+        #expect(badDelimiter.status == 64 && badDelimiter.stderr.contains("--delimiter must be one of , ; \\t |, not ':'"))
+        let badEncoding = try cli.run(["import", "customers", csv, "--encoding", "ebcdic"])
+        #expect(badEncoding.status == 64 && badEncoding.stderr.contains("--encoding must be one of utf-8"))
+        let noMap = try cli.run(["import", "customers", csv, "--map", "pipedrive"])
+        #expect(noMap.status == 1 && noMap.stderr == "coffer: error: cannot read mapping file pipedrive; check the --map path, or name a built-in mapping (hubspot, odoo, salesforce)\n")
+        let both = try cli.run(["import", "customers", csv, "--dry-run", "--rejects", "r.csv"])
+        #expect(both.status == 64)
+        // Given explicitly, the dialect is not detected and no note is printed.
+        let given = try cli.run(["import", "customers", csv, "--delimiter", ",", "--encoding", "utf-8"])
+        #expect(given.status == 0 && given.stderr.isEmpty)
     }
 
     @Test func aSecondInitOrACopiesDirectoryInTheWayChangesNothing() throws {

@@ -13,6 +13,21 @@ import Testing
         for (name, text) in BuiltInModels.files {
             #expect(text == (try Fixture.text("policies/scoring/" + name)), "run scripts/embed-defaults")
         }
+        let mappings = try FileManager.default.contentsOfDirectory(atPath: Fixture.repositoryRoot + "/policies/mappings").filter { $0.hasSuffix(".yaml") }
+        #expect(Set(BuiltInPolicies.mappings.keys) == Set(mappings), "run scripts/embed-defaults")
+        for (name, text) in BuiltInPolicies.mappings {
+            #expect(text == (try Fixture.text("policies/mappings/" + name)), "run scripts/embed-defaults")
+        }
+    }
+
+    @Test func theBuiltInMappingsLoadOnTheBuiltInSchema() throws {
+        let schema = try Schema.load(yaml: BuiltInPolicies.schemaYAML, file: "schema.yaml")
+        #expect(Set(BuiltInPolicies.mappings.keys) == ["hubspot.yaml", "salesforce.yaml", "odoo.yaml"])
+        for (name, text) in BuiltInPolicies.mappings {
+            let mapping = try ImportMapping(yaml: text, file: name, schema: schema)
+            #expect(mapping.kind == .customers)
+            #expect(mapping.rules.contains { $0.target.name == "customer_ref" })
+        }
     }
 
     @Test func theBuiltInModelsLoadForTheAnalystOnTheBuiltInSchemaAndPolicy() throws {

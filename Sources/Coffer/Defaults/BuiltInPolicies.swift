@@ -234,4 +234,184 @@ roles:
     fields: {}
 
 """#
+
+    /// `mappings/*.yaml`: import mappings for CRM exports (file name → YAML text), so that
+    /// `--map hubspot` works without the source tree.
+    public static let mappings: [String: String] = [
+        "hubspot.yaml": #"""
+# HubSpot contacts export -> Coffer customers.
+#
+# Export from HubSpot: Contacts > Export (CSV), or a view's "Export view". The columns read here
+# are HubSpot's default contact properties by their labels ("Record ID", "First Name", ...);
+# columns this file does not name are not imported, and a rule whose column is missing from an
+# export is skipped with a note. Saved again by Excel (semicolons, windows-1252, dates as
+# 05.03.2024 14:22) it imports as it is: the dialect is detected and both date layouts are read.
+#
+#   coffer import customers contacts.csv --map policies/mappings/hubspot.yaml --dry-run
+#
+# Edit a copy for your portal: add your own properties, change the value maps.
+kind: customers
+source: HubSpot contacts export (default contact properties)
+fields:
+  customer_ref: "HS-{Record ID}"
+  full_name: "{First Name} {Last Name}"
+  email: { from: Email, case: lower }
+  phone: Phone Number
+  street_address: Street Address
+  postal_code: Postal Code
+  city: City
+  country:
+    from: Country/Region
+    values:
+      Germany: DE
+      Deutschland: DE
+      Austria: AT
+      Österreich: AT
+      Switzerland: CH
+      Schweiz: CH
+      France: FR
+      United Kingdom: GB
+      UK: GB
+      England: GB
+      United States: US
+      USA: US
+      United States of America: US
+      Canada: CA
+      Netherlands: NL
+      Belgium: BE
+      Spain: ES
+      Italy: IT
+      Ireland: IE
+      Sweden: SE
+      Denmark: DK
+      Norway: NO
+      Poland: PL
+      Australia: AU
+      India: IN
+      China: CN
+      Japan: JP
+    unknown: missing
+  company: Company Name
+  job_title: Job Title
+  industry: Industry
+  last_activity:
+    from: Last Activity Date
+    date: ["%Y-%m-%d %H:%M", "%Y-%m-%d", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%m/%d/%Y %H:%M", "%m/%d/%Y"]
+  consent_marketing:
+    # HubSpot records the opt-out; consent is its opposite.
+    from: Unsubscribed from all email
+    true: ["false", "no", "nein", "0"]
+    false: ["true", "yes", "ja", "1"]
+  lead_source:
+    from: Original Source
+    values:
+      Organic Search: web
+      Direct Traffic: web
+      Social Media: web
+      Referrals: referral
+      AI Referrals: referral
+      Offline Sources: event
+      Paid Search: ads
+      Paid Social: ads
+      Email Marketing: outbound
+      Other Campaigns: outbound
+    unknown: missing
+
+"""#,
+        "odoo.yaml": #"""
+# Odoo contacts export -> Coffer customers.
+#
+# Export from Odoo: Contacts, list view, select the records, Action > Export, format CSV, with
+# these fields by their labels: ID, Name, Email, Phone, Street, City, Zip, Country, Related
+# Company, Job Position. (Leave "I want to update data" unticked: that export writes technical
+# field names instead of labels.) Columns this file does not name are not imported; a rule
+# whose column is missing from an export is skipped with a note.
+#
+#   coffer import customers res_partner.csv --map policies/mappings/odoo.yaml --dry-run
+kind: customers
+source: Odoo contacts export (res.partner, field labels)
+fields:
+  customer_ref: "ODOO-{ID}"
+  full_name: Name
+  email: { from: Email, case: lower }
+  phone: Phone
+  street_address: Street
+  postal_code: Zip
+  city: City
+  country:
+    from: Country
+    values:
+      Germany: DE
+      Deutschland: DE
+      Belgium: BE
+      Belgique: BE
+      België: BE
+      France: FR
+      Luxembourg: LU
+      Netherlands: NL
+      Nederland: NL
+      Switzerland: CH
+      Austria: AT
+      Spain: ES
+      Italy: IT
+      United Kingdom: GB
+      United States: US
+      India: IN
+    unknown: missing
+  company:
+    # Odoo writes a company contact's parent as "Parent Company" or "Parent Company, Contact".
+    from: Related Company
+    split: { separator: ",", part: 1 }
+  job_title: Job Position
+
+"""#,
+        "salesforce.yaml": #"""
+# Salesforce contacts export -> Coffer customers.
+#
+# Export from Salesforce: a Contacts report (Export > Details Only, CSV) or Data Export, with
+# the standard Contact fields by their labels ("Contact ID", "First Name", "Mailing City", ...).
+# Columns this file does not name are not imported; a rule whose column is missing from an
+# export is skipped with a note. Dates follow the exporting user's locale: US (3/5/2024),
+# German (05.03.2024) and ISO are read; for a UK locale (05/03/2024) put "%d/%m/%Y" first.
+#
+#   coffer import customers contacts.csv --map policies/mappings/salesforce.yaml --dry-run
+kind: customers
+source: Salesforce contacts report (standard Contact fields)
+fields:
+  customer_ref: "SF-{Contact ID}"
+  full_name: "{First Name} {Last Name}"
+  email: { from: Email, case: lower }
+  phone: Phone
+  street_address: Mailing Street
+  postal_code: Mailing Zip/Postal Code
+  city: Mailing City
+  country: { from: Mailing Country Code, case: upper, unknown: missing }
+  birth_date:
+    from: Birthdate
+    date: ["%m/%d/%Y", "%d.%m.%Y", "%Y-%m-%d"]
+  company: Account Name
+  job_title: Title
+  consent_marketing:
+    # Salesforce records the opt-out ("Email Opt Out", a checkbox); consent is its opposite.
+    from: Email Opt Out
+    true: ["0", "false", "no", "nein"]
+    false: ["1", "true", "yes", "ja"]
+  lead_source:
+    from: Lead Source
+    values:
+      Web: web
+      Partner Referral: partner
+      Employee Referral: referral
+      External Referral: referral
+      Word of mouth: referral
+      Trade Show: event
+      Seminar - Internal: event
+      Seminar - Partner: partner
+      Advertisement: ads
+      Purchased List: outbound
+    unknown: missing
+  notes: Description
+
+"""#,
+    ]
 }

@@ -28,7 +28,8 @@ import Foundation
 ///
 /// Columns are matched by name, ignoring case and surrounding spaces; columns no rule names are
 /// not imported. A rule whose columns are all absent from a file is skipped (and named in the
-/// import's notes) unless its field is required, which refuses the file.
+/// import's notes), as a file without a column leaves that field as it is; only the columns
+/// every row needs (`customer_ref`, and all of an order's or outcome's) refuse the file.
 public struct ImportMapping: Sendable {
     /// The mapping file's name, for messages.
     public let file: String
@@ -152,12 +153,11 @@ struct FieldRule: Sendable {
                 letterCase = c
             case "values":
                 for (from, _, to) in try value.mapping("\(what).values") {
-                    valueMap[from.trimmingCharacters(in: .whitespaces).lowercased()] = try to.string("\(what).values.\(from)")
-                }
-                if target.type == .enum {
-                    for (from, replacement) in valueMap where target.canonicalValues[replacement.lowercased()] == nil {
+                    let replacement = try to.string("\(what).values.\(from)")
+                    if target.type == .enum, target.canonicalValues[replacement.lowercased()] == nil {
                         throw refuse("'\(from)' maps to '\(replacement)', which is not one of \(target.name)'s values (\(target.values.joined(separator: ", ")))")
                     }
+                    valueMap[from.trimmingCharacters(in: .whitespaces).lowercased()] = replacement
                 }
             case "decimal":
                 guard target.type == .decimal || target.type == .integer else {
@@ -302,7 +302,7 @@ struct ResolvedMapping {
     let skipped: [String]
 
     /// Matches `mapping` to `header` (names compared ignoring case and surrounding spaces).
-    /// A required field whose columns are all missing refuses the file.
+    /// A `mandatory` field whose columns are all missing refuses the file.
     init(_ mapping: ImportMapping, header: [String], file: String, mandatory: [String]) throws(VaultError) {
         var positions: [String: Int] = [:]
         for (i, name) in header.enumerated() {
@@ -319,7 +319,7 @@ struct ResolvedMapping {
             }
             if found {
                 rules.append(rule)
-            } else if rule.target.required || mandatory.contains(rule.target.name) {
+            } else if mandatory.contains(rule.target.name) {
                 let names = rule.columns.map { "'\($0)'" }.joined(separator: ", ")
                 throw .importFile("\(file):1: the header has no column \(names), which \(mapping.file) reads for \(rule.target.name) (line \(rule.line)); export that column too, or edit the mapping")
             } else {

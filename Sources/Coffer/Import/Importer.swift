@@ -59,6 +59,9 @@ extension Vault {
     package func importCSV(_ kind: ImportKind, path: String, session: Session, options: ImportOptions = ImportOptions(),
                           progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> ImportReport {
         try authorize(session, .import, action: .import, detail: options.dryRun ? "\(kind.rawValue) (dry run)" : kind.rawValue)
+        if options.dryRun, options.rejectsPath != nil {
+            throw .invalidInput("a dry run writes nothing, so it takes no rejects file; run it without one, then import with --rejects")
+        }
         let mapping: ImportMapping?
         do { mapping = try options.mapping.map { m throws(PolicyFileError) in try ImportMapping(yaml: m.yaml, file: m.file, schema: schema) } } catch {
             throw .schema(error)
