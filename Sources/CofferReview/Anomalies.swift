@@ -3,12 +3,16 @@ import CofferSupport
 
 /// The anomaly rules of a review. Each is stated in `summary.json` with the thresholds used.
 ///
-/// - `read_volume`: an actor's customers read in one day of the period exceed
-///   max(F × the median of its own active days in the B days before the period,
-///       F × the median daily volume of the other actors of its role (their active days in the
-///       baseline and the period), the minimum M).
-///   "Customers read" counts the customers named by allowed read entries (reads, finds,
-///   exports, re-identifications, scoring ...), so a bulk export of 10,000 counts 10,000.
+/// - `read_volume`: compares each actor with itself and with its role, never with a fixed
+///   number alone. An actor's volume on a day is the number of *distinct* customers its allowed
+///   reads named that day (reads, finds, exports, scoring, re-identifications ...): a bulk
+///   export of 10,000 counts 10,000, and scoring the same 10,000 customers fourteen times in
+///   a day still counts 10,000. A day of the period is flagged when its volume exceeds
+///   max(F × the median of the actor's own active days in the B days before that day — earlier
+///   days of the period included —, F × the median daily volume of the other actors of its role
+///   on their active days in the baseline and the period, the floor M). An actor with no earlier
+///   active day and no role peers has nothing to be compared with: it is not flagged but listed
+///   under `unbaselined` with its largest day (its large single reads are in the bulk reads).
 /// - `off_hours`: reads of customer data outside the working hours (UTC).
 /// - `repeated_denials`: N or more denied attempts by one actor within W minutes.
 enum Anomalies {
@@ -21,7 +25,7 @@ enum Anomalies {
     static func rules(_ s: ReviewSettings) -> [ReviewSummary.AnomalyRule] {
         let factor = SVGChart.format(s.volumeFactor)
         return [
-            .init(id: readVolume, description: "An actor's customers read in one day exceed the largest of \(factor)x the median of its own active days in the \(s.baselineDays) days before the period, \(factor)x the median daily volume of the other actors of its role, and \(s.minimumDailyReads) customers."),
+            .init(id: readVolume, description: "The distinct customers an actor read in one day exceed the largest of \(factor)x the median of its own active days in the \(s.baselineDays) days before that day, \(factor)x the median daily volume of the other actors of its role, and \(s.minimumDailyReads) customers. Reading the same customers again (repeated scoring runs) does not add to a day's volume; an actor with no history and no role peers is listed as unbaselined, not flagged."),
             .init(id: offHours, description: "Reads of customer data outside \(hour(s.workHoursStart))-\(hour(s.workHoursEnd)) UTC."),
             .init(id: repeatedDenials, description: "\(s.denialThreshold) or more denied attempts by one actor within \(s.denialWindowMinutes) minutes."),
         ]
@@ -31,11 +35,13 @@ enum Anomalies {
 
     static func evaluate(activity: [ActivityKey: ActivityCount], actorRoles: [String: String], period: ReviewPeriod,
                          settings: ReviewSettings, denialFindings: [ReviewSummary.AnomalyFinding]) -> ReviewSummary.AnomalyReport {
-        var findings = volumeFindings(activity: activity, actorRoles: actorRoles, period: period, settings: settings)
+        let volume = volumeFindings(activity: activity, actorRoles: actorRoles, period: period, settings: settings)
+        var findings = volume.findings
         findings += offHoursFindings(activity: activity, actorRoles: actorRoles, settings: settings)
         findings += denialFindings
         let truncated = findings.count > maximumFindings
-        return .init(rules: rules(settings), findings: Array(findings.prefix(maximumFindings)), truncated: truncated)
+        return .init(rules: rules(settings), findings: Array(findings.prefix(maximumFindings)), truncated: truncated,
+                     unbaselined: volume.unbaselined)
     }
 
     /// The median of `values` (0 for none).
@@ -47,14 +53,15 @@ enum Anomalies {
     }
 
     static func volumeFindings(activity: [ActivityKey: ActivityCount], actorRoles: [String: String], period: ReviewPeriod,
-                               settings: ReviewSettings) -> [ReviewSummary.AnomalyFinding] {
+                               settings: ReviewSettings) -> (findings: [ReviewSummary.AnomalyFinding], unbaselined: [ReviewSummary.Unbaselined]) {
         let firstDay = Int32(period.from.daysSinceEpoch), lastDay = Int32(period.to.daysSinceEpoch)
         let baselineStart = firstDay - Int32(settings.baselineDays)
-        var daily: [String: [Int32: Int64]] = [:]
+        var ids: [String: [Int32: IDRuns]] = [:]
         for (key, count) in activity where key.outcome == "ok" && count.customers > 0 && key.action.readsCustomerData
             && key.day >= baselineStart && key.day <= lastDay {
-            daily[key.actor, default: [:]][key.day, default: 0] += count.customers
+            ids[key.actor, default: [:]][key.day, default: IDRuns()].formUnion(count.readIDs)
         }
+        let daily = ids.mapValues { $0.mapValues(\.count) }
         // Role of actors seen only before the period: their latest role there.
         var roles = actorRoles
         var roleTime: [String: Int64] = [:]
@@ -65,21 +72,33 @@ enum Anomalies {
             }
         }
         var findings: [ReviewSummary.AnomalyFinding] = []
+        var unbaselined: [ReviewSummary.Unbaselined] = []
         for (actor, days) in daily.sorted(by: { $0.key < $1.key }) {
             let role = roles[actor] ?? ""
-            let own = median(days.filter { $0.key < firstDay }.map(\.value))
             let peers = median(daily.filter { $0.key != actor && roles[$0.key] == role }.flatMap { $0.value.values })
-            let threshold = max(settings.volumeFactor * own, settings.volumeFactor * peers, Double(settings.minimumDailyReads))
-            for (day, volume) in days.sorted(by: { $0.key < $1.key }) where day >= firstDay && Double(volume) > threshold {
+            var largestUncompared: (day: Int32, volume: Int64)?
+            for (day, volume) in days.sorted(by: { $0.key < $1.key }) where day >= firstDay {
+                let history = days.filter { $0.key < day && $0.key >= day - Int32(settings.baselineDays) }.map(\.value)
+                let own = median(history)
+                if history.isEmpty && peers == 0 {
+                    if volume > largestUncompared?.volume ?? -1 { largestUncompared = (day, volume) }
+                    continue
+                }
+                let threshold = max(settings.volumeFactor * own, settings.volumeFactor * peers, Double(settings.minimumDailyReads))
+                guard Double(volume) > threshold else { continue }
                 let ownText = own > 0 ? "its own median of \(SVGChart.format(own))/day" : "no reads of its own in the \(settings.baselineDays) days before"
                 let peerText = peers > 0 ? "a median of \(SVGChart.format(peers))/day for other \(role) actors" : "no other \(role) actors reading"
                 findings.append(.init(rule: readVolume, actor: actor, role: role, when: CivilDate(daysSinceEpoch: Int(day)).iso8601,
                                       value: Double(volume), threshold: threshold,
-                                      explanation: "read \(volume) customers in one day; threshold \(SVGChart.format(threshold)) (\(ownText); \(peerText); minimum \(settings.minimumDailyReads))",
+                                      explanation: "read \(volume) distinct customers in one day; threshold \(SVGChart.format(threshold)) (\(ownText); \(peerText); minimum \(settings.minimumDailyReads))",
                                       samples: []))
             }
+            if let largestUncompared {
+                unbaselined.append(.init(actor: actor, role: role, day: CivilDate(daysSinceEpoch: Int(largestUncompared.day)).iso8601,
+                                         customers: largestUncompared.volume))
+            }
         }
-        return findings
+        return (findings, unbaselined)
     }
 
     static func offHoursFindings(activity: [ActivityKey: ActivityCount], actorRoles: [String: String],

@@ -7,6 +7,16 @@ import Coffer
 public enum ReviewError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A day of the period that is not a `YYYY-MM-DD` date.
     case notADate(ReviewPeriod.Bound, text: String)
+    /// A month that is not `YYYY-MM`.
+    case notAMonth(String)
+    /// Both a month and days were given for one period.
+    case monthWithDays
+    /// Neither a month nor days were given.
+    case periodMissing
+    /// One day of the period was given without the other.
+    case dayMissing(ReviewPeriod.Bound)
+    /// The period ends after today (UTC): it has not ended, so its package would be incomplete.
+    case periodInFuture(to: CivilDate, today: CivilDate)
     /// The first day of the period is after its last.
     case periodReversed(from: CivilDate, to: CivilDate)
     /// The period spans more than `maximumDays` days.
@@ -35,7 +45,17 @@ public enum ReviewError: Error, Equatable, Sendable, CustomStringConvertible {
     public func message(naming: Naming) -> String {
         switch self {
         case let .notADate(bound, text):
-            "\(naming.day(bound)) '\(text)' is not a date; use YYYY-MM-DD (a UTC day), e.g. 2026-01-31"
+            "\(naming.day(bound)) '\(text)' is not a day; use today, yesterday, YYYY-MM-DD or YYYY-MM (UTC), e.g. 2026-01-31"
+        case let .notAMonth(text):
+            "\(naming.month) '\(text)' is not a month; use YYYY-MM, e.g. 2026-01"
+        case .monthWithDays:
+            "give either \(naming.month) or \(naming.day(.first)) and \(naming.day(.last)), not both"
+        case .periodMissing:
+            "give the period: \(naming.month), or \(naming.day(.first)) and \(naming.day(.last))"
+        case let .dayMissing(bound):
+            "\(naming.day(bound == .first ? .last : .first)) needs \(naming.day(bound)) too (or give \(naming.month) instead)"
+        case let .periodInFuture(to, today):
+            "the period ends on \(to), after today (\(today), UTC): it has not ended, so its package would be incomplete; end it today or earlier (a period ending today covers the log up to the export)"
         case let .periodReversed(from, to):
             "\(naming.day(.first)) \(from) is after \(naming.day(.last)) \(to); give the first day of the period, then the last"
         case let .periodTooLong(from, to, maximumDays):
@@ -63,9 +83,12 @@ public enum ReviewError: Error, Equatable, Sendable, CustomStringConvertible {
         public var day: @Sendable (ReviewPeriod.Bound) -> String
         public var setting: @Sendable (ReviewSettings.Setting) -> String
         public var packageDirectory: @Sendable (String) -> String
+        /// A whole month given as the period.
+        public var month: String
 
         public init(day: @escaping @Sendable (ReviewPeriod.Bound) -> String, setting: @escaping @Sendable (ReviewSettings.Setting) -> String,
-                    packageDirectory: @escaping @Sendable (String) -> String) {
+                    packageDirectory: @escaping @Sendable (String) -> String, month: String = "the month") {
+            self.month = month
             self.day = day
             self.setting = setting
             self.packageDirectory = packageDirectory

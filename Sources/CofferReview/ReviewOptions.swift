@@ -29,14 +29,40 @@ public struct ReviewPeriod: Sendable, Equatable {
         self.to = to
     }
 
-    /// Parses `YYYY-MM-DD` dates (UTC days).
-    public init(from: String, to: String) throws(ReviewError) {
-        try self.init(from: try Self.parse(from, .first), to: try Self.parse(to, .last))
+    /// Parses the two days of a period in `DateInput`'s day forms: `today`, `yesterday`,
+    /// `YYYY-MM-DD`, or `YYYY-MM` (its first day for `from`, its last for `to`).
+    public init(from: String, to: String, today: CivilDate = .today) throws(ReviewError) {
+        try self.init(from: try Self.parse(from, .first, today: today), to: try Self.parse(to, .last, today: today))
     }
 
-    static func parse(_ text: String, _ bound: Bound) throws(ReviewError) -> CivilDate {
-        guard let date = CivilDate(iso8601: text) else { throw .notADate(bound, text: text) }
+    /// The whole month `YYYY-MM`.
+    public init(month: String) throws(ReviewError) {
+        guard let days = DateInput.month(month) else { throw .notAMonth(month) }
+        try self.init(from: days.first, to: days.last)
+    }
+
+    /// The period a request gives: a month, or a first and a last day, never both.
+    public init(from: String?, to: String?, month: String?, today: CivilDate = .today) throws(ReviewError) {
+        switch (from, to, month) {
+        case let (nil, nil, month?): try self.init(month: month)
+        case let (from?, to?, nil): try self.init(from: from, to: to, today: today)
+        case (nil, nil, nil): throw .periodMissing
+        case (_, _, _?): throw .monthWithDays
+        case (nil, _, nil): throw .dayMissing(.first)
+        case (_, nil, nil): throw .dayMissing(.last)
+        }
+    }
+
+    static func parse(_ text: String, _ bound: Bound, today: CivilDate) throws(ReviewError) -> CivilDate {
+        guard let date = DateInput.day(text, bound == .first ? .start : .end, today: today) else { throw .notADate(bound, text: text) }
         return date
+    }
+
+    /// Refuses a period that has not ended by `today` (UTC): its package would be incomplete
+    /// and a later one would repeat it. A period ending today is allowed and covers the log up
+    /// to the moment of export (the package's head entry).
+    public func checkEnded(today: CivilDate = .today) throws(ReviewError) {
+        guard to <= today else { throw .periodInFuture(to: to, today: today) }
     }
 
     /// First millisecond of `from` (UTC).

@@ -92,6 +92,12 @@ enum ReviewReport {
                        [f.rule, f.actor, f.role, f.when, SVGChart.format(f.value), SVGChart.format(f.threshold), f.explanation,
                         f.samples.map { "#\($0.seq)" }.joined(separator: " ")]
                    }, caption: "Findings" + (s.anomalies.truncated ? " (first \(s.anomalies.findings.count))" : ""), numericColumns: [4, 5])
+        if !s.anomalies.unbaselined.isEmpty {
+            page.paragraph("Not compared: these actors have no earlier reads in the baseline and no role peers, so the read-volume rule has nothing to measure them against. Their largest day is shown; check it against their job.")
+            page.table(headers: ["actor", "role", "day", "distinct customers read"],
+                       rows: s.anomalies.unbaselined.map { [$0.actor, $0.role, $0.day, "\($0.customers)"] },
+                       caption: "Unbaselined readers", numericColumns: [3])
+        }
     }
 
     private static func sensitive(_ s: ReviewSummary, into page: inout HTMLDocument) {

@@ -33,13 +33,58 @@ struct ActivityCount: Sendable {
     var lastTime = Int64.min
     /// A few entries (seq, time) of off-hours reads, for the report.
     var samples: [EntrySample] = []
+    /// The distinct customers read (allowed read entries only): reading the same customers
+    /// again, as repeated scoring runs do, does not add to them.
+    var readIDs = IDRuns()
 
     mutating func add(_ other: ActivityCount, sampleLimit: Int) {
         entries += other.entries
         customers += other.customers
+        readIDs.formUnion(other.readIDs)
         readEntries += other.readEntries
         lastTime = max(lastTime, other.lastTime)
         if samples.count < sampleLimit { samples += other.samples.prefix(sampleLimit - samples.count) }
+    }
+}
+
+/// A set of customer ids as runs (first, count), kept compact: runs are appended as entries
+/// arrive and sorted and merged when they have doubled, so a day of whole-population reads
+/// stays one run however many there were, and `count` counts each customer once.
+struct IDRuns: Sendable {
+    private var runs: [(first: Int64, count: Int64)] = []
+    private var compactedCount = 0
+
+    mutating func append(first: Int64, count: Int64) {
+        runs.append((first, count))
+        if runs.count > 2 * compactedCount + 64 { compact() }
+    }
+
+    mutating func formUnion(_ other: IDRuns) {
+        guard !other.runs.isEmpty else { return }
+        runs += other.runs
+        if runs.count > 2 * compactedCount + 64 { compact() }
+    }
+
+    /// The number of distinct ids.
+    var count: Int64 {
+        var copy = self
+        copy.compact()
+        return copy.runs.reduce(0) { $0 + $1.count }
+    }
+
+    private mutating func compact() {
+        runs.sort { $0.first < $1.first }
+        var merged: [(first: Int64, count: Int64)] = []
+        merged.reserveCapacity(runs.count)
+        for run in runs {
+            if let last = merged.last, run.first <= last.first + last.count {
+                merged[merged.count - 1].count = max(last.count, run.first + run.count - last.first)
+            } else {
+                merged.append(run)
+            }
+        }
+        runs = merged
+        compactedCount = merged.count
     }
 }
 
@@ -192,7 +237,10 @@ struct ReviewScan: Sendable {
             table.counts[row].entries += 1
             table.counts[row].customers += r.customerCount
             table.counts[row].lastTime = max(table.counts[row].lastTime, time)
-            if reads { table.counts[row].readEntries += 1 }
+            if reads {
+                table.counts[row].readEntries += 1
+                CustomerIDSet.forEachRun(ofEncoded: r.customers) { table.counts[row].readIDs.append(first: $0, count: $1) }
+            }
             guard inPeriod else { return }
             if reads, offHours, table.counts[row].samples.count < 3 {
                 table.counts[row].samples.append(EntrySample(seq: r.seq, time: ReviewClock.iso(time)))

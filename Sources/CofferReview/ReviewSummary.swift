@@ -208,5 +208,17 @@ public struct ReviewSummary: Sendable, Equatable, Codable {
         public var rules: [AnomalyRule]
         public var findings: [AnomalyFinding]
         public var truncated = false
+        /// Actors the read-volume rule could not compare (no earlier active day of their own,
+        /// no role peers), with their largest day in the period: not findings, but worth a look.
+        public var unbaselined: [Unbaselined] = []
+    }
+
+    /// An actor the read-volume rule had nothing to compare with.
+    public struct Unbaselined: Sendable, Equatable, Codable {
+        public var actor: String
+        public var role: String
+        /// Its day with the most distinct customers read (UTC).
+        public var day: String
+        public var customers: Int64
     }
 }

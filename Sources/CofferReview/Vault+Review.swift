@@ -27,6 +27,7 @@ extension Vault {
                                      session: Session, progress: ((WorkProgress) -> Void)? = nil) throws(ReviewError) -> ReviewExportResult {
         do { try authorize(session, .auditRead, action: .reviewExport) } catch { throw .vault(error) }
         try settings.validate()
+        try period.checkEnded()
         let package = try PackageDirectory(target: directory)
         defer { package.discard() }
         let result: ReviewExportResult

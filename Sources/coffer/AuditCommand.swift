@@ -35,19 +35,28 @@ struct AuditCommand: AsyncParsableCommand {
     }
 
     struct Log: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List audit entries (who read what, when, why).")
+        static let configuration = CommandConfiguration(
+            abstract: "List audit entries, newest first (who read what, when, why).",
+            discussion: "Times for --since and --until: \(DateInput.timeForms). A day given to --until is included."
+        )
         @OptionGroup var vault: VaultOptions
         @OptionGroup var auth: AuthOptions
         @OptionGroup var output: OutputOptions
         @Option(help: "Only this user.") var actor: String?
         @Option(help: "Only entries touching this customer (a data-subject access request).") var customer: String?
         @Option(help: "Only this action (read, find, write, import, erase, export, ...).") var action: AuditAction?
-        @Option(help: "From this time (ISO 8601 date or date-time, UTC).") var since: String?
-        @Option(help: "Before this time (ISO 8601 date or date-time, UTC).") var until: String?
-        @Option(help: "At most this many entries.") var limit: Int?
+        @Option(help: "Only this outcome: allowed (shown as ok), denied or failed.") var outcome: OutcomeFilter?
+        @Option(help: ArgumentHelp("From this time, included (no zone means UTC; a day means its start).", valueName: "time")) var since: String?
+        @Option(help: ArgumentHelp("Up to this time, excluded (no zone means UTC; a day is included whole).", valueName: "time")) var until: String?
+        @Option(help: "Only the N newest entries (with --oldest-first, the N oldest).") var limit: Int?
+        @Flag(help: "List in log order, oldest first.") var oldestFirst = false
 
         func run() async throws {
-            let query = AuditQuery(actor: actor, action: action, since: try since.map(parseTime), until: try until.map(parseTime), limit: limit)
+            if let limit, limit < 1 { throw VaultError.invalidInput("--limit \(limit) must be at least 1") }
+            let query = AuditQuery(actor: actor, action: action, outcome: outcome?.outcome,
+                                   since: try since.map { try time($0, .start, flag: "--since") },
+                                   until: try until.map { try time($0, .end, flag: "--until") },
+                                   limit: limit, newestFirst: !oldestFirst)
             let (service, caller) = try await auth.caller(vault)
             let entries = try await service.perform(ReadAuditLog(query, customerReference: customer), as: caller)
             if output.json { return try printJSON(entries) }
@@ -62,10 +71,24 @@ struct AuditCommand: AsyncParsableCommand {
             }
         }
 
-        func parseTime(_ text: String) throws(VaultError) -> Date {
-            if let date = ISO8601DateFormatter().date(from: text) { return date }
-            if let day = CivilDate(iso8601: text) { return Date(timeIntervalSince1970: Double(day.daysSinceEpoch) * 86_400) }
-            throw VaultError.invalidInput("'\(text)' is not a date (YYYY-MM-DD) or an ISO 8601 date-time")
+        func time(_ text: String, _ end: DateInput.End, flag: String) throws(VaultError) -> Date {
+            guard let date = DateInput.date(text, end) else {
+                throw VaultError.invalidInput("\(flag) '\(text)' is not a time; use \(DateInput.timeForms)")
+            }
+            return date
+        }
+    }
+
+    /// What `--outcome` takes: `allowed` is the log's `ok`.
+    enum OutcomeFilter: String, ExpressibleByArgument, CaseIterable {
+        case allowed, ok, denied, failed
+
+        var outcome: AuditEntry.Outcome {
+            switch self {
+            case .allowed, .ok: .ok
+            case .denied: .denied
+            case .failed: .failed
+            }
         }
     }
 

@@ -12,6 +12,7 @@ struct CofferCommand: AsyncParsableCommand {
             --vault or COFFER_VAULT; its root key from --key-file / COFFER_KEY_FILE or, for \
             passphrase vaults, COFFER_PASSPHRASE.
             """,
+        version: CofferVersion.string,
         subcommands: [
             InitCommand.self, DemoDataCommand.self, ImportCommand.self,
             GetCommand.self, FindCommand.self, PutCommand.self, EraseCommand.self,

@@ -111,16 +111,20 @@ extension VaultError {
 }
 
 extension ReviewError {
-    /// Bad input (1), or the vault error's own code.
+    /// Bad input (1); a period given by a wrong combination of flags (--month with --from,
+    /// one of --from/--to alone, none) is usage (64); or the vault error's own code.
     var exitCode: Int32 {
-        if case let .vault(error) = self { return error.exitCode }
-        return 1
+        switch self {
+        case let .vault(error): error.exitCode
+        case .monthWithDays, .periodMissing, .dayMissing: 64
+        default: 1
+        }
     }
 
     /// The library's message naming the `coffer review export` flag that gives each value.
     var commandLineMessage: String {
         if case let .vault(error) = self { return error.commandLineMessage }
-        return message(naming: .init(day: \.flag, setting: \.flag, packageDirectory: { "--out \($0)" }))
+        return message(naming: .init(day: \.flag, setting: \.flag, packageDirectory: { "--out \($0)" }, month: "--month"))
     }
 }
 

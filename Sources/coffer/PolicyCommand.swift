@@ -6,8 +6,8 @@ import Foundation
 struct PolicyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
-        abstract: "Check, apply and explain role policies.",
-        subcommands: [Check.self, Apply.self, Explain.self]
+        abstract: "Check, apply, show and explain role policies.",
+        subcommands: [Check.self, Apply.self, Show.self, Explain.self]
     )
 
     /// A role's actions, purposes and field views (with values, when a customer was named).
@@ -67,6 +67,37 @@ struct PolicyCommand: AsyncParsableCommand {
             let (service, caller) = try await auth.caller(vault)
             let applied = try await service.perform(request, as: caller)
             Terminal.out("policy in force: \(applied.digest)")
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the policy in force: its digest, revision and when it was applied, and the text (any user).",
+            discussion: "Users who may manage users see the whole policy; everyone else sees their own role's section and field views."
+        )
+        @OptionGroup var vault: VaultOptions
+        @OptionGroup var auth: AuthOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let (service, caller) = try await auth.caller(vault)
+            let shown = try await service.perform(ShowPolicy(), as: caller)
+            if output.json { return try printJSON(shown) }
+            let applied = shown.appliedAt.map { "applied \(ISO8601DateFormatter().string(from: $0))" } ?? "applied before the policy history was kept"
+            Terminal.out("policy in force: digest \(shown.digest)" + (shown.revision.map { ", revision \($0)" } ?? "") + ", \(applied)")
+            switch shown.scope {
+            case .whole:
+                Terminal.out("")
+                Terminal.out(Terminal.printable(shown.yaml ?? ""), terminator: (shown.yaml ?? "").hasSuffix("\n") ? "" : "\n")
+            case .ownRole:
+                Terminal.out("your role's part of it (the rest is shown to users who manage users):")
+                if let yaml = shown.yaml {
+                    Terminal.out("")
+                    Terminal.out(Terminal.printable(yaml), terminator: "")
+                    Terminal.out("")
+                }
+                for role in shown.roles { PolicyCommand.print(role) }
+            }
         }
     }
 

@@ -18,8 +18,9 @@ struct ReviewCommand: AsyncParsableCommand {
         @OptionGroup var vault: VaultOptions
         @OptionGroup var auth: AuthOptions
         @OptionGroup var output: OutputOptions
-        @Option(help: ArgumentHelp("First day of the period (YYYY-MM-DD, UTC).", valueName: "date")) var from: String
-        @Option(help: ArgumentHelp("Last day of the period, included (YYYY-MM-DD, UTC).", valueName: "date")) var to: String
+        @Option(help: ArgumentHelp("First day of the period: today, yesterday, YYYY-MM-DD or YYYY-MM (its first day); UTC.", valueName: "day")) var from: String?
+        @Option(help: ArgumentHelp("Last day of the period, included: today, yesterday, YYYY-MM-DD or YYYY-MM (its last day); UTC. Not after today; a period ending today covers the log up to the export.", valueName: "day")) var to: String?
+        @Option(help: ArgumentHelp("A whole month as the period (instead of --from and --to).", valueName: "YYYY-MM")) var month: String?
         @Option(help: ArgumentHelp("Package directory to create (must not exist, or be empty).", valueName: "dir")) var out: String
         @Option(help: "KEKs older than this many days are overdue for rotation.") var rotationDays = 90
         @Option(help: "Users with no audit entry in this many days before the period's end are inactive.") var inactiveDays = 30
@@ -32,7 +33,8 @@ struct ReviewCommand: AsyncParsableCommand {
         @Option(help: "... within this many minutes.") var denialWindow = 10
 
         func run() async throws {
-            let period = try ReviewPeriod(from: from, to: to)
+            let period = try ReviewPeriod(from: from, to: to, month: month)
+            try period.checkEnded()
             var settings = ReviewSettings()
             settings.rotationPeriodDays = rotationDays
             settings.inactiveDays = inactiveDays

@@ -185,7 +185,7 @@ import Testing
         #expect(rows.count == tierA.count + 1 && rows.dropFirst().allSatisfy { $0.hasPrefix("CUS-") })
         #expect(try setup.mode("h.csv") == 0o600)
 
-        let log = try setup.cli.run(["audit", "log", "--action", "handoff", "--json"])
+        let log = try setup.cli.run(["audit", "log", "--action", "handoff", "--oldest-first", "--json"])
         let entries = try #require(try JSONSerialization.jsonObject(with: Data(log.stdout.utf8)) as? [[String: Any]])
         #expect(entries.count == 2)
         #expect(entries.compactMap { $0["outcome"] as? String } == ["denied", "ok"])

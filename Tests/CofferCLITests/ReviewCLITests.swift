@@ -87,7 +87,7 @@ import Testing
         cli.environment["COFFER_TOKEN"] = admin
         let log = try cli.run(["audit", "log", "--action", "review_export", "--json"])
         let entries = try #require(try JSONSerialization.jsonObject(with: Data(log.stdout.utf8)) as? [[String: Any]])
-        #expect(entries.map { $0["actor"] as? String } == ["ana", "sam"])
+        #expect(entries.map { $0["actor"] as? String } == ["sam", "ana"])  // newest first
         #expect(entries.allSatisfy { $0["outcome"] as? String == "denied" })
     }
 
@@ -96,7 +96,7 @@ import Testing
         cli.environment["COFFER_TOKEN"] = auditor
         let cases: [([String], String)] = [
             (["--from", "2026-13-01", "--to", Self.today, "--out", "p1"],
-             "coffer: error: --from '2026-13-01' is not a date; use YYYY-MM-DD (a UTC day), e.g. 2026-01-31\n"),
+             "coffer: error: --from '2026-13-01' is not a day; use today, yesterday, YYYY-MM-DD or YYYY-MM (UTC), e.g. 2026-01-31\n"),
             (["--from", "2026-03-02", "--to", "2026-03-01", "--out", "p1"],
              "coffer: error: --from 2026-03-02 is after --to 2026-03-01; give the first day of the period, then the last\n"),
             (["--from", Self.today, "--to", Self.today, "--out", "p1", "--work-hours", "9-5"],
@@ -106,7 +106,7 @@ import Testing
             (["--from", Self.today, "--to", Self.today, "--out", "missing/p1"],
              "coffer: error: the directory missing (where --out missing/p1 would go) does not exist; create it first\n"),
             (["--from", Self.today, "--to", "03/01/2026", "--out", "p1"],
-             "coffer: error: --to '03/01/2026' is not a date; use YYYY-MM-DD (a UTC day), e.g. 2026-01-31\n"),
+             "coffer: error: --to '03/01/2026' is not a day; use today, yesterday, YYYY-MM-DD or YYYY-MM (UTC), e.g. 2026-01-31\n"),
             (["--from", Self.today, "--to", Self.today, "--out", "p1", "--work-hours", "7h-19h"],
              "coffer: error: --work-hours '7h-19h' is not HH-HH; give UTC hours like 07-19\n"),
             (["--from", Self.today, "--to", Self.today, "--out", "p1", "--denials", "1"],

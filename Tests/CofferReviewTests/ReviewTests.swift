@@ -366,20 +366,77 @@ final class ReviewFixture: @unchecked Sendable {
         try plant("mallory", action: .export, customers: 5_000, at: Self.at(period.from.adding(days: 3), 11))
         // A newcomer with no baseline reads 900: below the minimum, not flagged.
         try plant("newbie", customers: 900, at: Self.at(period.from.adding(days: 2), 12))
-        // A lone sales user with no baseline and no peers reads 1,500 in a day: above the minimum.
+        // A lone sales user with no history and no peers reads 1,500 in a day: nothing to compare
+        // with, so listed as unbaselined, not flagged.
         try plant("greedy", role: "sales", customers: 1_500, at: Self.at(period.from.adding(days: 4), 9), purpose: "prospecting")
-        let findings = try export().summary.anomalies.findings.filter { $0.rule == Anomalies.readVolume }
-        #expect(findings.map(\.actor) == ["greedy", "mallory"])
+        let anomalies = try export().summary.anomalies
+        let findings = anomalies.findings.filter { $0.rule == Anomalies.readVolume }
+        #expect(findings.map(\.actor) == ["mallory"])
         let mallory = try #require(findings.last)
-        // 5,000 on top of her usual reads that day.
-        #expect(mallory.when == "2026-03-05" && mallory.value > 5_000 && mallory.value < 5_100 && mallory.role == "analyst")
+        // 5,000 distinct customers (her usual ones among them).
+        #expect(mallory.when == "2026-03-05" && mallory.value == 5_000 && mallory.role == "analyst")
         #expect(mallory.threshold == 1_000)
-        #expect(mallory.explanation.contains("its own median of"))
-        #expect(findings[0].when == "2026-03-06" && findings[0].value == 1_500)
-        // A higher minimum lets the lone reader through, not the bulk reader.
+        #expect(mallory.explanation.contains("its own median of") && mallory.explanation.contains("5000 distinct customers"))
+        #expect(anomalies.unbaselined == [.init(actor: "greedy", role: "sales", day: "2026-03-06", customers: 1_500)])
+        // A higher minimum does not let the bulk reader through.
         var settings = ReviewSettings()
         settings.minimumDailyReads = 2_000
         #expect(try export(settings).summary.anomalies.findings.filter { $0.rule == Anomalies.readVolume }.map(\.actor) == ["mallory"])
+    }
+
+    /// Plants one scoring run of `customers` customers (ids 1...customers) by `actor`.
+    func score(_ actor: String, customers: Int64, at time: Int64) throws {
+        try plant(actor, action: .score, customers: customers, at: time, purpose: "qualification")
+    }
+
+    @Test func ordinaryRepeatedScoringRunsAreNotFlagged() throws {
+        // Fourteen scoring runs of the whole 10,000-customer view, spread over the period and a
+        // few on one day, by an analyst with a little history; a second analyst scores too.
+        for d in 1...3 { try score("ana", customers: 10_000, at: Self.at(period.from.adding(days: -d), 10)) }
+        for d in 0..<7 { try score("ana", customers: 10_000, at: Self.at(period.from.adding(days: d), 10)) }
+        for minute in 0..<7 { try score("ana", customers: 10_000, at: Self.at(period.from.adding(days: 4), 14, minute)) }
+        try score("ben", customers: 10_000, at: Self.at(period.from.adding(days: 2), 11))
+        let anomalies = try export().summary.anomalies
+        #expect(anomalies.findings.filter { $0.rule == Anomalies.readVolume }.isEmpty)
+        #expect(anomalies.unbaselined.isEmpty)
+        // The same runs as an analyst's first week (no history, no peers): her first day has
+        // nothing to compare with and is listed as unbaselined; the rest are not flagged.
+        let fresh = try TestVault()
+        let rita = try fresh.vault.authenticate(token: fresh.vault.addUser(name: "rita", role: "auditor", by: fresh.admin))
+        for d in 0..<7 {
+            for minute in 0..<2 {
+                let entry = AuditEntry(seq: 0, timeMilliseconds: Self.at(period.from.adding(days: d), 10, minute), actor: "ana", role: "analyst",
+                                       action: .score, purpose: "qualification", outcome: .ok, fields: ["customer_ref"],
+                                       customers: CustomerIDSet(1...10_000), detail: "", mac: [])
+                _ = try fresh.vault.store.write { tx in try fresh.vault.append(entry, in: tx) }
+            }
+        }
+        let first = try fresh.vault.exportReviewPackage(period: period, to: fresh.directory + "/pkg", session: rita).summary.anomalies
+        #expect(first.findings.filter { $0.rule == Anomalies.readVolume }.isEmpty)
+        #expect(first.unbaselined == [.init(actor: "ana", role: "analyst", day: "2026-03-02", customers: 10_000)])
+    }
+
+    @Test func aSuddenSpikeOverTheActorsOwnHistoryIsFlagged() throws {
+        // Ana reads about 300 customers a day for four weeks, and her history inside the period
+        // counts too: a spike to 4,000 distinct customers on the period's sixth day is flagged.
+        let start = period.from.adding(days: -28)
+        for d in 0..<35 {
+            try plant("ana", customers: 300 + Int64(d % 5), at: Self.at(start.adding(days: d), 10))
+        }
+        let spike = AuditEntry(seq: 0, timeMilliseconds: Self.at(period.from.adding(days: 5), 15), actor: "ana", role: "analyst",
+                               action: .export, purpose: "analytics", outcome: .ok, fields: ["customer_ref"],
+                               customers: CustomerIDSet(20_001...24_000), detail: "", mac: [])
+        _ = try fixture.vault.store.write { tx in try fixture.vault.append(spike, in: tx) }
+        let findings = try export().summary.anomalies.findings.filter { $0.rule == Anomalies.readVolume }
+        #expect(findings.count == 1)
+        let finding = try #require(findings.first)
+        #expect(finding.actor == "ana" && finding.when == "2026-03-07" && finding.value == 4_000 + 303)
+        #expect(finding.threshold == 1_000)
+        // With a lower floor the bar is her own history: 3 x her median of 302.
+        var settings = ReviewSettings()
+        settings.minimumDailyReads = 1
+        let low = try export(settings).summary.anomalies.findings.filter { $0.rule == Anomalies.readVolume }
+        #expect(low.map(\.when) == ["2026-03-07"] && low.first?.threshold == 906)
     }
 
     @Test func aBaselineAboveTheMinimumRaisesTheBar() throws {
@@ -571,6 +628,27 @@ final class ReviewFixture: @unchecked Sendable {
         _ = try fixture.vault.exportReviewPackage(period: today, to: empty + "/", session: auditor)
         #expect(ReviewPackage.verify(directory: empty, publicKeyPEM: try fixture.vault.signingPublicKeyPEM(session: auditor)).isValid)
         #expect(try leftovers() == ["pkg-empty"])
+    }
+
+    @Test func periodsInEverydayWordsAndPeriodsThatHaveNotEnded() throws {
+        let day = CivilDate(year: 2026, month: 3, day: 10)
+        let march = try ReviewPeriod(month: "2026-03")
+        #expect(march.from == CivilDate(year: 2026, month: 3, day: 1) && march.to == CivilDate(year: 2026, month: 3, day: 31))
+        #expect(try ReviewPeriod(from: "2026-02", to: "yesterday", today: day).to == CivilDate(year: 2026, month: 3, day: 9))
+        #expect(try ReviewPeriod(from: nil, to: nil, month: "2026-02").days == 28)
+        expectRefusal(.monthWithDays) { _ = try ReviewPeriod(from: "today", to: nil, month: "2026-02") }
+        expectRefusal(.periodMissing) { _ = try ReviewPeriod(from: nil, to: nil, month: nil) }
+        expectRefusal(.dayMissing(.last)) { _ = try ReviewPeriod(from: "today", to: nil, month: nil) }
+        expectRefusal(.dayMissing(.first)) { _ = try ReviewPeriod(from: nil, to: "today", month: nil) }
+        expectRefusal(.notAMonth("2026-3")) { _ = try ReviewPeriod(month: "2026-3") }
+        // A period ending today is allowed (it covers the log up to the export); later is refused.
+        try ReviewPeriod(from: day, to: day).checkEnded(today: day)
+        expectRefusal(.periodInFuture(to: march.to, today: day)) { try march.checkEnded(today: day) }
+        let tomorrow = try ReviewPeriod(from: CivilDate.today, to: CivilDate.today.adding(days: 1))
+        expectRefusal(.periodInFuture(to: tomorrow.to, today: .today)) {
+            _ = try fixture.vault.exportReviewPackage(period: tomorrow, to: fixture.directory + "/pkg", session: auditor)
+        }
+        #expect(try leftovers().isEmpty)
     }
 
     @Test func eachSettingOutOfRangeIsRefusedByName() throws {

@@ -99,7 +99,7 @@ import Testing
         try execute("UPDATE audit_log SET seq = -7 WHERE seq = 7")
         let (listed, scanned, firstThree) = try fixture.vault.store.read { tx in
             var listed: [AuditEntry] = []
-            try tx.auditEntries(actor: nil, action: nil, sinceMilliseconds: nil, untilMilliseconds: nil) { listed.append($0); return true }
+            try tx.auditEntries(actor: nil, action: nil, outcome: nil, sinceMilliseconds: nil, untilMilliseconds: nil, newestFirst: false) { listed.append($0); return true }
             var scanned: [AuditEntry] = []
             try tx.scanAuditEntries { row in
                 func text(_ bytes: UnsafeRawBufferPointer) -> String { String(decoding: bytes, as: UTF8.self) }
@@ -141,6 +141,14 @@ import Testing
         #expect(bulk.customerCount == 1_000_000)
         #expect(bulk.customers.encoded().count < 8)
         #expect(try fixture.vault.verifyAudit().isIntact)
+        // Newest first: a limit keeps the newest; the customer filter applies before the limit.
+        #expect(try fixture.vault.auditEntries(AuditQuery(customerID: 3, limit: 2, newestFirst: true)).map(\.seq) == [22, 4])
+        #expect(try fixture.vault.auditEntries(AuditQuery(limit: 2)).map(\.seq) == [1, 2])
+        try fixture.vault.audit(.named("eve", role: "sales"), .read, outcome: .denied, detail: "no")
+        try fixture.vault.audit(.named("eve", role: "sales"), .read, outcome: .failed, detail: "no")
+        #expect(try fixture.vault.auditEntries(AuditQuery(outcome: .denied)).map(\.actor) == ["eve"])
+        #expect(try fixture.vault.auditEntries(AuditQuery(outcome: .failed)).map(\.seq) == [24])
+        #expect(try fixture.vault.auditEntries(AuditQuery(outcome: .ok)).count == 22)
     }
 
     @Test func theFirstBadEntryIsNamedAcrossParallelBatches() throws {

@@ -17,17 +17,26 @@ public struct AuditVerification: Sendable, Equatable, Codable {
 public struct AuditQuery: Sendable {
     public var actor: String?
     public var action: AuditAction?
+    public var outcome: AuditEntry.Outcome?
     public var customerID: Int64?
+    /// Entries at or after this time.
     public var since: Date?
+    /// Entries before this time.
     public var until: Date?
+    /// At most this many entries: the newest ones with `newestFirst`, the oldest otherwise.
     public var limit: Int?
-    public init(actor: String? = nil, action: AuditAction? = nil, customerID: Int64? = nil, since: Date? = nil, until: Date? = nil, limit: Int? = nil) {
+    /// Newest first (what a person reading the log wants), or in log order.
+    public var newestFirst: Bool
+    public init(actor: String? = nil, action: AuditAction? = nil, outcome: AuditEntry.Outcome? = nil, customerID: Int64? = nil,
+                since: Date? = nil, until: Date? = nil, limit: Int? = nil, newestFirst: Bool = false) {
         self.actor = actor
         self.action = action
+        self.outcome = outcome
         self.customerID = customerID
         self.since = since
         self.until = until
         self.limit = limit
+        self.newestFirst = newestFirst
     }
 }
 
@@ -205,15 +214,16 @@ extension Vault {
         try verifyAudit(progress: progress, hook: AuditBatchHook<Void>?.none)
     }
 
-    /// Entries matching `query`, oldest first.
+    /// Entries matching `query`, oldest first (newest first with `query.newestFirst`).
     func auditEntries(_ query: AuditQuery) throws(VaultError) -> [AuditEntry] {
         try store.read { tx in
             var out: [AuditEntry] = []
             // Who touched a customer is answered from the entries themselves (their MAC-covered id
             // sets), not from a side index that could be edited without breaking the chain.
-            try tx.auditEntries(actor: query.actor, action: query.action,
-                                sinceMilliseconds: query.since.map { Int64($0.timeIntervalSince1970 * 1000) },
-                                untilMilliseconds: query.until.map { Int64($0.timeIntervalSince1970 * 1000) }) { entry in
+            try tx.auditEntries(actor: query.actor, action: query.action, outcome: query.outcome,
+                                sinceMilliseconds: query.since.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) },
+                                untilMilliseconds: query.until.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) },
+                                newestFirst: query.newestFirst) { entry in
                 if let id = query.customerID, !entry.customers.contains(id) { return true }
                 out.append(entry)
                 return query.limit.map { out.count < $0 } ?? true

@@ -93,8 +93,8 @@ package protocol StoreReading {
     func auditEntryCount() throws -> Int64
     /// Entries matching `actor`, `action` and the time window, in sequence order; `body`
     /// returns false to stop early.
-    func auditEntries(actor: String?, action: AuditAction?, sinceMilliseconds: Int64?, untilMilliseconds: Int64?,
-                      _ body: (AuditEntry) throws -> Bool) throws
+    func auditEntries(actor: String?, action: AuditAction?, outcome: AuditEntry.Outcome?, sinceMilliseconds: Int64?,
+                      untilMilliseconds: Int64?, newestFirst: Bool, _ body: (AuditEntry) throws -> Bool) throws
     /// Every entry in sequence order, whatever its seq (a tampered log may hold seqs outside
     /// 1...n, and the verifier must see them), each handed to `body` as borrowed columns, read
     /// without copies (the verifier streams millions of entries); `body` returns false to stop.

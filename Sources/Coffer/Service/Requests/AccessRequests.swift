@@ -10,6 +10,17 @@ public struct WhoAmI: VaultRequest {
     }
 }
 
+/// The role policy in force (`policy show`): the whole policy for callers with
+/// `manage_users`, the caller's own role for anyone else; its digest, revision and when it was
+/// applied. No permission needed, nothing about customers.
+public struct ShowPolicy: VaultRequest {
+    public init() {}
+
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> PolicyInForce {
+        try vault.policyInForce(session: caller.session)
+    }
+}
+
 /// Adds a staff user (requires `manage_users`). The response holds the user's token: shown
 /// this once and never stored in clear.
 public struct AddUser: VaultRequest {

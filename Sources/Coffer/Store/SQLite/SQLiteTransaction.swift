@@ -390,19 +390,20 @@ package struct SQLiteTransaction: StoreWriting {
         try Int64.fetchOne(db, sql: "SELECT count(*) FROM audit_log") ?? 0
     }
 
-    package func auditEntries(actor: String?, action: AuditAction?, sinceMilliseconds: Int64?, untilMilliseconds: Int64?,
-                      _ body: (AuditEntry) throws -> Bool) throws {
+    package func auditEntries(actor: String?, action: AuditAction?, outcome: AuditEntry.Outcome?, sinceMilliseconds: Int64?,
+                              untilMilliseconds: Int64?, newestFirst: Bool, _ body: (AuditEntry) throws -> Bool) throws {
         // Each condition is a fixed SQL fragment with a bound value; no input reaches the SQL text.
         var conditions: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
         if let actor { conditions.append("actor = ?"); arguments.append(actor) }
         if let action { conditions.append("action = ?"); arguments.append(action.rawValue) }
+        if let outcome { conditions.append("outcome = ?"); arguments.append(outcome.rawValue) }
         if let sinceMilliseconds { conditions.append("time_ms >= ?"); arguments.append(sinceMilliseconds) }
         if let untilMilliseconds { conditions.append("time_ms < ?"); arguments.append(untilMilliseconds) }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let cursor = try Row.fetchCursor(db, sql: """
             SELECT seq, time_ms, actor, role, action, purpose, outcome, fields, customer_count, customers, detail, mac
-            FROM audit_log \(whereClause) ORDER BY seq
+            FROM audit_log \(whereClause) ORDER BY seq \(newestFirst ? "DESC" : "ASC")
             """, arguments: StatementArguments(arguments))
         while let row = try cursor.next() {
             guard try body(Self.auditEntry(row)) else { return }
