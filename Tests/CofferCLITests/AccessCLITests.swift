@@ -3,11 +3,6 @@ import Testing
 
 /// Users, policies, views and the audit log through the real binary.
 @Suite(.serialized) struct AccessCLITests {
-    private func token(_ result: CLI.Result) throws -> String {
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        return try #require(json["token"] as? String)
-    }
-
     @Test func aMissingOrWrongTokenIsOneLineAndExit3() throws {
         let cli = try CLI()
         try cli.initVault()

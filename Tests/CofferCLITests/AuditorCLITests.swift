@@ -5,29 +5,10 @@ import Testing
 /// What an auditor types, through the real binary: review periods in everyday words, and the
 /// audit log newest first with filters.
 @Suite(.serialized) struct AuditorCLITests {
-    private func token(_ result: CLI.Result) throws -> String {
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        return try #require(json["token"] as? String)
-    }
-
-    private func json(_ result: CLI.Result) throws -> Any {
-        try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
-    }
-
-    /// A vault (no customers) with an auditor and an analyst; the admin token is in COFFER_TOKEN.
-    private func vault() throws -> (cli: CLI, admin: String, auditor: String, analyst: String) {
-        let cli = try CLI()
-        try cli.initVault()
-        let admin = try #require(cli.environment["COFFER_TOKEN"])
-        let auditor = try token(try cli.run(["users", "add", "rita", "--role", "auditor", "--json"]))
-        let analyst = try token(try cli.run(["users", "add", "ana", "--role", "analyst", "--json"]))
-        return (cli, admin, auditor, analyst)
-    }
-
     static func utcDay(_ offset: Int = 0) -> CivilDate { CivilDate.today.adding(days: offset) }
 
     @Test func reviewPeriodsInEverydayWords() throws {
-        let (cli, _, auditor, _) = try vault()
+        let (cli, _, auditor, _) = try CLI.withAuditorAndAnalyst()
         cli.environment["COFFER_TOKEN"] = auditor
         let today = Self.utcDay().iso8601
         // The README's example, as written.
@@ -80,7 +61,7 @@ import Testing
     }
 
     @Test func theAuditLogIsNewestFirstWithLimitOutcomeAndTimesWithOrWithoutAZone() throws {
-        let (cli, admin, _, analyst) = try vault()
+        let (cli, admin, _, analyst) = try CLI.withAuditorAndAnalyst()
         // A denied attempt (the analyst may not read the log) and a failed lookup.
         cli.environment["COFFER_TOKEN"] = analyst
         #expect(try cli.run(["audit", "log"]).status == 5)

@@ -1,5 +1,6 @@
 import Coffer
 import Foundation
+import Testing
 
 /// Runs the built `coffer` executable in a scratch directory, as a user would.
 final class CLI {
@@ -86,5 +87,29 @@ final class CLI {
         let path = directory + "/" + name
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
+    }
+}
+
+/// The one-time token a `--json` run of `init`, `users add`, `reinstate` or `reset-token` printed.
+func token(_ result: CLI.Result) throws -> String {
+    let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    return try #require(json["token"] as? String)
+}
+
+/// A `--json` run's output, parsed.
+func json(_ result: CLI.Result) throws -> Any {
+    try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+}
+
+extension CLI {
+    /// A vault (no customers) with an auditor `rita` and an analyst `ana`; the admin token is in
+    /// COFFER_TOKEN.
+    static func withAuditorAndAnalyst() throws -> (cli: CLI, admin: String, auditor: String, analyst: String) {
+        let cli = try CLI()
+        try cli.initVault()
+        let admin = try #require(cli.environment["COFFER_TOKEN"])
+        let auditor = try token(try cli.run(["users", "add", "rita", "--role", "auditor", "--json"]))
+        let analyst = try token(try cli.run(["users", "add", "ana", "--role", "analyst", "--json"]))
+        return (cli, admin, auditor, analyst)
     }
 }

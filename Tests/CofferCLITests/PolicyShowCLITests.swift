@@ -4,26 +4,8 @@ import Testing
 /// `coffer policy show` through the real binary: the whole policy for those who manage it,
 /// one's own role for everyone else.
 @Suite(.serialized) struct PolicyShowCLITests {
-    private func token(_ result: CLI.Result) throws -> String {
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        return try #require(json["token"] as? String)
-    }
-
-    private func json(_ result: CLI.Result) throws -> Any {
-        try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
-    }
-
-    private func vault() throws -> (cli: CLI, admin: String, auditor: String, analyst: String) {
-        let cli = try CLI()
-        try cli.initVault()
-        let admin = try #require(cli.environment["COFFER_TOKEN"])
-        let auditor = try token(try cli.run(["users", "add", "rita", "--role", "auditor", "--json"]))
-        let analyst = try token(try cli.run(["users", "add", "ana", "--role", "analyst", "--json"]))
-        return (cli, admin, auditor, analyst)
-    }
-
     @Test func policyShowGivesAdminsTheWholePolicyAndOthersTheirOwnRole() throws {
-        let (cli, admin, auditor, analyst) = try vault()
+        let (cli, admin, auditor, analyst) = try CLI.withAuditorAndAnalyst()
         let whole = try cli.run(["policy", "show"])
         #expect(whole.status == 0, "\(whole.stderr)")
         let shipped = try String(contentsOfFile: CLI.repositoryRoot + "/policies/roles.yaml", encoding: .utf8)

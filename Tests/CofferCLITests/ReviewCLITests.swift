@@ -3,11 +3,6 @@ import Testing
 
 /// `coffer review` through the real binary: export, offline verification, permissions, bad input.
 @Suite(.serialized) struct ReviewCLITests {
-    private func token(_ result: CLI.Result) throws -> String {
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        return try #require(json["token"] as? String)
-    }
-
     static var today: String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
