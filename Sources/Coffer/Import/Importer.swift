@@ -144,7 +144,9 @@ extension Vault {
         values.reserveCapacity(columns.count)
         do throws(ValueRejection) {
             for (c, spec) in columns.enumerated() {
-                let value = try spec.normalize(record.fields[c])
+                let value = try spec.normalize(record.fields[c], rowRegion: spec.rowRegion { name in
+                    columns.firstIndex(where: { $0.name == name }).map { record.fields[$0] }
+                })
                 // Customers may omit required fields on update; the upsert checks them on insert.
                 if value == nil, spec.required, spec.name == Schema.referenceField || kind != .customers {
                     throw ValueRejection(field: spec.name, reason: "required")
