@@ -304,6 +304,11 @@ extension DemoDataGenerator {
         s.row.append(missing(streetMissing ? 0.6 : 0.03, &r) ? "" : postal)
         s.row.append(missing(0.04, &r) ? "" : city.name)
         s.row.append(missing(0.02, &r) ? "" : loc.code)
+        // Without a country a national number cannot be read (E.164 needs the country code):
+        // such a row carries its phone in international form.
+        if s.row[7].isEmpty, !s.row[3].isEmpty, !s.row[3].hasPrefix("+") {
+            s.row[3] = t.international(s.row[3], loc)
+        }
         s.row.append(missing(0.1, &r) ? "" : Format.iso(day: birthDay))
         s.row.append(missing(0.06, &r) ? "" : t.genders[genderIndex])
         s.row.append(missing(0.12, &r) ? "" : occupation)
@@ -1096,6 +1101,17 @@ extension DemoDataGenerator.Tables {
         default:
             return trunk + g.joined(separator: " ")
         }
+    }
+
+    /// A national number as written from abroad: `+<calling code> `, the trunk prefix dropped.
+    func international(_ national: String, _ loc: LocaleData) -> String {
+        var rest = Substring(national)
+        switch loc.country {
+        case .GB, .DE, .FR, .NL, .UA, .CN, .JP, .KR, .IN, .SE, .IE, .AU:
+            if rest.first == "0" { rest = rest.dropFirst() }
+        default: break
+        }
+        return "+\(loc.callingCode) " + rest
     }
 
     /// Unique per customer index: every local part ends in a digit tag that is a bijection of the index.

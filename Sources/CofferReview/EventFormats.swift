@@ -360,6 +360,7 @@ struct OCSFMapping: Sendable {
         switch action {
         case .write, .import: (eventClass, activityID, activityName) = (.apiActivity, 1, "Create")
         case .erase: (eventClass, activityID, activityName) = (.apiActivity, 4, "Delete")
+        case .reindex: (eventClass, activityID, activityName) = (.apiActivity, 3, "Update")
         case .vaultCreate, .userAdd, .keyRotate: (eventClass, activityID, activityName) = (.entityManagement, 1, "Create")
         case .userSetRole, .userRevoke, .userReinstate, .userResetToken, .policyApply, .keyRewrap:
             (eventClass, activityID, activityName) = (.entityManagement, 3, "Update")

@@ -26,11 +26,19 @@ public struct ExportReviewPackage: VaultRequest {
 /// data-subject access request (requires `audit_read` and `reidentify`; audited).
 public struct SubjectAccess: VaultRequest {
     public var reference: String
+    /// Also write the report there (JSON, mode 0600), checked before anything is read.
+    public var path: String?
 
-    public init(reference: String) { self.reference = reference }
+    public init(reference: String, writingTo path: String? = nil) {
+        self.reference = reference
+        self.path = path
+    }
 
     public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> SubjectAccessReport {
-        try vault.subjectAccessReport(reference: reference, session: caller.session, purpose: caller.purpose)
+        if let path { try vault.checkOutputFile(path) }
+        let report = try vault.subjectAccessReport(reference: reference, session: caller.session, purpose: caller.purpose)
+        if let path { try PrivateFile.write(try report.jsonData(), to: path) }
+        return report
     }
 }
 

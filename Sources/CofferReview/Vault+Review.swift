@@ -123,7 +123,7 @@ extension Vault {
     package func subjectAccessReport(reference: String, session: Session, purpose: String? = nil) throws(VaultError) -> SubjectAccessReport {
         try authorize(session, .auditRead, action: .reviewSubject, purpose: purpose)
         try authorize(session, .reidentify, action: .reviewSubject, purpose: purpose)
-        let id = try customerID(reference: reference, session: session, action: .reviewSubject, purpose: purpose)
+        let (id, erasure) = try subjectID(reference: reference, session: session, action: .reviewSubject, purpose: purpose)
         let found = SubjectCollector()
         let hook = AuditBatchHook(process: { batch in
             var events: [ReviewEvent] = []
@@ -145,7 +145,8 @@ extension Vault {
         let entry = try audit(.user(session), .reviewSubject, purpose: purpose,
                               customers: CustomerIDSet([id]), detail: "\(found.events.count) accesses listed")
         return SubjectAccessReport(customerID: id, generatedAt: ReviewClock.iso(entry.timeMilliseconds), chainIntact: true,
-                                   entriesChecked: verification.entries, accesses: found.events, auditEntry: entry.seq)
+                                   entriesChecked: verification.entries, accesses: found.events, auditEntry: entry.seq,
+                                   erasure: erasure)
     }
 
     /// The record of processing activities derived from the schema and the policy in force
@@ -179,4 +180,15 @@ public struct SubjectAccessReport: Sendable, Equatable, Codable {
     public var accesses: [ReviewEvent]
     /// The audit entry that records this report.
     public var auditEntry: Int64
+    /// When, by whom and why the customer was erased, if it was (its data is gone; its
+    /// accesses above are still listed).
+    public var erasure: ErasureRecord?
+
+    /// The report as a file holds it: the JSON `review subject --json` prints.
+    public func jsonData() throws(VaultError) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        do { return try encoder.encode(self) } catch { throw .storage("cannot encode the subject access report") }
+    }
 }

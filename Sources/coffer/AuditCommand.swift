@@ -58,8 +58,18 @@ struct AuditCommand: AsyncParsableCommand {
                                    until: try until.map { try time($0, .end, flag: "--until") },
                                    limit: limit, newestFirst: !oldestFirst)
             let (service, caller) = try await auth.caller(vault)
-            let entries = try await service.perform(ReadAuditLog(query, customerReference: customer), as: caller)
+            // About one customer, live or erased: the entries, and the erasure record if there is one.
+            var erasure: ErasureRecord?
+            let entries: [AuditEntry]
+            if let customer {
+                let trail = try await service.perform(ReadCustomerAuditTrail(query, reference: customer), as: caller)
+                entries = trail.entries
+                erasure = trail.erasure
+            } else {
+                entries = try await service.perform(ReadAuditLog(query), as: caller)
+            }
             if output.json { return try printJSON(entries) }
+            defer { if let erasure { Terminal.out(erasure.sentence) } }
             let formatter = ISO8601DateFormatter()
             for e in entries {
                 var line = "\(e.seq)  \(formatter.string(from: e.time))  \(e.actor) (\(e.role))  \(e.action)  \(e.outcome.rawValue)"
@@ -123,3 +133,11 @@ struct AuditCommand: AsyncParsableCommand {
 }
 
 extension AuditAction: ExpressibleByArgument {}
+
+extension ErasureRecord {
+    /// "customer 12 was erased on … by admin (admin) for data_subject_request (audit entry 345)".
+    var sentence: String {
+        "customer \(customerID) was erased on \(erasedAt) by \(actor) (\(role))" + (purpose.isEmpty ? "" : " for \(purpose)")
+            + " (audit entry \(auditEntry)); its data is gone"
+    }
+}

@@ -15,7 +15,7 @@ struct CofferCommand: AsyncParsableCommand {
         version: CofferVersion.string,
         subcommands: [
             InitCommand.self, DemoDataCommand.self, ImportCommand.self,
-            GetCommand.self, FindCommand.self, PutCommand.self, EraseCommand.self,
+            GetCommand.self, FindCommand.self, PutCommand.self, EraseCommand.self, ReindexCommand.self,
             KeysCommand.self, UsersCommand.self, WhoAmICommand.self, PolicyCommand.self, AuditCommand.self,
             ExportCommand.self, ReidentifyCommand.self, PrivacyCommand.self,
             ScoreCommand.self, QCLCommand.self, ICPCommand.self, CalibrateCommand.self, ReviewCommand.self,

@@ -49,7 +49,7 @@ extension VaultError {
     /// See the table on `CommandFailure`.
     var exitCode: Int32 {
         switch self {
-        case .customerNotFound, .vaultNotFound: 4
+        case .customerNotFound, .vaultNotFound, .noMatch, .customerErased: 4
         case .wrongRootKey, .keyFileMissing, .keyFileTooOpen, .keyFileInvalid, .passphraseMissing, .passphraseNotUsed, .keyFileNotUsed,
              .notAuthenticated: 3
         case .notPermitted, .purposeRequired, .purposeNotAllowed: 5
@@ -95,7 +95,13 @@ extension VaultError {
         case .notAuthenticated:
             "not authenticated: set COFFER_TOKEN (or pass --token) to a valid, unrevoked user token"
         case let .purposeRequired(purposes):
-            "this role must state a purpose: pass --purpose (or set COFFER_PURPOSE) with one of \(purposes.joined(separator: ", "))"
+            purposes.isEmpty
+                ? "state why: pass --purpose (or set COFFER_PURPOSE)"
+                : "this role must state a purpose: pass --purpose (or set COFFER_PURPOSE) with one of \(purposes.joined(separator: ", "))"
+        case .reindexRequired:
+            "the phone index of this vault predates E.164 normalization, so a phone lookup could miss; an administrator must run `coffer reindex` first"
+        case .confirmationRequired:
+            "erasing a customer cannot be undone: pass --yes to confirm (standard input is not a terminal, so coffer cannot ask)"
         case let .purposeNotAllowed(allowed):
             "the purpose given (--purpose or COFFER_PURPOSE) is not one this role may use; use one of \(allowed.joined(separator: ", "))"
         case .keysChanged:

@@ -112,6 +112,7 @@ struct ReviewCommand: AsyncParsableCommand {
                 if e.customerCount > 1 { line += "  (one of \(e.customerCount) customers)" }
                 Terminal.out(line)
             }
+            if let erasure = report.erasure { Terminal.out(erasure.sentence) }
         }
     }
 

@@ -45,7 +45,7 @@ final class ReviewFixture: @unchecked Sendable {
         _ = try? vault.keyStatus(session: analyst)
         _ = try? vault.customer(reference: "CUS-0001", session: analyst, purpose: "analytics")
         _ = try? vault.authenticate(token: "coffer_" + String(repeating: "0", count: 64))
-        try vault.erase(reference: "CUS-0000002", session: admin)
+        try vault.erase(reference: "CUS-0000002", session: admin, purpose: "data_subject_request")
         let original = try TestVault.policyYAML()
         let changed = original.replacingOccurrences(of: "      phone: plain\n      city: plain\n", with: "      city: plain\n")
         precondition(changed != original)

@@ -123,7 +123,7 @@ import Testing
                 (.auditRead, { _ = try fixture.vault.auditLog(AuditQuery(limit: 1), session: session, purpose: purpose) }),
                 (.manageKeys, { _ = try fixture.vault.keyStatus(session: session) }),
                 (.manageUsers, { _ = try fixture.vault.users(by: session) }),
-                (.erase, { try fixture.vault.erase(reference: "CUS-0002", session: session) }),
+                (.erase, { try fixture.vault.erase(reference: "CUS-0002", session: session, purpose: "operations") }),
             ]
             for (action, attempt) in attempts {
                 let before = try fixture.vault.auditEntries(AuditQuery()).count

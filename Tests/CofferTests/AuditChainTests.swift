@@ -204,6 +204,7 @@ import Testing
             "user_reinstate", "user_reset_token",
             "policy_apply", "policy_explain", "key_status", "key_rotate", "key_rewrap", "key_retire", "audit_read", "audit_verify",
             "audit_checkpoint", "audit_public_key", "review_export", "review_subject", "review_processing_record",
+            "reindex",
         ])
         #expect(AuditAction(rawValue: "drop_table") == nil)
     }

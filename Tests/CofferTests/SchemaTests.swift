@@ -57,7 +57,7 @@ import Testing
             ("version: 1\n", 1, "the schema has no 'fields' section"),
             ("version: 2\nfields: {}\n", 1, "unsupported schema version; this Coffer reads version 1"),
             ("fields:\n  email:\n    type: email\n    classification: identifier\n", 2, "the schema must define 'customer_ref' (the customer's id in the source CRM)"),
-            ("colour: red\n", 1, "unknown key 'colour'; expected 'version' or 'fields'"),
+            ("colour: red\n", 1, "unknown key 'colour'; expected 'version', 'phone_region' or 'fields'"),
             ("fields:\n  customer_ref:\n    type: string\n    classification: identifier\n", 2, "'customer_ref' must be a required string with blind_index: true"),
         ]
         for (text, line, message) in cases {
@@ -96,7 +96,8 @@ import Testing
 
     @Test func validValuesAreNormalized() throws {
         #expect(try normalize("email", "  Ada.Lovelace@Example.COM ") == "ada.lovelace@example.com")
-        #expect(try normalize("phone", " +1 (415) 555-0134 ") == "+1 (415) 555-0134")
+        #expect(try normalize("phone", " +1 (415) 555-0134 ") == "+14155550134")
+        #expect(try normalize("phone", "(415) 555-0134") == "+14155550134")
         #expect(schema["phone"]!.blindIndexForm(ofNormalized: "+1 (415) 555-0134") == "14155550134")
         #expect(try normalize("birth_date", "1990-02-28") == "1990-02-28")
         #expect(try normalize("annual_income", "58250.50") == "58250.50")
@@ -118,9 +119,10 @@ import Testing
         ("email", "ada@example", "not a valid email address"),
         ("email", "a b@example.com", "not a valid email address"),
         ("email", "ada@@example.com", "not a valid email address"),
-        ("phone", "12345", "not a valid phone number (7 to 15 digits, optional leading +, spaces, dashes, dots, parentheses)"),
-        ("phone", "+44 20 7946 09x8", "not a valid phone number (7 to 15 digits, optional leading +, spaces, dashes, dots, parentheses)"),
-        ("phone", "1234567890123456", "not a valid phone number (7 to 15 digits, optional leading +, spaces, dashes, dots, parentheses)"),
+        ("phone", "12345", "wrong length for US: a national number there has 10 digits after the trunk prefix"),
+        ("phone", "+44 20 7946 09x8", "not a phone number (digits, with an optional leading + or 00, spaces, dashes, dots, slashes and parentheses)"),
+        ("phone", "+1234567890123456", "longer than the 15 digits of an international number"),
+        ("phone", "+999 123 4567", "unknown country calling code after + (or 00)"),
         ("birth_date", "1990-02-30", "not a valid date (use YYYY-MM-DD)"),
         ("birth_date", "30/01/1990", "not a valid date (use YYYY-MM-DD)"),
         ("annual_income", "58,250", "not a decimal number (digits with an optional '.' part, no thousands separators)"),

@@ -31,7 +31,9 @@ import Testing
         #expect(view.fields.first { $0.name == "consent_marketing" }?.value == "true")
         let found = try await service.perform(FindCustomers(.email(" ADA@example.COM ")), as: admin)
         #expect(found.map(\.id) == [written.id])
-        #expect(try await service.perform(FindCustomers(.email("nobody@example.com")), as: admin).isEmpty)
+        await #expect(throws: VaultError.noMatch(field: "email", lookedFor: "nobody@example.com")) {
+            _ = try await service.perform(FindCustomers(.email("nobody@example.com")), as: admin)
+        }
 
         // One audited write per put and one read per get or find, all by the admin.
         let entries = try await service.perform(ReadAuditLog(AuditQuery(actor: "admin")), as: admin)

@@ -32,6 +32,10 @@ public enum AuditAction: String, Sendable, Hashable, Codable, CaseIterable, Cust
     case reviewExport = "review_export", reviewSubject = "review_subject"
     case reviewProcessingRecord = "review_processing_record"
 
+    // Maintenance.
+    /// Phone numbers rewritten to E.164 and their blind index recomputed.
+    case reindex
+
     public var description: String { rawValue }
 
     /// Whether an allowed entry of this action that names customers read their data. Writes,
@@ -44,7 +48,7 @@ public enum AuditAction: String, Sendable, Hashable, Codable, CaseIterable, Cust
         case .vaultCreate, .authenticate, .authorize, .write, .import, .erase, .userAdd, .userList, .userSetRole, .userRevoke,
              .userReinstate, .userResetToken,
              .policyApply, .keyStatus, .keyRotate, .keyRewrap, .keyRetire, .auditRead, .auditVerify, .auditCheckpoint,
-             .auditPublicKey, .reviewExport, .reviewSubject, .reviewProcessingRecord:
+             .auditPublicKey, .reviewExport, .reviewSubject, .reviewProcessingRecord, .reindex:
             false
         }
     }

@@ -91,7 +91,7 @@ extension Vault {
         var query = query
         var touched = CustomerIDSet()
         if let customerReference {
-            let id = try customerID(reference: customerReference, session: session, action: .auditRead, purpose: purpose)
+            let id = try subjectID(reference: customerReference, session: session, action: .auditRead, purpose: purpose).id
             query.customerID = id
             touched = CustomerIDSet([id])
         }
@@ -99,5 +99,33 @@ extension Vault {
         try audit(.user(session), .auditRead, purpose: purpose, customers: touched,
                   detail: "\(entries.count) entries")
         return entries
+    }
+
+    /// The audit entries matching `query` that touched the customer `reference` names, live or
+    /// erased, with its erasure record when it was erased: a data-subject access request that
+    /// stays answerable after the customer's data is gone. Reading the log is itself audited.
+    package func customerAuditTrail(_ query: AuditQuery, reference: String, session: Session,
+                                    purpose: String? = nil) throws(VaultError) -> CustomerAuditTrail {
+        try authorize(session, .auditRead, action: .auditRead, purpose: purpose)
+        let (id, erasure) = try subjectID(reference: reference, session: session, action: .auditRead, purpose: purpose)
+        var query = query
+        query.customerID = id
+        let entries = try auditEntries(query)
+        try audit(.user(session), .auditRead, purpose: purpose, customers: CustomerIDSet([id]),
+                  detail: "\(entries.count) entries" + (erasure == nil ? "" : " of an erased customer"))
+        return CustomerAuditTrail(customerID: id, entries: entries, erasure: erasure)
+    }
+}
+
+/// The audit entries about one customer, and its erasure record if it was erased.
+public struct CustomerAuditTrail: Sendable, Equatable, Encodable {
+    /// The customer's internal id (what entries name).
+    public var customerID: Int64
+    /// Oldest first.
+    public var entries: [AuditEntry]
+    public var erasure: ErasureRecord?
+
+    enum CodingKeys: String, CodingKey {
+        case customerID = "customer_id", entries, erasure
     }
 }

@@ -16,7 +16,12 @@ public enum BuiltInPolicies {
 #   attribute         business data that names no one
 # blind_index: true allows exact lookups through a keyed hash of the normalized value.
 # required: true rejects rows without a value. Everything is stored encrypted.
+# Phone numbers are stored and matched in E.164 (+12135550142). One written without + or 00 is
+# read in its row's country (region_from), else the field's region, else phone_region below;
+# national forms are understood for US CA GB DE FR ES IT NL PL UA CN JP IN BR MX AU SE IE PT KR,
+# other countries' numbers must be written in international form.
 version: 1
+phone_region: US
 fields:
   customer_ref:
     type: string
@@ -37,6 +42,7 @@ fields:
     type: phone
     classification: identifier
     blind_index: true
+    region_from: country
   street_address:
     type: string
     classification: identifier

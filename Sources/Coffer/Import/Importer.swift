@@ -256,7 +256,9 @@ extension Vault {
         for (c, spec) in columns.enumerated() {
             if !already.isEmpty, already.contains(where: { $0.field == spec.name }) { values.append(nil); continue }
             do throws(ValueRejection) {
-                let value = try spec.normalize(texts[c])
+                let value = try spec.normalize(texts[c], rowRegion: spec.rowRegion { name in
+                    columns.firstIndex(where: { $0.name == name }).map { texts[$0] }
+                })
                 // Customers may omit required fields on update; the upsert checks them on insert.
                 if value == nil, spec.required, spec.name == Schema.referenceField || kind != .customers {
                     throw ValueRejection(field: spec.name, reason: "required")

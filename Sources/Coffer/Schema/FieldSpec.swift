@@ -34,10 +34,16 @@ public struct FieldSpec: Sendable, Equatable {
     public var maxLength: Int
     /// Line in the schema file, for error messages of later loaders.
     public var line: Int
+    /// Phone fields: the region (ISO 3166-1 alpha-2) national numbers are read in — the
+    /// field's `region`, else the schema's `phone_region`; nil when neither is set.
+    public var region: String?
+    /// Phone fields: the field of the same row that holds each number's region (`region_from`),
+    /// used before `region` when the row has a value there.
+    public var regionField: String?
 
     public init(name: String, type: FieldType, classification: Classification, blindIndex: Bool = false,
                 required: Bool = false, values: [String] = [], minimum: Double? = nil, maximum: Double? = nil,
-                maxLength: Int? = nil, line: Int = 0) {
+                maxLength: Int? = nil, line: Int = 0, region: String? = nil, regionField: String? = nil) {
         self.name = name
         self.type = type
         self.classification = classification
@@ -48,6 +54,8 @@ public struct FieldSpec: Sendable, Equatable {
         self.maximum = maximum
         self.maxLength = maxLength ?? (type == .text ? 10_000 : 256)
         self.line = line
+        self.region = region
+        self.regionField = regionField
         indexValues()
     }
 

@@ -11,8 +11,10 @@ extension FieldSpec {
     /// Validates `raw` and returns its canonical form, or nil when it is empty (missing).
     ///
     /// Canonical forms: text trimmed and in Unicode NFC; email also case-folded; booleans
-    /// `true`/`false`; enum values as the schema spells them; phone numbers keep their formatting (trimmed).
-    public func normalize(_ raw: String) throws(ValueRejection) -> String? {
+    /// `true`/`false`; enum values as the schema spells them; phone numbers in E.164
+    /// (`+12135550142`), a national form read in `rowRegion` (the row's `region_from` value)
+    /// when given, else in the field's `region`.
+    public func normalize(_ raw: String, rowRegion: String? = nil) throws(ValueRejection) -> String? {
         let trimmed = normalizedText(raw)
         if trimmed.isEmpty { return nil }
         func reject(_ reason: String) -> ValueRejection { ValueRejection(field: name, reason: reason) }
@@ -31,10 +33,8 @@ extension FieldSpec {
             guard Self.isValidEmail(folded) else { throw reject("not a valid email address") }
             return folded
         case .phone:
-            guard Self.phoneDigits(trimmed) != nil else {
-                throw reject("not a valid phone number (7 to 15 digits, optional leading +, spaces, dashes, dots, parentheses)")
-            }
-            return trimmed
+            let region = rowRegion.flatMap { $0.isEmpty ? nil : $0 } ?? self.region
+            do { return try PhoneNumbering.e164(trimmed, region: region) } catch { throw reject(error.description) }
         case .date:
             guard CivilDate(iso8601: trimmed) != nil else { throw reject("not a valid date (use YYYY-MM-DD)") }
             return trimmed
@@ -62,7 +62,17 @@ extension FieldSpec {
         }
     }
 
-    /// The form a blind index hashes: the canonical value, digits only for phone numbers.
+    /// For a phone field with `region_from`, the region the row gives (`value(field)` is the
+    /// row's raw value of a field, nil when the row does not name it); nil otherwise.
+    public func rowRegion(_ value: (String) -> String?) -> String? {
+        guard type == .phone, let regionField, let raw = value(regionField) else { return nil }
+        let code = raw.trimmingCharacters(in: .whitespaces).uppercased()
+        return code.isEmpty ? nil : code
+    }
+
+    /// The form a blind index hashes: the canonical value; for phone numbers the digits of the
+    /// E.164 form (a number stored before E.164 normalization gives its own digits until
+    /// `reindexPhones` rewrites it).
     public func blindIndexForm(ofNormalized value: String) -> String {
         type == .phone ? (Self.phoneDigits(value) ?? value) : value
     }
@@ -107,7 +117,7 @@ extension FieldSpec {
         return true
     }
 
-    /// The digits of an E.164-ish phone number, or nil if it is not one.
+    /// The digits of a phone number as written (the blind-index form of an E.164 value), or nil if it is not one.
     static func phoneDigits(_ phone: String) -> String? {
         var digits: [UInt8] = []
         for (i, b) in phone.utf8.enumerated() {

@@ -7,6 +7,7 @@ import CofferSupport
 /// vault keeps reading its own data the same way whatever happens to the file later.
 ///
 /// ```yaml
+/// phone_region: US          # national phone numbers are read in this region
 /// fields:
 ///   email:
 ///     type: email
@@ -25,6 +26,9 @@ public struct Schema: Sendable, Equatable {
     public let digest: String
     /// The YAML text the schema was loaded from.
     public let source: String
+    /// `phone_region`: the region national phone numbers are read in, unless a phone field
+    /// says otherwise (`region`, `region_from`).
+    public let phoneRegion: String?
 
     public subscript(name: String) -> FieldSpec? {
         positions[name].map { fields[$0] }
@@ -39,20 +43,31 @@ public struct Schema: Sendable, Equatable {
     public static func load(yaml text: String, file: String) throws(PolicyFileError) -> Schema {
         let root = try YAMLNode.parse(text, file: file)
         var fieldsNode: YAMLNode?
+        var phoneRegion: String?
         for entry in try root.mapping("the schema") {
             switch entry.key {
+            case "phone_region":
+                phoneRegion = try parseRegion(entry.value, key: "phone_region")
             case "version":
                 guard try entry.value.int("version") == 1 else { throw entry.value.error("unsupported schema version; this Coffer reads version 1") }
             case "fields":
                 fieldsNode = entry.value
             default:
-                throw PolicyFileError(file: file, line: entry.keyLine, message: "unknown key '\(entry.key)'; expected 'version' or 'fields'")
+                throw PolicyFileError(file: file, line: entry.keyLine, message: "unknown key '\(entry.key)'; expected 'version', 'phone_region' or 'fields'")
             }
         }
         guard let fieldsNode else { throw root.error("the schema has no 'fields' section") }
         var fields: [FieldSpec] = []
         for entry in try fieldsNode.mapping("fields") {
-            fields.append(try parseField(name: entry.key, line: entry.keyLine, node: entry.value, file: file))
+            var field = try parseField(name: entry.key, line: entry.keyLine, node: entry.value, file: file)
+            if field.type == .phone, field.region == nil { field.region = phoneRegion }
+            fields.append(field)
+        }
+        for field in fields {
+            guard let source = field.regionField else { continue }
+            guard let other = fields.first(where: { $0.name == source }), other.name != field.name, [.enum, .string].contains(other.type) else {
+                throw PolicyFileError(file: file, line: field.line, message: "field '\(field.name)': region_from must name another string or enum field of the schema (one holding ISO 3166-1 alpha-2 codes)")
+            }
         }
         guard !fields.isEmpty else { throw fieldsNode.error("'fields' is empty") }
         guard fields.count <= maximumFieldCount else {
@@ -65,13 +80,14 @@ public struct Schema: Sendable, Equatable {
             throw PolicyFileError(file: file, line: reference.line, message: "'\(referenceField)' must be a required string with blind_index: true")
         }
         let digest = (try? SHA256.hash(Array(text.utf8)).hexString) ?? ""
-        return Schema(fields: fields, digest: digest, source: text)
+        return Schema(fields: fields, digest: digest, source: text, phoneRegion: phoneRegion)
     }
 
-    init(fields: [FieldSpec], digest: String, source: String) {
+    init(fields: [FieldSpec], digest: String, source: String, phoneRegion: String? = nil) {
         self.fields = fields
         self.digest = digest
         self.source = source
+        self.phoneRegion = phoneRegion
         positions = Dictionary(uniqueKeysWithValues: fields.enumerated().map { ($1.name, $0) })
     }
 
@@ -85,6 +101,7 @@ public struct Schema: Sendable, Equatable {
         var values: [String] = []
         var minimum: Double?, maximum: Double?, maxLength: Int?
         var valuesLine = line
+        var region: String?, regionField: String?
         for entry in try node.mapping("field '\(name)'") {
             let value = entry.value
             switch entry.key {
@@ -112,6 +129,8 @@ public struct Schema: Sendable, Equatable {
                 maxLength = try value.int("max_length")
                 guard maxLength! > 0 else { throw value.error("field '\(name)': max_length must be positive") }
             case "description": _ = try value.string("description")
+            case "region": region = try parseRegion(value, key: "field '\(name)': region")
+            case "region_from": regionField = try value.string("region_from")
             default:
                 throw PolicyFileError(file: file, line: entry.keyLine, message: "field '\(name)': unknown key '\(entry.key)'")
             }
@@ -127,11 +146,24 @@ public struct Schema: Sendable, Equatable {
         if let minimum, let maximum, minimum > maximum {
             throw PolicyFileError(file: file, line: line, message: "field '\(name)': min is greater than max")
         }
+        if type != .phone, region != nil || regionField != nil {
+            throw PolicyFileError(file: file, line: line, message: "field '\(name)': region and region_from only apply to phone fields")
+        }
         if blindIndex, type == .text {
             throw PolicyFileError(file: file, line: line, message: "field '\(name)': free text cannot be blind-indexed")
         }
         return FieldSpec(name: name, type: type, classification: classification, blindIndex: blindIndex, required: required,
-                         values: values, minimum: minimum, maximum: maximum, maxLength: maxLength, line: line)
+                         values: values, minimum: minimum, maximum: maximum, maxLength: maxLength, line: line,
+                         region: region, regionField: regionField)
+    }
+
+    /// A region whose national phone numbers Coffer can read (see `PhoneNumbering.regions`).
+    private static func parseRegion(_ node: YAMLNode, key: String) throws(PolicyFileError) -> String {
+        let raw = try node.string(key).uppercased()
+        guard PhoneNumbering.regions[raw] != nil else {
+            throw node.error("\(key): '\(raw)' is not a region whose national numbers Coffer reads; use one of \(PhoneNumbering.regions.keys.sorted().joined(separator: ", ")) (numbers of other countries must be written in international form)")
+        }
+        return raw
     }
 
     /// Lowercase ASCII letter first, then letters, digits and underscores; at most 64 bytes.

@@ -65,6 +65,9 @@ package protocol StoreReading {
     /// The highest customer id ever assigned (ids are never reused, even after an erasure).
     func highestCustomerID() throws -> Int64
 
+    /// The latest erasure recorded under the keyed digest of a reference, if one was erased.
+    func erasure(referenceDigest: [UInt8]) throws -> ErasureRow?
+
     // MARK: Orders and outcomes
     /// A customer's sealed orders, in the order they were imported.
     func orders(customerID: Int64) throws -> [SealedOrder]
@@ -119,6 +122,8 @@ package protocol StoreWriting: StoreReading {
     func updateCustomerDataKey(id: Int64, wrappedDataKey: [UInt8], kekVersion: UInt32) throws
     /// Deletes a customer with its index entries, orders and outcome.
     func deleteCustomer(id: Int64) throws
+    /// Records an erasure (after `deleteCustomer`, in the same transaction).
+    func insertErasure(_ row: ErasureRow) throws
     func addIndexEntry(field: Int, digest: [UInt8], customerID: Int64) throws
     func removeIndexEntries(field: Int, customerID: Int64) throws
 
@@ -169,6 +174,18 @@ package struct CustomerKey: Sendable {
     package var referenceIndex: [UInt8]
     package var kekVersion: UInt32
     package var wrappedDataKey: [UInt8]
+}
+
+/// One erased customer as stored: no PII, the reference only as a keyed digest.
+package struct ErasureRow: Sendable, Equatable {
+    package var referenceDigest: [UInt8]
+    package var customerID: Int64
+    package var erasedAtMilliseconds: Int64
+    package var auditSeq: Int64
+    package var actor: String
+    package var role: String
+    /// A policy purpose name (or `<other>`), as the audit entry records it.
+    package var purpose: String
 }
 
 /// One order as stored, sealed under its customer's data key.

@@ -49,7 +49,11 @@ extension Vault {
     /// Customers whose indexed field equals `lookup`'s value after normalization, as the
     /// session's role sees them. The role must see the looked-up field (not redacted): a lookup
     /// by a value the role may not see would be an oracle for it.
-    package func find(_ lookup: Lookup, session: Session, purpose: String? = nil) throws(VaultError) -> [CustomerView] {
+    ///
+    /// A phone number written nationally is read in `region`, else in the field's region (see
+    /// `FieldSpec.normalize`). No match throws `noMatch` with the normalized form looked for
+    /// (the caller's own query, never a stored value).
+    package func find(_ lookup: Lookup, region: String? = nil, session: Session, purpose: String? = nil) throws(VaultError) -> [CustomerView] {
         let (fieldName, raw) = lookup.pair
         let role = try authorizeRead(session, action: .find, purpose: purpose)
         guard let spec = schema[fieldName] else { throw .unknownField(fieldName, known: []) }
@@ -63,13 +67,14 @@ extension Vault {
         }
         let normalized: String
         do {
-            guard let value = try spec.normalize(raw) else { throw VaultError.missingValue(field: fieldName) }
+            guard let value = try spec.normalize(raw, rowRegion: region?.uppercased()) else { throw VaultError.missingValue(field: fieldName) }
             normalized = value
         } catch let rejection as ValueRejection {
             throw .invalidValue(rejection)
         } catch {
             throw error as! VaultError
         }
+        if spec.type == .phone { try requirePhoneIndexCurrent() }
         let worker = CryptoWorker(keyRing: keyRing)
         let digest = try worker.indexDigest(field: fieldName, value: spec.blindIndexForm(ofNormalized: normalized))
         let position = schema.index(of: fieldName)!
@@ -89,6 +94,7 @@ extension Vault {
         try audit(.user(session), .find, purpose: purpose,
                   fields: Array(Set(views.flatMap { $0.fields.map(\.name) } + [fieldName])).sorted(), customers: ids,
                   detail: "by \(fieldName); \(views.count) found")
+        guard !views.isEmpty else { throw .noMatch(field: fieldName, lookedFor: normalized) }
         return views
     }
 
@@ -113,7 +119,8 @@ extension Vault {
             guard let spec = schema[name] else { throw .unknownField(name, known: schema.fieldNames) }
             columns.append(spec)
             do {
-                normalized.append(try values[name]!.flatMap { raw throws(ValueRejection) in try spec.normalize(raw) })
+                let rowRegion = spec.rowRegion { other in values[other] ?? nil }
+                normalized.append(try values[name]!.flatMap { raw throws(ValueRejection) in try spec.normalize(raw, rowRegion: rowRegion) })
             } catch {
                 throw .invalidValue(error)
             }
@@ -140,30 +147,6 @@ extension Vault {
         case let .updated(id), let .unchanged(id): return (id, false)
         case let .rejected(reason): throw .invalidInput(reason)
         }
-    }
-
-    /// Crypto-shreds a customer: its data key, sealed fields, orders, outcome and index
-    /// entries are deleted (and zeroed on disk by `secure_delete`); the WAL is checkpointed so
-    /// no copy of the wrapped key stays in it. Returns the erased internal id.
-    @discardableResult
-    package func erase(reference: String, session: Session) throws(VaultError) -> Int64 {
-        try authorize(session, .erase, action: .erase)
-        let worker = CryptoWorker(keyRing: keyRing)
-        let digest = try referenceDigest(reference, worker: worker)
-        let existing = try store.read { tx in try tx.customerID(referenceIndex: digest) }
-        guard existing != nil else {
-            try audit(.user(session), .erase, outcome: .failed, detail: "no such customer")
-            throw .customerNotFound
-        }
-        let id = try store.write { tx -> Int64 in
-            guard let id = try tx.customerID(referenceIndex: digest) else { throw VaultError.customerNotFound }
-            try tx.deleteCustomer(id: id)
-            try self.audit(.user(session), .erase, customers: CustomerIDSet([id]), detail: "data key destroyed", in: tx)
-            return id
-        }
-        try checkpoint()
-        logger.notice("customer erased", metadata: ["id": "\(id)"])
-        return id
     }
 
     /// Number of customers in the vault.

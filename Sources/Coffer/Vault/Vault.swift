@@ -70,6 +70,8 @@ public final class Vault: Sendable {
         case vaultID = "vault_id", rootMode = "root_mode", scryptSalt = "scrypt_salt", scryptParameters = "scrypt_parameters"
         case rootCheck = "root_check", schema = "schema", createdAt = "created_at", maximumKEKUses = "max_kek_uses"
         case policy = "policy", policyMAC = "policy_mac"
+        /// "e164" once phone blind-index entries are over E.164 (set at creation since then).
+        case phoneIndex = "phone_index"
     }
 
     /// Creates a vault in `directory` (which must not hold one yet) with `schema` and the role
@@ -119,6 +121,7 @@ public final class Vault: Sendable {
             meta.append((.maximumKEKUses, Array(String(maxUses).utf8)))
             let check = try rootCheck(vaultID: vaultID, root: root)
             meta.append((.rootCheck, check))
+            meta.append((.phoneIndex, phoneIndexE164))
             try store.write { tx in
                 for (key, value) in meta { try tx.insertSetting(key.rawValue, value: value) }
                 try KeyRing.create(in: tx, vaultID: vaultID, root: root, now: now)

@@ -58,6 +58,15 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Calibration needs won/lost outcomes and no customer has one.
     case noOutcomes
     case customerNotFound
+    /// An exact lookup found no customer; `lookedFor` is the caller's own query, normalized.
+    case noMatch(field: String, lookedFor: String)
+    /// The blind index of phone numbers predates E.164 normalization; an administrator must
+    /// recompute it (`reindexPhones`) before phone lookups can be trusted.
+    case reindexRequired
+    /// The customer was erased; the erasure record says when, by whom and why.
+    case customerErased(ErasureRecord)
+    /// Erasing needs confirmation (an interactive yes, or an explicit flag for scripts).
+    case confirmationRequired
     case keyVersionUnknown(UInt32)
     case keyVersionInUse(version: UInt32, customers: Int)
     case keyVersionActive(UInt32)
@@ -146,6 +155,14 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
             "no customer has an imported outcome; import won/lost outcomes first"
         case .customerNotFound:
             "customer not found or not permitted"
+        case let .noMatch(field, lookedFor):
+            "no customer with \(field) \(lookedFor)"
+        case .reindexRequired:
+            "the phone index of this vault predates E.164 normalization, so a phone lookup could miss; an administrator must recompute it (reindex) first"
+        case let .customerErased(record):
+            "customer \(record.customerID) was erased on \(record.erasedAt) by \(record.actor)" + (record.purpose.isEmpty ? "" : " for \(record.purpose)") + " (audit entry \(record.auditEntry))"
+        case .confirmationRequired:
+            "erasing a customer cannot be undone and needs confirmation"
         case let .keyVersionUnknown(version):
             "no key version \(version); list the versions with the key status"
         case let .keyVersionInUse(version, customers):
@@ -165,7 +182,7 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .notPermitted(what):
             "not permitted: \(what)"
         case let .purposeRequired(purposes):
-            "this role must state a purpose: one of \(purposes.joined(separator: ", "))"
+            purposes.isEmpty ? "this operation needs a stated purpose" : "this role must state a purpose: one of \(purposes.joined(separator: ", "))"
         case let .purposeNotAllowed(allowed):
             "the purpose given is not one this role may use; use one of \(allowed.joined(separator: ", "))"
         case .keysChanged:

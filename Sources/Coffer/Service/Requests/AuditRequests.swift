@@ -29,6 +29,23 @@ public struct ReadAuditLog: VaultRequest {
     }
 }
 
+/// The audit entries about one customer, live or erased, with its erasure record when it was
+/// erased (requires `audit_read`; audited): a data-subject access request answered from the
+/// erasure record after the customer's data is gone.
+public struct ReadCustomerAuditTrail: VaultRequest {
+    public var query: AuditQuery
+    public var reference: String
+
+    public init(_ query: AuditQuery = AuditQuery(), reference: String) {
+        self.query = query
+        self.reference = reference
+    }
+
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> CustomerAuditTrail {
+        try vault.customerAuditTrail(query, reference: reference, session: caller.session, purpose: caller.purpose)
+    }
+}
+
 /// Signs the head of the audit chain with the vault's Ed25519 key (requires `audit_read`).
 public struct WriteAuditCheckpoint: VaultRequest {
     public init() {}

@@ -12,14 +12,21 @@ public struct GetCustomer: VaultRequest {
 }
 
 /// Customers whose indexed field (email, phone, …) equals a value after normalization, as the
-/// caller's role sees them. No match is an empty list, not an error.
+/// caller's role sees them. No match is `VaultError.noMatch`, naming the normalized form looked
+/// for (a phone number in E.164).
 public struct FindCustomers: VaultRequest {
     public var lookup: Vault.Lookup
+    /// The region (ISO 3166-1 alpha-2) a phone number written nationally is read in; nil for
+    /// the schema's (`region`, `phone_region`).
+    public var region: String?
 
-    public init(_ lookup: Vault.Lookup) { self.lookup = lookup }
+    public init(_ lookup: Vault.Lookup, region: String? = nil) {
+        self.lookup = lookup
+        self.region = region
+    }
 
     public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> [CustomerView] {
-        try vault.find(lookup, session: caller.session, purpose: caller.purpose)
+        try vault.find(lookup, region: region, session: caller.session, purpose: caller.purpose)
     }
 }
 
@@ -65,19 +72,37 @@ private struct JSONFieldValue: Decodable {
     }
 }
 
-/// Erases a customer for good (crypto-shredding: its data key is destroyed).
+/// Erases a customer for good (crypto-shredding: its data key is destroyed). The caller must
+/// state a purpose; an erasure record (no PII) keeps when, by whom and why.
 public struct EraseCustomer: VaultRequest {
     public var reference: String
 
     public init(reference: String) { self.reference = reference }
 
-    /// The internal id of the customer erased.
+    /// The internal id of the customer erased, and the record kept of it.
     public struct Response: Sendable, Equatable, Codable {
         public var erased: Int64
+        public var erasure: ErasureRecord
     }
 
     public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> Response {
-        Response(erased: try vault.erase(reference: reference, session: caller.session))
+        let record = try vault.erase(reference: reference, session: caller.session, purpose: caller.purpose)
+        return Response(erased: record.customerID, erasure: record)
+    }
+}
+
+/// Recomputes the blind index of phone fields over E.164 (and rewrites stored phone numbers to
+/// E.164) for a vault created before phone numbers were normalized (requires `manage_keys`;
+/// audited; one transaction, so it either completes or changes nothing, and may be run again).
+public struct ReindexPhones: VaultRequest {
+    /// The region national numbers are read in where neither the row (`region_from`) nor the
+    /// schema (`region`, `phone_region`) gives one.
+    public var region: String?
+
+    public init(region: String? = nil) { self.region = region }
+
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> ReindexReport {
+        try vault.reindexPhones(session: caller.session, region: region, progress: progress)
     }
 }
 

@@ -112,6 +112,26 @@ extension SQLiteStore {
                     BEGIN SELECT RAISE(ABORT, 'policy_history is append-only'); END;
                 """)
         }
+        migrator.registerMigration("v4: erasure records") { db in
+            try db.execute(sql: """
+                -- One row per erased customer: a keyed digest of its reference (never the
+                -- reference), its internal id (what audit entries name) and who erased it, when
+                -- and why, with the audit entry that records the erasure. No PII.
+                CREATE TABLE erasures (
+                    ref_digest BLOB NOT NULL,
+                    customer_id INTEGER NOT NULL,
+                    erased_at_ms INTEGER NOT NULL,
+                    audit_seq INTEGER NOT NULL,
+                    actor TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    purpose TEXT NOT NULL,
+                    -- A reference imported again after an erasure, and erased again, has two rows.
+                    PRIMARY KEY (ref_digest, customer_id)
+                ) WITHOUT ROWID;
+                CREATE TRIGGER erasures_no_update BEFORE UPDATE ON erasures
+                    BEGIN SELECT RAISE(ABORT, 'erasures is append-only'); END;
+                """)
+        }
         return migrator
     }
 

@@ -237,6 +237,21 @@ package struct SQLiteTransaction: StoreWriting {
         try db.execute(sql: "DELETE FROM customers WHERE id = ?", arguments: [id])
     }
 
+    package func erasure(referenceDigest: [UInt8]) throws -> ErasureRow? {
+        try Row.fetchOne(db, sql: """
+            SELECT customer_id, erased_at_ms, audit_seq, actor, role, purpose FROM erasures WHERE ref_digest = ? ORDER BY erased_at_ms DESC, customer_id DESC LIMIT 1
+            """, arguments: [Data(referenceDigest)]).map { row in
+            ErasureRow(referenceDigest: referenceDigest, customerID: row[0], erasedAtMilliseconds: row[1], auditSeq: row[2],
+                       actor: row[3], role: row[4], purpose: row[5])
+        }
+    }
+
+    package func insertErasure(_ row: ErasureRow) throws {
+        try db.execute(sql: """
+            INSERT INTO erasures (ref_digest, customer_id, erased_at_ms, audit_seq, actor, role, purpose) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [Data(row.referenceDigest), row.customerID, row.erasedAtMilliseconds, row.auditSeq, row.actor, row.role, row.purpose])
+    }
+
     package func addIndexEntry(field: Int, digest: [UInt8], customerID: Int64) throws {
         try statement(.addIndexEntry, "INSERT OR IGNORE INTO blind_index (field, digest, customer_id) VALUES (?, ?, ?)")
             .execute(arguments: [field, Data(digest), customerID])
