@@ -228,35 +228,45 @@ struct FieldRule: Sendable {
         return .template(parts)
     }
 
+    /// The rule reads one column as it is: the schema's own checks (which trim) do the rest.
+    var isPlainColumn: Bool {
+        guard case .column = source else { return false }
+        return split == nil && letterCase == nil && valueMap.isEmpty && decimalSeparator == nil && dateFormats.isEmpty
+            && trueWords.isEmpty && falseWords.isEmpty && (target.type != .enum || unknown == .reject)
+    }
+
     /// The field's text for one row, ready for the schema's checks; a rejection when a
     /// transform cannot read the value (a date in another layout, an unknown enum value).
-    /// `columnIndex` maps the rule's column names to the row's positions (absent: read as empty).
-    func apply(_ row: [String], columnIndex: [String: Int]) -> Result<String, ValueRejection> {
-        func column(_ name: String) -> String { columnIndex[name].map { row[$0] } ?? "" }
+    /// `positions` are the row positions of `columns`, in order (nil: not in the file, read as empty).
+    func apply(_ row: [String], positions: [Int?]) -> Result<String, ValueRejection> {
         var text: String
         switch source {
-        case let .column(name):
-            text = column(name)
+        case .column:
+            text = positions[0].map { row[$0] } ?? ""
         case let .template(parts):
             text = ""
+            var next = 0
+            var anyColumn = false
             for part in parts {
                 switch part {
                 case let .text(literal): text += literal
-                case let .column(name): text += column(name).trimmingCharacters(in: .whitespaces)
+                case .column:
+                    let value = positions[next].map { Self.trimmed(row[$0]) } ?? ""
+                    next += 1
+                    anyColumn = anyColumn || !value.isEmpty
+                    text += value
                 }
             }
-            // An empty column leaves no doubled or dangling space behind.
-            text = text.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
-            if parts.allSatisfy({ if case let .column(name) = $0 { column(name).trimmingCharacters(in: .whitespaces).isEmpty } else { true } }) {
-                text = ""
-            }
+            // All columns empty: the field is empty, not the template's bare text. An empty
+            // column leaves no doubled or dangling space behind.
+            text = anyColumn ? Self.collapsingSpaces(text) : ""
         }
         if let split {
             let pieces = text.components(separatedBy: split.separator)
             let k = split.part > 0 ? split.part - 1 : pieces.count + split.part
             text = pieces.indices.contains(k) ? pieces[k] : ""
         }
-        if trims { text = text.trimmingCharacters(in: .whitespacesAndNewlines) }
+        if trims { text = Self.trimmed(text) }
         if text.isEmpty { return .success("") }
         switch letterCase {
         case .lower: text = text.lowercased()
@@ -280,7 +290,7 @@ struct FieldRule: Sendable {
             let word = text.lowercased()
             if trueWords.contains(word) { text = "true" } else if falseWords.contains(word) { text = "false" }
         }
-        if target.type == .enum, target.canonicalValues[text.lowercased()] == nil {
+        if target.type == .enum, unknown != .reject, target.canonicalValues[text.lowercased()] == nil {
             switch unknown {
             case .reject: break   // the schema's check rejects it and lists the values
             case .missing: text = ""
@@ -289,13 +299,39 @@ struct FieldRule: Sendable {
         }
         return .success(text)
     }
+
+    /// `text` without leading and trailing spaces, tabs and line breaks; itself when it has none.
+    static func trimmed(_ text: String) -> String {
+        let utf8 = text.utf8
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+        guard let first = utf8.first, let last = utf8.last else { return text }
+        if !isSpace(first) && !isSpace(last) { return text }
+        guard let start = utf8.firstIndex(where: { !isSpace($0) }) else { return "" }
+        let end = utf8.lastIndex(where: { !isSpace($0) })!
+        return String(text[start...end])
+    }
+
+    /// `text` with runs of spaces made one and no space at either end.
+    static func collapsingSpaces(_ text: String) -> String {
+        let utf8 = text.utf8
+        var previousSpace = true
+        var clean = true
+        for b in utf8 {
+            if b == 0x20 && previousSpace { clean = false; break }
+            previousSpace = b == 0x20
+        }
+        if clean && utf8.last != 0x20 { return text }
+        return text.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+    }
 }
 
 /// A mapping applied to one file: its rules matched to the file's header.
 struct ResolvedMapping {
     let rules: [FieldRule]
-    /// Column name (as the mapping writes it) → position in the row.
-    let columnIndex: [String: Int]
+    /// For each rule, the row positions of its columns (nil: not in this file).
+    let positions: [[Int?]]
+    /// Rules that read one column as it is: the row's text is used directly.
+    let plainColumns: [Int?]
     /// The fields a row yields, in `rules` order.
     var columns: [FieldSpec] { rules.map(\.target) }
     /// Rules skipped because the file has none of their columns: "field (Column, …)".
@@ -304,21 +340,19 @@ struct ResolvedMapping {
     /// Matches `mapping` to `header` (names compared ignoring case and surrounding spaces).
     /// A `mandatory` field whose columns are all missing refuses the file.
     init(_ mapping: ImportMapping, header: [String], file: String, mandatory: [String]) throws(VaultError) {
-        var positions: [String: Int] = [:]
+        var byName: [String: Int] = [:]
         for (i, name) in header.enumerated() {
             let key = name.trimmingCharacters(in: .whitespaces).lowercased()
-            if positions[key] == nil { positions[key] = i }
+            if byName[key] == nil { byName[key] = i }
         }
-        var index: [String: Int] = [:]
         var rules: [FieldRule] = []
+        var positions: [[Int?]] = []
         var skipped: [String] = []
         for rule in mapping.rules {
-            var found = false
-            for column in rule.columns {
-                if let i = positions[column.trimmingCharacters(in: .whitespaces).lowercased()] { index[column] = i; found = true }
-            }
-            if found {
+            let found = rule.columns.map { byName[$0.trimmingCharacters(in: .whitespaces).lowercased()] }
+            if found.contains(where: { $0 != nil }) {
                 rules.append(rule)
+                positions.append(found)
             } else if mandatory.contains(rule.target.name) {
                 let names = rule.columns.map { "'\($0)'" }.joined(separator: ", ")
                 throw .importFile("\(file):1: the header has no column \(names), which \(mapping.file) reads for \(rule.target.name) (line \(rule.line)); export that column too, or edit the mapping")
@@ -330,7 +364,8 @@ struct ResolvedMapping {
             throw .importFile("\(mapping.file): no rule for '\(name)', which every \(mapping.kind.rawValue) row needs; add one under fields:")
         }
         self.rules = rules
-        columnIndex = index
+        self.positions = positions
+        plainColumns = zip(rules, positions).map { rule, found in rule.isPlainColumn ? found[0] : nil }
         self.skipped = skipped
     }
 
@@ -340,8 +375,12 @@ struct ResolvedMapping {
         var out: [String] = []
         out.reserveCapacity(rules.count)
         var rejections: [ValueRejection] = []
-        for rule in rules {
-            switch rule.apply(row, columnIndex: columnIndex) {
+        for k in rules.indices {
+            if let column = plainColumns[k] {
+                out.append(row[column])
+                continue
+            }
+            switch rules[k].apply(row, positions: positions[k]) {
             case let .success(text): out.append(text)
             case let .failure(rejection): rejections.append(rejection); out.append("")
             }
