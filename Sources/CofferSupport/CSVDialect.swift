@@ -54,9 +54,10 @@ public struct CSVDialectChoice: Sendable, Equatable {
     public var detectedEncoding: Bool
 
     /// One line for the user, when anything was detected: what Coffer will read the file as
-    /// and how to override it. Nil when both parts were given.
+    /// and how to override it. Nil when both parts were given, or when the detection found
+    /// plain RFC 4180 (UTF-8, commas): nothing to tell.
     public var note: String? {
-        guard detectedDelimiter || detectedEncoding else { return nil }
+        guard detectedDelimiter || detectedEncoding, dialect != .standard else { return nil }
         var found: [String] = []
         if detectedEncoding { found.append("encoding \(dialect.encoding)") }
         if detectedDelimiter { found.append("\(dialect.delimiter.name) as the delimiter") }

@@ -34,6 +34,8 @@ struct CSVDialectTests {
             let reader = try CSVReader(path: path, delimiter: nil, encoding: nil, chunkSize: chunk)
             #expect(reader.dialect.dialect.delimiter == delimiter)
             #expect(reader.dialect.detectedDelimiter)
+            // Plain UTF-8 with commas is nothing to tell; anything else is said once.
+            #expect((reader.dialect.note == nil) == (delimiter == .comma))
             let records = try readAll(reader)
             let expected: [[String]] = [["ref", "name", "note"], ["CUS-1", "Smith\(separator) Jo", "plain"], ["CUS-2", "", "say \"hi\""]]
             #expect(records.map(\.fields) == expected)
