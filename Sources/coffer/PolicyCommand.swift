@@ -18,6 +18,9 @@ struct PolicyCommand: AsyncParsableCommand {
             let shown = field.value.map { "  -> \(Terminal.printable($0))" } ?? ""
             Terminal.out("  \(field.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(field.view)\(shown)")
         }
+        for item in explanation.history {
+            Terminal.out("  \(item.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(item.access)")
+        }
     }
 
     struct Check: AsyncParsableCommand {

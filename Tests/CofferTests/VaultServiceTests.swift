@@ -192,6 +192,17 @@ import Testing
         let views = Dictionary(uniqueKeysWithValues: identity.access.fields.map { ($0.name, $0.view) })
         #expect(views["customer_ref"] == "plain" && views["email"] == "masked" && views["street_address"] == "redacted")
         #expect(identity.access.fields.map(\.name) == fixture.vault.schema.fieldNames && identity.access.fields.allSatisfy { $0.value == nil })
+        // History and derived values, as the role gets them: support sees references in clear,
+        // so orders and the outcome come with each customer; derived values are for scoring.
+        let history = Dictionary(uniqueKeysWithValues: identity.access.history.map { ($0.name, $0.access) })
+        #expect(history["orders"]?.hasPrefix("plain") == true && history["outcome"]?.hasPrefix("plain") == true)
+        #expect(history["derived values"] == "not available")
+        let anaToken = try await service.perform(AddUser(name: "ana", role: "analyst"), as: admin).token
+        let ana = try await service.perform(WhoAmI(), as: Caller(session: try await service.authenticate(token: anaToken)))
+        let analystHistory = Dictionary(uniqueKeysWithValues: ana.access.history.map { ($0.name, $0.access) })
+        #expect(analystHistory["orders"] == "inside scoring only: summarized into the derived values, never listed")
+        #expect(analystHistory["outcome"] == "in aggregate only: conversion by tier in calibrate")
+        #expect(analystHistory["derived values"]?.hasPrefix("as scoring-rule inputs") == true)
         // Explaining a role, even one's own, stays an administrator's tool.
         await #expect(throws: VaultError.self) { try await service.perform(ExplainRole(role: "support"), as: sam) }
         // A revoked user learns nothing.

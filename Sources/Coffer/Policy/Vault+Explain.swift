@@ -10,10 +10,18 @@ public struct PolicyExplanation: Sendable, Equatable, Codable {
         public var view: String
         public var value: String?
     }
+    /// What the role gets of a customer's history (orders, outcome) and of the values the vault
+    /// derives from it. The policy has no entries for them yet: these follow from the role's
+    /// view of `customer_ref` and its `score` action, and say so.
+    public struct History: Sendable, Equatable, Codable {
+        public var name: String
+        public var access: String
+    }
     public var role: String
     public var actions: [String]
     public var purposes: [String]?
     public var fields: [Field]
+    public var history: [History]
 
     /// `role` over `schema`, with the values of a customer rendered through it (by field name).
     init(_ role: RolePolicy, schema: Schema, values: [String: String] = [:]) {
@@ -21,6 +29,18 @@ public struct PolicyExplanation: Sendable, Equatable, Codable {
         actions = role.actions.map(\.rawValue).sorted()
         purposes = role.purposes
         fields = schema.fields.map { .init(name: $0.name, view: role.view(of: $0.name).description, value: values[$0.name]) }
+        let identified = role.view(of: Schema.referenceField) == .plain
+        let scores = role.actions.contains(.score)
+        let clear = "plain, with each customer read (customer_ref is plain for this role)"
+        history = [
+            History(name: "orders", access: identified ? clear
+                    : scores ? "inside scoring only: summarized into the derived values, never listed" : "not shown"),
+            History(name: "outcome", access: identified ? clear
+                    : scores ? "in aggregate only: conversion by tier in calibrate" : "not shown"),
+            History(name: "derived values", access: scores
+                    ? "as scoring-rule inputs (RFM, orders, historic and predicted CLV, P(alive)); not shown in outputs"
+                    : "not available"),
+        ]
     }
 }
 
