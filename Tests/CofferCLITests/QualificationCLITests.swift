@@ -5,7 +5,7 @@ import Testing
 /// runs them on demo data.
 @Suite(.serialized) struct QualificationCLITests {
     static let b2b = CLI.repositoryRoot + "/policies/scoring/b2b.yaml"
-    static let qclHeader = "pseudonym,score,score_min,score_max,tier,tier_bound,completeness,confidence,reasons,next_action,recontact_month,rfm_segment,clv_predicted"
+    static let qclHeader = "pseudonym,score,score_min,score_max,tier,tier_bound,completeness,confidence,reasons,next_action,recontact_month,rfm_segment,clv_predicted,model,model_version,scored_at"
 
     /// A vault with 300 demo customers and their outcomes; COFFER_TOKEN is the analyst's.
     struct Setup {
@@ -77,7 +77,7 @@ import Testing
         let result = try setup.score(["--out", "qcl.csv", "--report", "report.html"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("scored 300 customers with b2b-leads v1"))
-        #expect(result.stdout.contains("tiers in the QCL: A ") && result.stdout.contains("k=5 guard: "))
+        #expect(result.stdout.contains("  tier ") && result.stdout.contains("in the QCL") && result.stdout.contains("k=5 guard: "))
         #expect(result.stdout.contains("report: report.html"))
 
         let qcl = try setup.read("qcl.csv")
@@ -143,7 +143,7 @@ import Testing
     @Test func aMalformedQCLIsOneLineWithItsLine() throws {
         let setup = try Setup()
         setup.cli.environment["COFFER_TOKEN"] = setup.admin
-        _ = try setup.cli.write("bad.csv", Self.qclHeader + "\nps_abc,1,,,A,exact,100,100,\"never closed,,,,\n")
+        _ = try setup.cli.write("bad.csv", Self.qclHeader + "\nps_abc,1,,,A,exact,100,100,\"never closed,,,,,,,\n")
         setup.expectRefusal(try setup.cli.run(["qcl", "handoff", "bad.csv", "--tier", "A", "--out", "h.csv", "--purpose", "operations"]),
                             status: 1, "bad.csv:2: quoted field never closed", notWritten: "h.csv")
     }
@@ -178,10 +178,10 @@ import Testing
         // A --tier that is no tier of the QCL (here: a name) is ignored and never logged.
         let handed = try setup.cli.run(["qcl", "handoff", "qcl.csv", "--tier", "A", "Ada Lovelace", "--out", "h.csv", "--purpose", "operations"])
         #expect(handed.status == 0, "\(handed.stderr)")
-        #expect(handed.stdout.hasPrefix("handed \(tierA.count) customers (tier A, Ada Lovelace) to role sales in h.csv"))
+        #expect(handed.stdout.hasPrefix("handed \(tierA.count) customers (tier A \(tierA.count), tier Ada Lovelace 0) to role sales in h.csv (legend: h.legend.csv)"))
         let rows = try setup.read("h.csv").split(separator: "\n")
         #expect(rows.first?.hasPrefix("customer_ref,full_name,email,phone,") == true)
-        #expect(rows.first?.hasSuffix(",tier,score,next_action,recontact_month") == true)
+        #expect(rows.first?.hasSuffix(",tier,score,score_min,score_max,reasons,next_action,recontact_month,model,model_version,scored_at") == true)
         #expect(rows.count == tierA.count + 1 && rows.dropFirst().allSatisfy { $0.hasPrefix("CUS-") })
         #expect(try setup.mode("h.csv") == 0o600)
 

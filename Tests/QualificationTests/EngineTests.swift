@@ -588,9 +588,10 @@ import Testing
         #expect(try scratch.mode("qcl.csv") == 0o600)
         let records = try csvRecords(scratch.file("qcl.csv"))
         #expect(records[0] == ["pseudonym", "score", "score_min", "score_max", "tier", "tier_bound", "completeness", "confidence",
-                               "reasons", "next_action", "recontact_month", "rfm_segment", "clv_predicted"])
+                               "reasons", "next_action", "recontact_month", "rfm_segment", "clv_predicted", "model", "model_version", "scored_at"])
         #expect(records.count == 11)
-        #expect(records.first { $0[0] == "ps_0" } == ["ps_0", "15", "", "", "A", "exact", "100", "100", "birth_date 40-49: +10; industry Software: +5", "", "", "", ""])
+        #expect(records.first { $0[0] == "ps_0" } == ["ps_0", "15", "", "", "A", "exact", "100", "100", "birth_date 40-49: +10; industry Software: +5", "", "", "", "",
+                                                      "test", "1", qcl.scoredAtText])
         let coarse = records.filter { $0[0] == "ps_5" || $0[0] == "ps_9" }
         #expect(coarse.count == 2 && coarse.allSatisfy { $0[8] == "birth_date: +10" })
         let text = try scratch.read("qcl.csv")
@@ -641,6 +642,9 @@ import Testing
         #expect(scores.map(\.score) == [30, 20, 10, 20, 0, 30])
         var calibration = Calibration(model: engine.model)
         scores.forEach { calibration.add($0) }
+        // Tiers of one to three outcomes are small by default: no conversion, no lift.
+        #expect(calibration.tiers.prefix(3).allSatisfy { calibration.isSmall($0) && calibration.conversion($0) == nil && calibration.lift($0) == nil })
+        calibration.minimumOutcomes = 1
         #expect(calibration.tiers.map(\.tier) == ["A", "B", "C", "disqualified"])
         #expect(calibration.tiers.map(\.customers) == [4, 1, 1, 0])
         #expect(calibration.tiers.map(\.won) == [2, 1, 0, 0] && calibration.tiers.map(\.lost) == [1, 0, 1, 0])

@@ -60,7 +60,8 @@ import Testing
         let rows = [QCLFileRow(pseudonym: "ps_x", tier: "A", score: "70-95", nextAction: "call", recontactMonth: "")]
         let out = fixture.scratch.file("handoff.csv")
         await #expect(throws: VaultError.self) {
-            try await service.perform(HandOffQCL(rows: rows, from: "qcl.csv", tiers: ["A"], role: "sales", to: out), as: analyst)
+            try await service.perform(HandOffQCL(qcl: QCLFile(path: "qcl.csv", format: .csv, rows: rows, model: "m", modelVersion: "1", scoredAt: "2025-01-01T00:00:00Z"),
+                                                 tiers: ["A"], role: "sales", to: out), as: analyst)
         }
         #expect(!FileManager.default.fileExists(atPath: out))
     }
@@ -70,7 +71,8 @@ import Testing
         let qcl = try fixture.scratch.write("qcl.csv", text)
         let rows = [QCLFileRow(pseudonym: "ps_x", tier: "A", score: "70-95", nextAction: "call", recontactMonth: "")]
         await #expect(throws: VaultError.outputOverwrites(path: qcl, what: "the file being read")) {
-            try await service.perform(HandOffQCL(rows: rows, from: qcl, tiers: ["A"], role: "sales", to: qcl),
+            try await service.perform(HandOffQCL(qcl: QCLFile(path: qcl, format: .csv, rows: rows, model: "m", modelVersion: "1", scoredAt: "2025-01-01T00:00:00Z"),
+                                                 tiers: ["A"], role: "sales", to: qcl),
                                       as: Caller(session: fixture.admin, purpose: "operations"))
         }
         #expect(try fixture.scratch.read("qcl.csv") == text)

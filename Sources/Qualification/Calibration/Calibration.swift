@@ -1,4 +1,32 @@
 import Coffer
+import CofferCrypto
+import Foundation
+
+/// A deterministic split of customers into a training part and a held-out part: a customer is
+/// held out when the first 8 bytes of HMAC-SHA256(key: "coffer-holdout:" + seed, message: the
+/// customer's reference as the running role sees it — the pseudonym, for analysts), read as a
+/// big-endian integer, fall below `fraction` × 2^64. The same seed and fraction give the same
+/// split in every run (`icp` and `calibrate`), without storing anything.
+public struct HoldoutSplit: Sendable, Equatable, Hashable {
+    public static let defaultSeed = "coffer"
+    public var fraction: Double
+    public var seed: String
+
+    public init(fraction: Double, seed: String = HoldoutSplit.defaultSeed) {
+        self.fraction = fraction
+        self.seed = seed
+    }
+
+    /// Whether the customer with this reference is held out (nil reference: never).
+    public func isHeldOut(_ reference: String?) -> Bool {
+        guard let reference, let tag = try? HMACSHA256.authenticate(Array(reference.utf8), key: Array(("coffer-holdout:" + seed).utf8)) else { return false }
+        let value = tag.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return Double(value) < fraction * 18_446_744_073_709_551_616.0
+    }
+
+    /// "30% held out (seed coffer)".
+    public var text: String { "\(formatNumber(fraction * 100))% held out (seed \(seed))" }
+}
 
 /// How well a model's tiers and scores separate won deals from lost ones, on imported outcomes.
 ///
@@ -19,6 +47,19 @@ public struct Calibration: Sendable {
 
     public var modelName: String
     public var modelVersion: String
+    /// Which customers these figures cover: nil for everyone with an outcome, "train" or
+    /// "holdout" for the parts of a `HoldoutSplit`.
+    public var split: String?
+    /// The figures per part of the holdout split, when the run had one (train, then holdout).
+    public var splits: [Calibration] = []
+    /// Things to know before trusting the figures (rules learned from these outcomes, …).
+    public var warnings: [String] = []
+    /// How to read the figures fairly (rules learned from outcomes, judged on their holdout).
+    public var notes: [String] = []
+    /// Tiers with fewer customers with an outcome than this are flagged small: their conversion
+    /// and lift are not shown (two customers make 0%, 50% or 100%).
+    public var minimumOutcomes: Int = Calibration.defaultMinimumOutcomes
+    public static let defaultMinimumOutcomes = 10
     /// For a matrix: the row and column tier names, so each axis can be judged on its own.
     let axes: (rows: [String], columns: [String])?
     public private(set) var tiers: [TierStats]
@@ -57,8 +98,18 @@ public struct Calibration: Sendable {
     public var lost: Int { lostScores.count }
     public var baselineRate: Double? { won + lost == 0 ? nil : Double(won) / Double(won + lost) }
 
+    /// Whether a tier has too few outcomes for its conversion to mean anything.
+    public func isSmall(_ stats: TierStats) -> Bool { stats.decided < minimumOutcomes }
+
+    /// The tier's conversion, unless the tier is small.
+    public func conversion(_ stats: TierStats) -> Double? { isSmall(stats) ? nil : stats.conversionRate }
+
+    /// Whether won or lost are too few for the AUC to mean much.
+    public var aucIsShaky: Bool { won < minimumOutcomes || lost < minimumOutcomes }
+
+    /// Lift over the baseline, unless the tier is small.
     public func lift(_ stats: TierStats) -> Double? {
-        guard let rate = stats.conversionRate, let baseline = baselineRate, baseline > 0 else { return nil }
+        guard !isSmall(stats), let rate = stats.conversionRate, let baseline = baselineRate, baseline > 0 else { return nil }
         return rate / baseline
     }
 
@@ -82,7 +133,9 @@ public struct Calibration: Sendable {
     /// Whether conversion falls from each tier to the next (ignoring tiers with fewer than
     /// `minimum` outcomes): the tiers separate winners from losers. For a matrix, each axis is
     /// judged on its own margins (every row grade summed over columns, and the reverse).
-    public func tiersSeparate(minimum: Int = 5) -> Bool {
+    public func tiersSeparate() -> Bool { tiersSeparate(minimum: minimumOutcomes) }
+
+    public func tiersSeparate(minimum: Int) -> Bool {
         guard axes != nil else { return Self.falls(tiers.filter { $0.tier != ScoringEngine.disqualifiedTier }, minimum: minimum) }
         return Self.falls(margins(rows: true), minimum: minimum) && Self.falls(margins(rows: false), minimum: minimum)
     }

@@ -66,6 +66,9 @@ extension Operator {
         switch self {
         case let .oneOf(labels):
             if labels.contains(observation.label) { return .match }
+            // Labels the view cannot list in advance (free text such as an industry) match
+            // without regard to case: `equals: software` holds for "Software".
+            if !observation.isNumeric, labels.contains(where: { sameIgnoringCase($0, observation.label) }) { return .match }
             // A plain number equals a label that reads as the same number: decimals keep the
             // digits they were imported with, so "5000.00" must match `equals: 5000`.
             if observation.isExactNumber, observation.days == nil, let x = observation.lower,
@@ -93,4 +96,15 @@ extension Operator {
         if let min, let upper = o.upper, upper < min { return true }
         return false
     }
+}
+
+/// Whether two labels are equal ignoring case (ASCII without allocating; others by Unicode
+/// lowercase mapping).
+func sameIgnoringCase(_ a: String, _ b: String) -> Bool {
+    let x = a.utf8, y = b.utf8
+    if x.allSatisfy({ $0 < 0x80 }) && y.allSatisfy({ $0 < 0x80 }) {
+        guard x.count == y.count else { return false }
+        return zip(x, y).allSatisfy { p, q in p == q || (p | 0x20 == q | 0x20 && (p | 0x20) >= 0x61 && (p | 0x20) <= 0x7A) }
+    }
+    return a.lowercased() == b.lowercased()
 }

@@ -31,7 +31,7 @@ private struct Loader {
     mutating func model(_ root: YAMLNode, digest: String) throws(PolicyFileError) -> ScoringModel {
         let entries = try root.mapping("a scoring model")
         let known: Set = ["name", "version", "purpose", "description", "score", "tier_by", "groups", "disqualifiers", "tiers", "matrix",
-                          "next_actions", "default_action", "recontact", "value"]
+                          "next_actions", "default_action", "recontact", "value", "provenance"]
         for entry in entries where !known.contains(entry.key) {
             throw PolicyFileError(file: root.file, line: entry.keyLine,
                                   message: "unknown key '\(entry.key)'; a model has \(known.sorted().joined(separator: ", "))")
@@ -92,10 +92,15 @@ private struct Loader {
         var recontact: Recontact?
         if let node = value("recontact") { recontact = try self.recontact(node) }
 
+        var provenance: [Provenance] = []
+        if let node = value("provenance") {
+            for item in try node.sequence("provenance") { provenance.append(try self.provenance(item)) }
+        }
+
         return ScoringModel(name: name, version: version, purpose: purpose, description: description, digest: digest, groups: groups,
                             disqualifiers: disqualifiers, scoreCap: scoreCap, grading: grading, tierBound: tierBound,
                             nextActions: nextActions, defaultAction: defaultAction, recontact: recontact, value: valueSettings,
-                            fields: fields, usesValueAttributes: usesValue)
+                            provenance: provenance, fields: fields, usesValueAttributes: usesValue)
     }
 
     // MARK: Groups and rules
@@ -257,8 +262,17 @@ private struct Loader {
                 }
             }
             if let possible = target.labels {
-                for label in labels where !possible.contains(label) {
-                    throw node.error("the \(role.name) role never sees '\(label)' for \(target.name); it sees one of: \(possible.joined(separator: ", "))")
+                // Labels are matched without regard to case: where the view's labels are known,
+                // a literal is rewritten to the one label it names (`software` → `Software`).
+                labels = try labels.map { label throws(PolicyFileError) in
+                    if possible.contains(label) { return label }
+                    let same = possible.filter { sameIgnoringCase($0, label) }
+                    guard same.count == 1 else {
+                        throw node.error(same.isEmpty
+                            ? "the \(role.name) role never sees '\(label)' for \(target.name); it sees one of: \(possible.joined(separator: ", "))"
+                            : "'\(label)' could be any of \(same.joined(separator: ", ")) for \(target.name); write it as the role sees it")
+                    }
+                    return same[0]
                 }
             }
             return .oneOf(labels)
@@ -452,6 +466,37 @@ private struct Loader {
         }
         guard let field else { throw node.error("recontact needs a date field") }
         return Recontact(field: field, leadMonths: lead, action: action)
+    }
+
+    func provenance(_ node: YAMLNode) throws(PolicyFileError) -> Provenance {
+        var entry = Provenance(source: "", outcomes: false, line: node.line)
+        var sawOutcomes = false
+        for part in try node.mapping("a provenance entry") {
+            let v = part.value
+            switch part.key {
+            case "source": entry.source = try v.string("source")
+            case "segment": entry.segment = try v.string("segment")
+            case "date": entry.date = try v.string("date")
+            case "outcomes": entry.outcomes = try v.bool("outcomes"); sawOutcomes = true
+            case "holdout":
+                var fraction: Double?, seed = HoldoutSplit.defaultSeed
+                for h in try v.mapping("holdout") {
+                    switch h.key {
+                    case "fraction": fraction = try h.value.double("fraction")
+                    case "seed": seed = try h.value.string("seed")
+                    default: throw PolicyFileError(file: node.file, line: h.keyLine, message: "holdout takes fraction and seed, not '\(h.key)'")
+                    }
+                }
+                guard let fraction, fraction > 0, fraction < 1 else { throw v.error("holdout needs a fraction between 0 and 1") }
+                entry.holdout = HoldoutSplit(fraction: fraction, seed: seed)
+            default:
+                throw PolicyFileError(file: node.file, line: part.keyLine,
+                                      message: "a provenance entry has source, segment, date, outcomes and holdout; not '\(part.key)'")
+            }
+        }
+        guard !entry.source.isEmpty else { throw node.error("a provenance entry needs 'source' (e.g. coffer icp)") }
+        guard sawOutcomes else { throw node.error("a provenance entry needs 'outcomes: true|false' (were the rules chosen on imported outcomes?)") }
+        return entry
     }
 
     func valueSettings(_ node: YAMLNode) throws(PolicyFileError) -> ValueSettings {

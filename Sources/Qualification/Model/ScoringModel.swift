@@ -25,6 +25,9 @@ public struct ScoringModel: Sendable {
     public var recontact: Recontact?
     /// Parameters of the value attributes (RFM, CLV), when rules use them.
     public var value: ValueSettings
+    /// Where the model's rules came from, when a tool proposed them (`provenance:`): calibration
+    /// warns when a model is evaluated on the outcomes its rules were learned from.
+    public var provenance: [Provenance] = []
 
     /// Schema fields the model reads, in first-use order (what a run decrypts).
     public var fields: [String]
@@ -183,6 +186,50 @@ public struct Recontact: Sendable {
     public var field: String
     public var leadMonths: Int
     public var action: String?
+}
+
+/// One entry of a model's `provenance:` list: which tool proposed rules, from what, when.
+///
+/// ```yaml
+/// provenance:
+///   - { source: coffer icp, segment: won, date: 2025-01-31, outcomes: true, holdout: { fraction: 0.3, seed: coffer } }
+/// ```
+public struct Provenance: Sendable, Equatable {
+    /// The tool or person ("coffer icp").
+    public var source: String
+    /// The segment the rules describe ("won", "tier=A", "top-clv 10%").
+    public var segment: String?
+    /// The day they were proposed (YYYY-MM-DD).
+    public var date: String?
+    /// Whether imported won/lost outcomes chose the rules (a `won` segment does).
+    public var outcomes: Bool
+    /// The customers held out of the proposal, when it held some out.
+    public var holdout: HoldoutSplit?
+    public var line: Int
+
+    public init(source: String, segment: String? = nil, date: String? = nil, outcomes: Bool, holdout: HoldoutSplit? = nil, line: Int = 0) {
+        self.source = source
+        self.segment = segment
+        self.date = date
+        self.outcomes = outcomes
+        self.holdout = holdout
+        self.line = line
+    }
+
+    /// The entry as one YAML flow mapping (what `coffer icp --rules` writes).
+    public var yaml: String {
+        var parts = ["source: \(source)"]
+        if let segment { parts.append("segment: \"\(segment)\"") }
+        if let date { parts.append("date: \(date)") }
+        parts.append("outcomes: \(outcomes)")
+        if let holdout { parts.append("holdout: { fraction: \(formatNumber(holdout.fraction)), seed: \"\(holdout.seed)\" }") }
+        return "{ " + parts.joined(separator: ", ") + " }"
+    }
+
+    /// "coffer icp, segment won, 2025-01-31".
+    public var summary: String {
+        ([source] + [segment.map { "segment \($0)" }, date].compactMap { $0 }).joined(separator: ", ")
+    }
 }
 
 /// Settings of the derived value attributes.

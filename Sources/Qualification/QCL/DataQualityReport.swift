@@ -5,6 +5,8 @@ public struct DataQualityReport: Sendable, Encodable {
     public struct Criterion: Sendable, Encodable {
         /// "fit: company_size in [50, 249]" or "disqualifier: consent_marketing = false".
         public var name: String
+        /// The criteria group the rule belongs to, or "disqualifiers".
+        public var group: String
         public var line: Int
         public var matched = 0
         public var notMatched = 0
@@ -14,10 +16,11 @@ public struct DataQualityReport: Sendable, Encodable {
         /// Customers for whom the criterion could not be scored (missing or invalid).
         public var unscored: Int { missing + invalid }
 
-        enum CodingKeys: String, CodingKey { case name, line, matched, notMatched, indeterminate, missing, invalid, unscored }
+        enum CodingKeys: String, CodingKey { case name, group, line, matched, notMatched, indeterminate, missing, invalid, unscored }
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(name, forKey: .name)
+            try c.encode(group, forKey: .group)
             try c.encode(line, forKey: .line)
             try c.encode(matched, forKey: .matched)
             try c.encode(notMatched, forKey: .notMatched)
@@ -37,8 +40,44 @@ public struct DataQualityReport: Sendable, Encodable {
 
     public init(model: ScoringModel) {
         criteria = model.groups.flatMap { group in
-            group.rules.map { Criterion(name: "\(group.name): \($0.condition.input.name) \($0.condition.op.text)", line: $0.line) }
-        } + model.disqualifiers.map { Criterion(name: "disqualifier: \($0.condition.input.name) \($0.condition.op.text)", line: $0.line) }
+            group.rules.map { Criterion(name: "\(group.name): \($0.condition.input.name) \($0.condition.op.text)", group: group.name, line: $0.line) }
+        } + model.disqualifiers.map {
+            Criterion(name: "disqualifier: \($0.condition.input.name) \($0.condition.op.text)", group: Self.disqualifierGroup, line: $0.line)
+        }
+    }
+
+    /// The group name of the model's disqualifiers in `groups`.
+    public static let disqualifierGroup = "disqualifiers"
+
+    /// One group's criteria summed: how many criteria could not score some customers, and the
+    /// missing and invalid values over all of them (a customer missing two inputs counts twice).
+    public struct GroupSummary: Sendable, Equatable, Encodable {
+        public var group: String
+        public var criteria: Int
+        /// Criteria with at least one missing or invalid value.
+        public var criteriaWithGaps: Int
+        public var missing: Int
+        public var invalid: Int
+        /// Criteria whose band straddled the threshold for some customers.
+        public var indeterminate: Int
+    }
+
+    /// Per criteria group, in model order (disqualifiers last): what `score` prints, one line each.
+    public var groups: [GroupSummary] {
+        var order: [String] = []
+        var sums: [String: GroupSummary] = [:]
+        for c in criteria {
+            if sums[c.group] == nil {
+                order.append(c.group)
+                sums[c.group] = GroupSummary(group: c.group, criteria: 0, criteriaWithGaps: 0, missing: 0, invalid: 0, indeterminate: 0)
+            }
+            sums[c.group]!.criteria += 1
+            if c.unscored > 0 { sums[c.group]!.criteriaWithGaps += 1 }
+            sums[c.group]!.missing += c.missing
+            sums[c.group]!.invalid += c.invalid
+            if c.indeterminate > 0 { sums[c.group]!.indeterminate += 1 }
+        }
+        return order.map { sums[$0]! }
     }
 
     public mutating func add(_ score: CustomerScore) {

@@ -20,6 +20,54 @@ public struct QualifiedCustomerList: Sendable {
     public var coarsened: Int
     public var suppressed: Int
     public var model: ScoringModel
+    /// When the scoring run was made (recorded in both file formats as `scored_at`).
+    public var scoredAt: Date
+    /// Per tier, best first (then `disqualified`): customers scored into it before the guard,
+    /// and what the guard did to them.
+    public var tierGuard: [TierGuard]
+
+    /// What the k-anonymity guard did to one tier.
+    public struct TierGuard: Sendable, Equatable, Codable {
+        public var tier: String
+        /// Customers the model put in this tier, before the guard.
+        public var scored: Int
+        /// Rows kept with their identifying reason labels dropped.
+        public var coarsened: Int
+        /// Rows left out of the QCL.
+        public var suppressed: Int
+        /// Rows of this tier in the QCL (`scored - suppressed`).
+        public var rows: Int { scored - suppressed }
+
+        public init(tier: String, scored: Int = 0, coarsened: Int = 0, suppressed: Int = 0) {
+            self.tier = tier
+            self.scored = scored
+            self.coarsened = coarsened
+            self.suppressed = suppressed
+        }
+
+        enum CodingKeys: String, CodingKey { case tier, scored, coarsened, suppressed, rows }
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            tier = try c.decode(String.self, forKey: .tier)
+            scored = try c.decode(Int.self, forKey: .scored)
+            coarsened = try c.decode(Int.self, forKey: .coarsened)
+            suppressed = try c.decode(Int.self, forKey: .suppressed)
+        }
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(tier, forKey: .tier)
+            try c.encode(scored, forKey: .scored)
+            try c.encode(coarsened, forKey: .coarsened)
+            try c.encode(suppressed, forKey: .suppressed)
+            try c.encode(rows, forKey: .rows)
+        }
+    }
+
+    /// Why the guard coarsens and suppresses, in one sentence for outputs and legends.
+    public var guardExplanation: String {
+        "k=\(k): a row whose tier and identifying reason labels (age band, postal prefix, country, income band…) fewer than \(k) customers share "
+            + "has those labels dropped (coarsened); coarsened rows still in a class of fewer than \(k) are left out (suppressed)"
+    }
 
     /// The rows kept, best tier first and by score within a tier.
     public var rows: [QCLRow] { order.map { QCLRow(score: scores[$0], coarse: coarse[$0]) } }
@@ -39,9 +87,10 @@ public struct QualifiedCustomerList: Sendable {
 
     /// Applies the guard to `scores` and sorts the survivors by score, best first. The class keys
     /// were computed with the scores (on the worker threads) and are released here.
-    public init(scores: consuming [CustomerScore], model: ScoringModel, k: Int) {
+    public init(scores: consuming [CustomerScore], model: ScoringModel, k: Int, scoredAt: Date = Date()) {
         self.model = model
         self.k = k
+        self.scoredAt = scoredAt
         var fine: [ClassKey: Int] = [:]
         for i in scores.indices { fine[ClassKey(tier: scores[i].tier, reasons: scores[i].classReasons), default: 0] += 1 }
         var coarseCounts: [ClassKey: Int] = [:]
@@ -55,13 +104,19 @@ public struct QualifiedCustomerList: Sendable {
         var keys: [(rank: Int, score: Double, index: Int)] = []
         keys.reserveCapacity(scores.count)
         var coarsened = 0, suppressed = 0
+        var guardStats = (model.grading.tierNames + [ScoringEngine.disqualifiedTier]).map { TierGuard(tier: $0) }
+        let guardIndex = Dictionary(uniqueKeysWithValues: guardStats.enumerated().map { ($1.tier, $0) })
         for i in scores.indices {
+            let g = guardIndex[scores[i].tier]
+            if let g { guardStats[g].scored += 1 }
             if coarse[i] {
                 if coarseCounts[ClassKey(tier: scores[i].tier, reasons: scores[i].coarseClassReasons)]! < k {
                     suppressed += 1
+                    if let g { guardStats[g].suppressed += 1 }
                     continue
                 }
                 coarsened += 1
+                if let g { guardStats[g].coarsened += 1 }
             }
             keys.append((tierRank[scores[i].tier] ?? Int.max, scores[i].score, i))
         }
@@ -75,6 +130,7 @@ public struct QualifiedCustomerList: Sendable {
         self.coarse = coarse
         self.coarsened = coarsened
         self.suppressed = suppressed
+        self.tierGuard = guardStats
     }
 
     /// The columns of a QCL file, in order.
@@ -89,11 +145,29 @@ public struct QualifiedCustomerList: Sendable {
 
     public static let columns = Column.allCases.map(\.rawValue)
 
+    /// Columns a CSV QCL repeats on every row after `columns`: which run made it (a CSV has no
+    /// other place for them that a spreadsheet keeps; the JSON holds them once).
+    public enum RunColumn: String, Sendable, CaseIterable {
+        case model
+        case modelVersion = "model_version"
+        case scoredAt = "scored_at"
+    }
+
+    /// `scored_at` as written: ISO 8601, UTC, to the second.
+    public var scoredAtText: String { Self.timestamp(scoredAt) }
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
     /// Writes the list as CSV (mode 0600), one row per customer, `columns` in order. Rows are
     /// encoded on all cores, block by block, and written in order.
     public func writeCSV(to path: String) throws(CSVError) {
         let writer = try CSVWriter(path: path)
-        try writer.write(Self.columns)
+        try writer.write(Self.columns + RunColumn.allCases.map(\.rawValue))
+        let run = [model.name, model.version, scoredAtText]
         let block = 32_768
         var start = 0
         while start < order.count {
@@ -103,7 +177,7 @@ public struct QualifiedCustomerList: Sendable {
                 bytes.reserveCapacity(range.count * 200)
                 for n in range {
                     let i = order[first + n]
-                    CSVWriter.encodeRow(QCLRow(score: scores[i], coarse: coarse[i]).fields, to: &bytes)
+                    CSVWriter.encodeRow(QCLRow(score: scores[i], coarse: coarse[i]).fields + run, to: &bytes)
                 }
                 return bytes
             }
@@ -117,11 +191,13 @@ public struct QualifiedCustomerList: Sendable {
     public func writeJSON(to path: String, domain: String?) throws {
         struct Document: Encodable {
             var model: String, modelVersion: String, modelDigest: String, pseudonymDomain: String?
+            var scoredAt: String
             var k: Int, coarsened: Int, suppressed: Int
+            var tiers: [TierGuard]
             var rows: [[String: String]]
         }
         let document = Document(model: model.name, modelVersion: model.version, modelDigest: model.digest, pseudonymDomain: domain,
-                                 k: k, coarsened: coarsened, suppressed: suppressed,
+                                 scoredAt: scoredAtText, k: k, coarsened: coarsened, suppressed: suppressed, tiers: tierGuard,
                                  rows: rows.map { Dictionary(uniqueKeysWithValues: zip(Self.columns, $0.fields).filter { !$0.1.isEmpty }) })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]

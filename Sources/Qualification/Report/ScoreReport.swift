@@ -22,6 +22,7 @@ public enum ScoreReport {
             ("Model digest (SHA-256)", model.digest),
             ("Purpose", model.purpose),
             ("Customers scored", "\(run.customers)"),
+            ("Scored at", qcl.scoredAtText),
             ("Rows in the QCL", "\(qcl.count)"),
             ("k-anonymity guard", "k = \(qcl.k): \(qcl.coarsened) rows coarsened, \(qcl.suppressed) suppressed"),
             ("Scores that are intervals", "\(run.quality.indeterminateScores) (a band straddles a rule's threshold)"),
@@ -37,26 +38,29 @@ public enum ScoreReport {
         page.chart(.histogram(title: "Score distribution (the score that set each tier)", bins: bins, xAxisLabel: "score", yAxisLabel: "customers"))
 
         page.heading("Tiers", id: "tiers")
-        var tierCounts: [String: Int] = [:]
-        if let calibration = run.calibration {
-            for stats in calibration.tiers { tierCounts[stats.tier] = stats.customers }
-        } else {
-            tierCounts = qcl.tierCounts
-        }
-        let tierNames = model.grading.tierNames + [ScoringEngine.disqualifiedTier]
-        page.chart(.verticalBars(title: "Customers per tier (before the k-anonymity guard)", labels: tierNames,
-                                 values: tierNames.map { Double(tierCounts[$0] ?? 0) }, xAxisLabel: "tier", yAxisLabel: "customers"))
+        // The same figures `coffer score` prints: scored per tier before the guard, and what the guard did.
+        let tiers = qcl.tierGuard
+        page.chart(.verticalBars(title: "Customers per tier (scored, before the k-anonymity guard)", labels: tiers.map(\.tier),
+                                 values: tiers.map { Double($0.scored) }, xAxisLabel: "tier", yAxisLabel: "customers"))
+        page.table(headers: ["tier", "scored", "coarsened", "suppressed", "in the QCL"], rows: tiers.map { t in
+            [t.tier, "\(t.scored)", "\(t.coarsened)", "\(t.suppressed)", "\(t.rows)"]
+        }, numericColumns: [1, 2, 3, 4])
+        page.paragraph("The k-anonymity guard (\(qcl.guardExplanation)) coarsened \(qcl.coarsened) rows and suppressed \(qcl.suppressed).")
 
         page.heading("Conversion by tier", id: "conversion")
         if let calibration = run.calibration, calibration.won + calibration.lost > 0 {
             let tiers = calibration.tiers.filter { $0.customers > 0 }
-            page.chart(.verticalBars(title: "Won / (won + lost) per tier, in %", labels: tiers.map(\.tier),
-                                     values: tiers.map { ($0.conversionRate ?? 0) * 100 }, xAxisLabel: "tier", yAxisLabel: "conversion %",
+            let charted = tiers.filter { !calibration.isSmall($0) }
+            page.chart(.verticalBars(title: "Won / (won + lost) per tier, in % (tiers with at least \(calibration.minimumOutcomes) outcomes)", labels: charted.map(\.tier),
+                                     values: charted.map { ($0.conversionRate ?? 0) * 100 }, xAxisLabel: "tier", yAxisLabel: "conversion %",
                                      color: SVGChart.palette[2]))
             page.table(headers: ["tier", "customers", "won", "lost", "conversion", "lift"], rows: tiers.map { t in
-                [t.tier, "\(t.customers)", "\(t.won)", "\(t.lost)", t.conversionRate.map { percent($0) } ?? "–",
+                [t.tier, "\(t.customers)", "\(t.won)", "\(t.lost)", calibration.isSmall(t) ? "small" : (calibration.conversion(t).map { percent($0) } ?? "–"),
                  calibration.lift(t).map { String(format: "%.2fx", $0) } ?? "–"]
             }, numericColumns: [1, 2, 3, 4, 5])
+            if tiers.contains(where: calibration.isSmall) {
+                page.paragraph("small: fewer than \(calibration.minimumOutcomes) customers with an outcome; no conversion or lift is shown for such a tier.")
+            }
             page.paragraph("Baseline conversion \(calibration.baselineRate.map { percent($0) } ?? "–") over \(calibration.won + calibration.lost) customers with an outcome. ROC AUC \(calibration.auc.map { String(format: "%.3f", $0) } ?? "–") (0.5 = no better than chance). "
                            + (calibration.tiersSeparate() ? "Conversion falls from each tier to the next: the tiers separate winners from losers."
                                                           : "Conversion does not fall steadily from tier to tier: the tiers do not yet separate winners from losers; see coffer calibrate."))

@@ -50,6 +50,7 @@ public struct Qualifier {
         let fields = model.fields + attributes.filter { !model.fields.contains($0) }
         let request = ScoringScanRequest(fields: fields, purchases: model.usesValueAttributes, outcomes: withReport, job: .score,
                                          detail: "model \(model.name) v\(model.version) sha256:\(model.digest) k=\(k)")
+        let scoredAt = Date()
         let scan = try vault.beginScoringScan(request, session: session, purpose: purpose)
         let value = model.usesValueAttributes ? try fitValue(scan, settings: model.value) : nil
         let engine = ScoringEngine(model: model, schema: vault.schema, value: value)
@@ -79,7 +80,7 @@ public struct Qualifier {
                 scores.append(kept)
             }
         }
-        let qcl = QualifiedCustomerList(scores: consume scores, model: model, k: k)
+        let qcl = QualifiedCustomerList(scores: consume scores, model: model, k: k, scoredAt: scoredAt)
         return ScoreRun(qcl: qcl, quality: quality, calibration: calibration, discovery: discovery, histogram: histogram,
                         customers: count, domain: try referenceDomain(), value: value)
     }
@@ -142,7 +143,10 @@ public struct Qualifier {
     }
 
     /// For every attribute value the role sees: its share among the segment vs the whole list.
-    package func discover(_ segment: Segment, model: ScoringModel?, value settings: ValueSettings = ValueSettings(), k: Int = 5) throws -> ICPDiscovery {
+    /// With `holdout`, customers the split holds out are left out entirely (so `calibrate` can
+    /// later judge proposed rules on outcomes they were not learned from).
+    package func discover(_ segment: Segment, model: ScoringModel?, value settings: ValueSettings = ValueSettings(), k: Int = 5,
+                          holdout: HoldoutSplit? = nil) throws -> ICPDiscovery {
         guard k >= 2 else { throw VaultError.anonymityTooWeak(k: k) }
         if case .tiers = segment, model == nil { throw VaultError.invalidInput("a tier segment needs a scoring model (the model assigns the tiers)") }
         if case let .tiers(names) = segment, let model {
@@ -157,7 +161,8 @@ public struct Qualifier {
         var needsValue = model?.usesValueAttributes ?? false
         if case .topCLV = segment { needsValue = true }
         let request = ScoringScanRequest(fields: fields, purchases: needsValue, outcomes: segment == .won, job: .icp,
-                                         detail: "segment \(segment.text)" + (model.map { "; model \($0.name) v\($0.version) sha256:\($0.digest)" } ?? "") + "; k=\(k)")
+                                         detail: "segment \(segment.text)" + (model.map { "; model \($0.name) v\($0.version) sha256:\($0.digest)" } ?? "") + "; k=\(k)"
+                                            + (holdout.map { "; holdout \(formatNumber($0.fraction)) seed \($0.seed)" } ?? ""))
         let scan = try vault.beginScoringScan(request, session: session, purpose: purpose)
         let value = needsValue ? try fitValue(scan, settings: valueSettings) : nil
         var clvThreshold = Double.infinity
@@ -171,7 +176,8 @@ public struct Qualifier {
         let modelPositions = modelFields.map { fields.firstIndex(of: $0)! }
         var discovery = ICPDiscovery(fields: attributes, segment: segment.text, k: k)
         let attributeCount = attributes.count
-        try scan.rows(progress: progress, transform: { [clvThreshold] row -> (Bool, [String?]) in
+        try scan.rows(progress: progress, transform: { [clvThreshold] row -> (Bool, [String?])? in
+            if let holdout, holdout.isHeldOut(row.reference) { return nil }
             let member: Bool
             switch segment {
             case let .tiers(names): member = names.contains(engine!.score(row.projected(modelPositions)).tier)
@@ -180,20 +186,26 @@ public struct Qualifier {
             }
             return (member, row.values.prefix(attributeCount).map { $0.map(ICPDiscovery.label) ?? nil })
         }) { batch in
-            for (member, labels) in batch { discovery.add(labels, inSegment: member) }
+            for case let (member, labels)? in batch { discovery.add(labels, inSegment: member) }
         }
         return discovery
     }
 
     /// Conversion by tier, lift and ROC AUC of `model` (and of `other`, side by side) against
-    /// imported won/lost outcomes.
-    package func calibrate(_ model: ScoringModel, against other: ScoringModel? = nil) throws -> [Calibration] {
+    /// imported won/lost outcomes. With a holdout split (`split`, else the one a model's
+    /// provenance names), each calibration also holds the figures for the training and the
+    /// held-out customers. A model whose provenance says its rules were chosen on outcomes gets a
+    /// warning unless it is judged on customers its proposal held out.
+    package func calibrate(_ model: ScoringModel, against other: ScoringModel? = nil, split requested: HoldoutSplit? = nil,
+                           minimumOutcomes: Int = Calibration.defaultMinimumOutcomes) throws -> [Calibration] {
         let models = [model] + (other.map { [$0] } ?? [])
+        let split = requested ?? models.lazy.flatMap(\.provenance).compactMap(\.holdout).first
         var fields: [String] = []
         for m in models { for f in m.fields where !fields.contains(f) { fields.append(f) } }
         let needsValue = models.contains(where: \.usesValueAttributes)
         let request = ScoringScanRequest(fields: fields, purchases: needsValue, outcomes: true, job: .calibrate,
-                                         detail: models.map { "model \($0.name) v\($0.version) sha256:\($0.digest)" }.joined(separator: "; "))
+                                         detail: models.map { "model \($0.name) v\($0.version) sha256:\($0.digest)" }.joined(separator: "; ")
+                                            + (split.map { "; holdout \(formatNumber($0.fraction)) seed \($0.seed)" } ?? ""))
         let scan = try vault.beginScoringScan(request, session: session, purpose: purpose)
         var value: ValueContext?
         if needsValue { value = try fitValue(scan, settings: models.first(where: \.usesValueAttributes)!.value) }
@@ -201,14 +213,48 @@ public struct Qualifier {
             // Each engine reads its own fields out of the shared row.
             (ScoringEngine(model: m, schema: vault.schema, value: value), m.fields.map { fields.firstIndex(of: $0)! })
         }
-        var calibrations = models.map { Calibration(model: $0) }
-        try scan.rows(progress: progress, transform: { row -> [CustomerScore] in
-            engines.map { engine, positions in
-                engine.score(row.projected(positions))
-            }
+        func fresh(_ m: ScoringModel, _ part: String?) -> Calibration {
+            var c = Calibration(model: m)
+            c.split = part
+            c.minimumOutcomes = minimumOutcomes
+            return c
+        }
+        var calibrations = models.map { fresh($0, nil) }
+        var parts = models.map { m in split == nil ? [] : [fresh(m, "train"), fresh(m, "holdout")] }
+        try scan.rows(progress: progress, transform: { row -> ([CustomerScore], Bool) in
+            (engines.map { engine, positions in engine.score(row.projected(positions)) }, split?.isHeldOut(row.reference) ?? false)
         }) { batch in
-            for scores in batch { for (i, score) in scores.enumerated() { calibrations[i].add(score) } }
+            for (scores, heldOut) in batch {
+                for (i, score) in scores.enumerated() {
+                    calibrations[i].add(score)
+                    if split != nil { parts[i][heldOut ? 1 : 0].add(score) }
+                }
+            }
+        }
+        for i in models.indices {
+            calibrations[i].splits = parts[i]
+            let judged = Self.provenanceWarnings(models[i], split: split)
+            calibrations[i].warnings = judged.filter { !$0.fair }.map(\.text)
+            calibrations[i].notes = judged.filter(\.fair).map(\.text)
         }
         return calibrations
+    }
+
+    /// Warnings for a model whose rules were chosen on outcomes: judged on the same outcomes,
+    /// its figures are optimistic.
+    static func provenanceWarnings(_ model: ScoringModel, split: HoldoutSplit?) -> [(text: String, fair: Bool)] {
+        model.provenance.filter(\.outcomes).map { entry -> (text: String, fair: Bool) in
+            let what = "\(model.name) v\(model.version): rules proposed by \(entry.summary) were chosen on imported outcomes"
+            switch (entry.holdout, split) {
+            case let (held?, split?) where held == split:
+                return (what + "; judge it by the holdout figures (\(held.text)), which that proposal did not see", true)
+            case let (held?, _):
+                return (what + " with \(held.text), but this run " + (split.map { "holds out \($0.text)" } ?? "has no holdout")
+                    + ": its figures include outcomes the rules were learned from and are optimistic", false)
+            case (nil, _):
+                return (what + " without a holdout: its figures here are measured on the outcomes the rules were learned from and are optimistic; "
+                    + "propose them again with `coffer icp --segment \(entry.segment ?? "won") --holdout 0.3` and calibrate on the holdout", false)
+            }
+        }
     }
 }

@@ -57,12 +57,16 @@ public struct DiscoverICP: VaultRequest {
     public var k: Int
     /// Propose fit rules for values with at least this lift.
     public var minimumLift: Double
+    /// Customers to leave out of the discovery, so `calibrate` can judge the proposed rules on
+    /// them (recorded in the rules file's provenance).
+    public var holdout: HoldoutSplit?
 
-    public init(segment: Qualifier.Segment, model: ModelDocument? = nil, k: Int = 5, minimumLift: Double = 1.5) {
+    public init(segment: Qualifier.Segment, model: ModelDocument? = nil, k: Int = 5, minimumLift: Double = 1.5, holdout: HoldoutSplit? = nil) {
         self.segment = segment
         self.model = model
         self.k = k
         self.minimumLift = minimumLift
+        self.holdout = holdout
     }
 
     /// The profile and the rules proposed from it.
@@ -71,10 +75,18 @@ public struct DiscoverICP: VaultRequest {
         public var proposedRules: [ICPDiscovery.ProposedRule]
         public var k: Int
         public var minimumLift: Double
+        /// Where the proposed rules come from: paste it into the model with them, so that
+        /// `calibrate` knows whether they were learned from outcomes.
+        public var provenance: Provenance
 
-        /// The proposed rules as a YAML file to review before adding them to a model's fit group.
+        /// The proposed rules as a YAML file to review before adding them to a model's fit group,
+        /// with the provenance entry to copy into the model's `provenance:` list.
         public var rulesYAML: String {
-            "# Fit rules proposed by coffer icp for segment \(discovery.segment) (k=\(k), min lift \(minimumLift)).\n# Review before adding them to a model's fit group.\n"
+            "# Fit rules proposed by coffer icp for segment \(discovery.segment) (k=\(k), min lift \(minimumLift)).\n"
+                + "# Review before adding them to a model's fit group, and copy the provenance entry into the model's\n"
+                + "# top-level provenance: list, so that coffer calibrate knows where the rules came from.\n"
+                + "provenance:\n  - \(provenance.yaml)\n"
+                + "rules:\n"
                 + proposedRules.map(\.yaml).joined(separator: "\n") + "\n"
         }
     }
@@ -82,8 +94,11 @@ public struct DiscoverICP: VaultRequest {
     public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> Response {
         try Qualifier(vault: vault, caller: caller, progress: progress).run { qualifier in
             let scoringModel = try model.map { document in try qualifier.loadModel(document) }
-            let discovery = try qualifier.discover(segment, model: scoringModel, k: k)
-            return Response(discovery: discovery, proposedRules: discovery.proposedRules(minimumLift: minimumLift), k: k, minimumLift: minimumLift)
+            let discovery = try qualifier.discover(segment, model: scoringModel, k: k, holdout: holdout)
+            let provenance = Provenance(source: "coffer icp", segment: discovery.segment, date: String(CivilDate.today.iso8601.prefix(10)),
+                                        outcomes: segment == .won, holdout: holdout)
+            return Response(discovery: discovery, proposedRules: discovery.proposedRules(minimumLift: minimumLift), k: k, minimumLift: minimumLift,
+                            provenance: provenance)
         }
     }
 }
@@ -94,10 +109,18 @@ public struct DiscoverICP: VaultRequest {
 public struct CalibrateModels: VaultRequest {
     public var model: ModelDocument
     public var comparison: ModelDocument?
+    /// Judge the models on a held-out part of the customers too (default: the split a model's
+    /// provenance names, if any).
+    public var holdout: HoldoutSplit?
+    /// Tiers with fewer customers with an outcome are flagged small, without conversion or lift.
+    public var minimumOutcomes: Int
 
-    public init(model: ModelDocument, comparison: ModelDocument? = nil) {
+    public init(model: ModelDocument, comparison: ModelDocument? = nil, holdout: HoldoutSplit? = nil,
+                minimumOutcomes: Int = Calibration.defaultMinimumOutcomes) {
         self.model = model
         self.comparison = comparison
+        self.holdout = holdout
+        self.minimumOutcomes = minimumOutcomes
     }
 
     /// One calibration per model, in the order given.
@@ -105,7 +128,7 @@ public struct CalibrateModels: VaultRequest {
         let results = try Qualifier(vault: vault, caller: caller, progress: progress).run { qualifier in
             let first = try qualifier.loadModel(model)
             let second = try comparison.map { document in try qualifier.loadModel(document) }
-            return try qualifier.calibrate(first, against: second)
+            return try qualifier.calibrate(first, against: second, split: holdout, minimumOutcomes: minimumOutcomes)
         }
         guard results[0].won + results[0].lost > 0 else { throw .noOutcomes }
         return results
@@ -113,22 +136,22 @@ public struct CalibrateModels: VaultRequest {
 }
 
 /// Hands chosen tiers of a QCL to another team: their pseudonyms re-identified, with the fields
-/// the receiving role sees, written as CSV (mode 0600). Requires `reidentify`; one audit entry
-/// names the customers and fields released.
+/// the receiving role sees and the QCL's tier, score interval, reasons and scoring run, written
+/// as CSV with a legend file beside it, or as JSON with a legend object (mode 0600). Requires
+/// `reidentify`; one audit entry names the customers and fields released.
 public struct HandOffQCL: VaultRequest {
-    /// The QCL's rows (`QCLHandoff.read`) and where they came from, for messages.
-    public var rows: [QCLFileRow]
-    public var source: String
+    /// The QCL (`QCLHandoff.read`: CSV or JSON).
+    public var qcl: QCLFile
     public var tiers: [String]
     /// The receiving role.
     public var role: String
     /// The QCL's pseudonym domain; nil: the policy's only `customer_ref` domain.
     public var domain: String?
+    /// The hand-off file: `.json` for JSON, anything else CSV.
     public var path: String
 
-    public init(rows: [QCLFileRow], from source: String, tiers: [String], role: String, domain: String? = nil, to path: String) {
-        self.rows = rows
-        self.source = source
+    public init(qcl: QCLFile, tiers: [String], role: String, domain: String? = nil, to path: String) {
+        self.qcl = qcl
         self.tiers = tiers
         self.role = role
         self.domain = domain
@@ -137,7 +160,7 @@ public struct HandOffQCL: VaultRequest {
 
     public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> QCLHandoff.Result {
         do {
-            return try QCLHandoff.run(vault: vault, session: caller.session, purpose: caller.purpose, qcl: rows, from: source, tiers: tiers,
+            return try QCLHandoff.run(vault: vault, session: caller.session, purpose: caller.purpose, qcl: qcl, tiers: tiers,
                                       role: role, domain: domain, out: path)
         } catch {
             throw VaultError(wrapping: error)

@@ -1,0 +1,66 @@
+import Coffer
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOSSL
+
+/// Server mode: one process holds the root key and the database; staff hold tokens. Every
+/// route performs a request on the same `VaultService` the CLI uses, so the views, the
+/// policy and the audit are the vault's, on the far side of a process boundary.
+///
+/// Routes: `/healthz` and `/readyz` (no token), and under `/v1` with `Authorization: Bearer`:
+/// `GET whoami`, `POST customers/get`, `POST customers/find`.
+public enum CofferServer {
+    /// The application for `service`, listening as `configuration` says. `onServerRunning`
+    /// gets the bound port (port 0 binds a free one).
+    public static func makeApplication(service: VaultService, configuration: ServerConfiguration, logger: Logger,
+                                       onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+        throws(ServerConfigurationError) -> some ApplicationProtocol
+    {
+        let router = Router(context: CofferRequestContext.self)
+        router.add(middleware: RequestLog())
+        router.add(middleware: ErrorResponses())
+        HealthRoutes(service: service).add(to: router)
+        let v1 = router.group("v1").add(middleware: TokenAuthentication(service: service))
+        CustomerRoutes(service: service).add(to: v1)
+
+        let server: HTTPServerBuilder
+        if let tls = configuration.tls {
+            server = try tlsServer(tls)
+        } else {
+            server = .http1()
+        }
+        return Application(
+            router: router,
+            server: server,
+            configuration: .init(address: .hostname(configuration.listen.host, port: configuration.listen.port), serverName: "coffer"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+    }
+
+    /// Runs until SIGTERM or SIGINT, then shuts down gracefully: requests in flight finish
+    /// (each one's audit entry is committed with its work), new connections are refused.
+    public static func run(service: VaultService, configuration: ServerConfiguration, logger: Logger,
+                           onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let app = try makeApplication(service: service, configuration: configuration, logger: logger, onServerRunning: onServerRunning)
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+
+    private static func tlsServer(_ files: ServerConfiguration.TLSFiles) throws(ServerConfigurationError) -> HTTPServerBuilder {
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(files.certificatePath).map { NIOSSLCertificateSource.certificate($0) }
+            guard !chain.isEmpty else { throw ServerConfigurationError.tlsFiles("\(files.certificatePath) holds no certificate") }
+            let key = try NIOSSLPrivateKey(file: files.privateKeyPath, format: .pem)
+            var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+            tls.minimumTLSVersion = .tlsv12
+            return try .tls(.http1(), tlsConfiguration: tls)
+        } catch let error as ServerConfigurationError {
+            throw error
+        } catch {
+            throw .tlsFiles("\(files.certificatePath) / \(files.privateKeyPath): not a PEM certificate chain and private key")
+        }
+    }
+}

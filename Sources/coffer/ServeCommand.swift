@@ -1,0 +1,45 @@
+import ArgumentParser
+import Coffer
+import CofferServer
+import Logging
+
+/// `coffer serve`: the vault as a service. This process holds the root key and the database;
+/// staff send requests with their tokens and never need either.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the vault over HTTP/JSON (staff use tokens; only this process holds the key).",
+        discussion: """
+            Listens on 127.0.0.1:8750 by default. Anything but a loopback address needs --tls-cert and \
+            --tls-key. SIGTERM or SIGINT stops it gracefully: requests in flight finish first. One log \
+            line per request on stderr (COFFER_LOG_LEVEL=info): request id, route, status, duration, actor.
+            """
+    )
+    @OptionGroup var vault: VaultOptions
+
+    @Option(help: ArgumentHelp("Address to listen on.", valueName: "host:port"))
+    var listen = ServerConfiguration.defaultListen.description
+
+    @Option(help: ArgumentHelp("TLS certificate chain (PEM).", valueName: "file"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("TLS private key (PEM).", valueName: "file"))
+    var tlsKey: String?
+
+    func validate() throws {
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("give both --tls-cert and --tls-key, or neither") }
+    }
+
+    func run() async throws {
+        // The configuration is checked before the vault is opened: a refused one opens nothing.
+        let configuration = try ServerConfiguration(
+            listen: try ListenAddress(parsing: listen),
+            tls: tlsCert.map { ServerConfiguration.TLSFiles(certificatePath: $0, privateKeyPath: tlsKey!) })
+        let service = try await vault.open(execution: .dedicatedThreads)
+        var logger = Logger(label: "coffer.server")
+        logger.logLevel = environment("COFFER_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
+        try await CofferServer.run(service: service, configuration: configuration, logger: logger) { port in
+            Terminal.error("coffer: serving \(vault.vaultPath) on \(configuration.tls == nil ? "http" : "https")://\(configuration.listen.host):\(port)")
+        }
+    }
+}
