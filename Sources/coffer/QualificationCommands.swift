@@ -32,7 +32,7 @@ struct ScoreCommand: AsyncParsableCommand {
         let run = try await service.perform(request, as: caller, progressLabel: "score")
         let scoringModel = run.qcl.model
         try run.write(qcl: out, format: format, report: report, quality: quality)
-        let summary = ScoreSummary(run)
+        let summary = ScoreSummary(run, out: out, report: report, quality: quality)
         if output.json { return try printJSON(summary) }
         Terminal.out("scored \(run.customers) customers with \(scoringModel.name) v\(scoringModel.version) (sha256:\(scoringModel.digest.prefix(16))…)")
         Terminal.out("tiers in the QCL: " + summary.tiers.map { "\($0.tier) \($0.customers)" }.joined(separator: ", "))
@@ -52,9 +52,12 @@ struct ScoreSummary: Encodable {
     var customers: Int, rows: Int, k: Int, coarsened: Int, suppressed: Int
     var tiers: [TierCount]
     var indeterminateScores: Int, customersWithGaps: Int
-    var quality: DataQualityReport
+    /// The data-quality figures (`qualityReport` in JSON; `quality` names the file written).
+    var qualityReport: DataQualityReport
+    /// The files written: the QCL, and the report and quality file when asked for.
+    var out: String, report: String?, quality: String?
 
-    init(_ run: Qualifier.ScoreRun) {
+    init(_ run: Qualifier.ScoreRun, out: String, report: String?, quality: String?) {
         let qcl = run.qcl
         model = qcl.model.name
         version = qcl.model.version
@@ -69,7 +72,10 @@ struct ScoreSummary: Encodable {
         tiers = (qcl.model.grading.tierNames + [ScoringEngine.disqualifiedTier]).map { TierCount(tier: $0, customers: counts[$0] ?? 0) }
         indeterminateScores = run.quality.indeterminateScores
         customersWithGaps = run.quality.customersWithGaps
-        quality = run.quality
+        qualityReport = run.quality
+        self.out = out
+        self.report = report
+        self.quality = quality
     }
 }
 
@@ -96,6 +102,7 @@ struct QCLCommand: AsyncParsableCommand {
         )
         @OptionGroup var vault: VaultOptions
         @OptionGroup var auth: AuthOptions
+        @OptionGroup var output: OutputOptions
         @Argument(help: ArgumentHelp("A QCL written by `coffer score --out file.csv`.", valueName: "qcl.csv")) var qcl: String
         @Option(parsing: .upToNextOption, help: "Tiers to hand off (e.g. A, or A1 A2).") var tier: [String]
         @Option(help: "The role whose view the receiving team gets.") var role = "sales"
@@ -109,6 +116,11 @@ struct QCLCommand: AsyncParsableCommand {
             let request = HandOffQCL(rows: try QCLHandoff.read(qcl), from: qcl, tiers: tier, role: role, domain: domain, to: out)
             let (service, caller) = try await auth.caller(vault)
             let result = try await service.perform(request, as: caller)
+            if output.json {
+                struct Summary: Encodable { var handed: Int; var chosen: Int; var unmatched: Int; var tiers: [String]; var role: String; var out: String }
+                return try printJSON(Summary(handed: result.handed, chosen: result.chosen, unmatched: result.chosen - result.handed,
+                                             tiers: tier, role: role, out: out))
+            }
             Terminal.out("handed \(result.handed) customers (tier \(tier.joined(separator: ", "))) to role \(role) in \(out)"
                          + (result.handed < result.chosen ? "; \(result.chosen - result.handed) pseudonyms no longer match a customer (erased, or another domain)" : ""))
         }
@@ -141,9 +153,9 @@ struct ICPCommand: AsyncParsableCommand {
         let discovery = result.discovery, proposed = result.proposedRules
         if let rules { try PrivateFile.write(Data(result.rulesYAML.utf8), to: rules) }
         if output.json {
-            struct Output: Encodable { var segment: String; var customers: Int; var segmentSize: Int; var k: Int; var cells: [ICPDiscovery.Cell]; var proposedRules: [ICPDiscovery.ProposedRule] }
+            struct Output: Encodable { var segment: String; var customers: Int; var segmentSize: Int; var k: Int; var cells: [ICPDiscovery.Cell]; var proposedRules: [ICPDiscovery.ProposedRule]; var rules: String? }
             return try printJSON(Output(segment: discovery.segment, customers: discovery.customers, segmentSize: discovery.segmentSize, k: k,
-                                        cells: discovery.cells, proposedRules: proposed))
+                                        cells: discovery.cells, proposedRules: proposed, rules: rules))
         }
         Terminal.out("segment \(discovery.segment): \(discovery.segmentSize) of \(discovery.customers) customers; cells with at least \(k) customers")
         let table = discovery.cells.prefix(25).map { cell in
