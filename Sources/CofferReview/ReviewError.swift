@@ -98,3 +98,27 @@ public enum ReviewError: Error, Equatable, Sendable, CustomStringConvertible {
         public static let words = Naming(day: { $0.name }, setting: { $0.name }, packageDirectory: { "the package directory \($0)" })
     }
 }
+
+extension ReviewError {
+    /// A stable snake_case name for the case (the `code` of an `ErrorBody`); a vault error keeps
+    /// its own.
+    public var code: String {
+        switch self {
+        case .notADate: "not_a_date"
+        case .notAMonth: "not_a_month"
+        case .monthWithDays: "month_with_days"
+        case .periodMissing: "period_missing"
+        case .dayMissing: "day_missing"
+        case .periodInFuture: "period_in_future"
+        case .periodReversed: "period_reversed"
+        case .periodTooLong: "period_too_long"
+        case .settingOutOfRange: "setting_out_of_range"
+        case .workHoursMalformed: "work_hours_malformed"
+        case .packageTargetNotADirectory: "package_target_not_a_directory"
+        case .packageTargetNotEmpty: "package_target_not_empty"
+        case .packageParentMissing: "package_parent_missing"
+        case .packageTargetChanged: "package_target_changed"
+        case let .vault(error): error.code
+        }
+    }
+}

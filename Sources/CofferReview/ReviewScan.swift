@@ -114,6 +114,27 @@ public struct ReviewEvent: Sendable, Equatable, Codable {
 
     static let maximumRangesLength = 400
 
+    private enum JSONKeys: String, CodingKey {
+        case seq, time, actor, role, action, purpose, outcome, fields, customerCount = "customer_count", customers, detail
+    }
+
+    /// In JSON (the output contract), the time once, as ISO 8601 UTC with milliseconds (`timeMs`
+    /// is for the anomaly rules' arithmetic).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKeys.self)
+        try c.encode(seq, forKey: .seq)
+        try c.encode(time, forKey: .time)
+        try c.encode(actor, forKey: .actor)
+        try c.encode(role, forKey: .role)
+        try c.encode(action, forKey: .action)
+        try c.encode(purpose, forKey: .purpose)
+        try c.encode(outcome, forKey: .outcome)
+        try c.encode(fields, forKey: .fields)
+        try c.encode(customerCount, forKey: .customerCount)
+        try c.encode(customers, forKey: .customers)
+        try c.encode(detail, forKey: .detail)
+    }
+
     init(_ r: AuditRecord) throws(VaultError) {
         try self.init(r, action: r.auditAction())
     }

@@ -73,9 +73,7 @@ extension Vault {
         var files = [try jsonl.finish(), try csv.finish(), try ocsf.finish()]
         let state = try reviewState(session: session, now: now, verification: verification, head: head, checkpoint: checkpoint)
         let summary = accumulator.summary(state)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
+        let encoder = OutputContract.encoder()
         let summaryJSON: Data
         do { summaryJSON = try encoder.encode(summary) } catch { throw .storage("cannot encode the summary") }
         files.append(try package.write(ReviewPackage.summary, Array(summaryJSON)))
@@ -186,9 +184,6 @@ public struct SubjectAccessReport: Sendable, Equatable, Codable {
 
     /// The report as a file holds it: the JSON `review subject --json` prints.
     public func jsonData() throws(VaultError) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        do { return try encoder.encode(self) } catch { throw .storage("cannot encode the subject access report") }
+        do { return try OutputContract.encoder().encode(self) } catch { throw .storage("cannot encode the subject access report") }
     }
 }

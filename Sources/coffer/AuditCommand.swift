@@ -1,5 +1,6 @@
 import ArgumentParser
 import Coffer
+import CofferSupport
 import Foundation
 
 struct AuditCommand: AsyncParsableCommand {
@@ -28,8 +29,8 @@ struct AuditCommand: AsyncParsableCommand {
                              + (checkpoint == nil ? "" : "; checkpoint matches"))
             }
             if !result.isIntact {
-                Terminal.error("audit log tampered: \(result.problem ?? "entry \(result.firstBadSeq ?? 0) is bad")")
-                throw ExitCode(6)
+                throw ReportedFailure(code: "audit_tampered", message: "audit log tampered: \(result.problem ?? "entry \(result.firstBadSeq ?? 0) is bad")",
+                                      exitCode: 6)
             }
         }
     }
@@ -106,15 +107,22 @@ struct AuditCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write an Ed25519-signed checkpoint of the chain head (seq, MAC, time).")
         @OptionGroup var vault: VaultOptions
         @OptionGroup var auth: AuthOptions
+        @OptionGroup var output: OutputOptions
         @Option(help: ArgumentHelp("Where to write the checkpoint.", valueName: "file")) var out: String
 
         func run() async throws {
             let (service, caller) = try await auth.caller(vault)
             let checkpoint = try await service.perform(WriteAuditCheckpoint(), as: caller)
+            // The file keeps its own (signed, long-lived) format, which `audit verify --checkpoint` reads.
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             guard FileManager.default.createFile(atPath: out, contents: try encoder.encode(checkpoint)) else {
                 throw VaultError.invalidInput("cannot write \(out)")
+            }
+            if output.json {
+                struct Summary: Encodable { var seq: Int64; var mac: String; var time: String; var out: String }
+                return try printJSON(Summary(seq: checkpoint.seq, mac: checkpoint.mac,
+                                             time: OutputContract.timestamp(milliseconds: checkpoint.timeMilliseconds), out: out))
             }
             Terminal.out("checkpoint at seq \(checkpoint.seq) written to \(out)")
         }
@@ -124,10 +132,16 @@ struct AuditCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "public-key", abstract: "Print the PEM public key that verifies checkpoints offline.")
         @OptionGroup var vault: VaultOptions
         @OptionGroup var auth: AuthOptions
+        @OptionGroup var output: OutputOptions
 
         func run() async throws {
             let (service, caller) = try await auth.caller(vault)
-            Terminal.out(try await service.perform(SigningPublicKey(), as: caller), terminator: "")
+            let pem = try await service.perform(SigningPublicKey(), as: caller)
+            if output.json {
+                struct Key: Encodable { var publicKeyPem: String }
+                return try printJSON(Key(publicKeyPem: pem))
+            }
+            Terminal.out(pem, terminator: "")
         }
     }
 }

@@ -12,12 +12,17 @@ struct ExportCommand: ParsableCommand {
         )
         @OptionGroup var vault: VaultOptions
         @OptionGroup var auth: AuthOptions
+        @OptionGroup var output: OutputOptions
         @Option(help: "The role whose view to export (default: your own).") var role: String?
         @Option(help: ArgumentHelp("Output CSV file (created with mode 0600).", valueName: "file")) var out: String
 
         func run() async throws {
             let (service, caller) = try await auth.caller(vault)
             let result = try await service.perform(ExportView(role: role, to: out), as: caller, progressLabel: "export")
+            if output.json {
+                struct Summary: Encodable { var customers: Int; var role: String; var out: String }
+                return try printJSON(Summary(customers: result.customers, role: result.role, out: out))
+            }
             Terminal.out("wrote \(result.customers) customers (view of role \(result.role)) to \(out)")
         }
     }
@@ -40,7 +45,9 @@ struct ReidentifyCommand: AsyncParsableCommand {
         let (service, caller) = try await auth.caller(vault)
         let mapping = try await service.perform(Reidentify(pseudonyms: tokens, domain: domain), as: caller)
         if output.json {
-            return try printJSON(tokens.map { ["pseudonym": $0, "customer_ref": mapping[$0] ?? ""] })
+            // customer_ref is null for a pseudonym that matches no customer (erased, or another domain).
+            struct Row: Encodable { var pseudonym: String; var customerRef: String? }
+            return try printJSON(tokens.map { Row(pseudonym: $0, customerRef: mapping[$0]) })
         }
         Terminal.out("pseudonym,customer_ref")
         for token in tokens { Terminal.out("\(token),\(mapping[token].map(CSVWriter.escape) ?? "")") }

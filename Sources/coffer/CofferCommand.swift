@@ -41,8 +41,10 @@ struct CofferCommand: AsyncParsableCommand {
         do {
             command = try parseAsRoot()
         } catch {
-            exit(withError: error)
+            CommandFailure.jsonMode = OutputOptions.requested(in: CommandLine.arguments.dropFirst())
+            CommandFailure.reportParseError(error, command: Self.self)
         }
+        CommandFailure.jsonMode = OutputOptions.requested(by: command)
         do {
             if var command = command as? any AsyncParsableCommand {
                 try await command.run()

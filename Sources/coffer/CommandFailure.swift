@@ -8,6 +8,7 @@ import CofferSupport
 /// | exit | meaning |
 /// |---|---|
 /// | 0 | done |
+/// | 2 | done, but an import rejected rows (the report, text or JSON, lists them) |
 /// | 1 | failed: bad input, a file that cannot be read or written, a damaged vault, storage |
 /// | 3 | locked: no or wrong root key, passphrase or token |
 /// | 4 | not found (or not permitted to know) |
@@ -15,34 +16,68 @@ import CofferSupport
 /// | 6 | the audit log is tampered |
 /// | 64 | usage: the arguments do not parse (the argument parser's own) |
 enum CommandFailure {
-    /// Prints `error` as one line on stderr and returns what the process exits with. Errors
-    /// this tool does not know may carry anything, so only their type is named.
+    /// Set once the arguments are parsed: the command asked for `--json`, so errors are written
+    /// as one `ErrorBody` line on stderr instead of `coffer: error: …`.
+    nonisolated(unsafe) static var jsonMode = false
+
+    /// Prints `error` as one line on stderr (text, or an `ErrorBody` in JSON mode) and returns
+    /// what the process exits with: the same code in both modes. Errors this tool does not know
+    /// may carry anything, so only their type is named.
     static func report(_ error: any Error) -> any Error {
         switch error {
         case let error as VaultError:
-            Terminal.error(error.commandLineMessage)
-            return ExitCode(error.exitCode)
+            return fail(code: error.code, message: error.commandLineMessage, exitCode: error.exitCode)
         case let error as ReviewError:
-            Terminal.error(error.commandLineMessage)
-            return ExitCode(error.exitCode)
+            return fail(code: error.code, message: error.commandLineMessage, exitCode: error.exitCode)
+        case let error as ReportedFailure:
+            return fail(code: error.code, message: error.message, exitCode: error.exitCode)
         case let error as PolicyFileError:
-            Terminal.error(error.description)
-            return ExitCode(1)
+            return fail(code: "invalid_definition", message: error.description, exitCode: 1)
         case let error as CSVError:
             // Paths and errno texts only (no CSV contents): safe to show, and what the user must fix.
-            Terminal.error(error.description)
-            return ExitCode(1)
-        case is ExitCode, is ValidationError, is CleanExit:
+            return fail(code: "file_unreadable", message: error.description, exitCode: 1)
+        case let error as ValidationError:
+            // Usage (64): the parser prints it in text mode, with the command's usage line.
+            guard jsonMode else { return error }
+            return fail(code: "usage", message: error.message, exitCode: ExitCode.validationFailure.rawValue)
+        case is ExitCode, is CleanExit:
             return error
         // The parser's own (help, usage): its `exit(withError:)` prints them. Matched by module,
         // as the type (CommandError) is internal to swift-argument-parser.
         case _ where String(reflecting: type(of: error)).hasPrefix("ArgumentParser."):
             return error
         default:
-            Terminal.error("unexpected \(type(of: error)); nothing more is shown in case it holds data")
-            return ExitCode(1)
+            return fail(code: "unexpected", message: "unexpected \(type(of: error)); nothing more is shown in case it holds data", exitCode: 1)
         }
     }
+
+    /// One line on stderr, then the exit code.
+    private static func fail(code: String, message: String, exitCode: Int32) -> ExitCode {
+        if jsonMode, let line = try? OutputContract.encode(ErrorBody(code: code, message: message, exitCode: exitCode), pretty: false) {
+            Terminal.note(line)
+        } else {
+            Terminal.error(message)
+        }
+        return ExitCode(exitCode)
+    }
+
+    /// A parse error (or `--help`) when the arguments asked for `--json`: usage errors become an
+    /// `ErrorBody` with code `usage` (exit 64); help and version stay the parser's own text.
+    static func reportParseError(_ error: any Error, command: CofferCommand.Type) -> Never {
+        let exitCode = command.exitCode(for: error)
+        guard jsonMode, exitCode != .success else { command.exit(withError: error) }
+        let message = command.message(for: error).split(separator: "\n").first.map(String.init) ?? "the arguments do not parse"
+        command.exit(withError: fail(code: "usage", message: message, exitCode: exitCode.rawValue))
+    }
+}
+
+/// A failure a command reports itself (not a library error): a tampered log found by
+/// `audit verify`, a tampered review package, an erasure not confirmed. Printed and mapped to
+/// its exit code by `CommandFailure` like every other error.
+struct ReportedFailure: Error {
+    var code: String
+    var message: String
+    var exitCode: Int32
 }
 
 extension VaultError {

@@ -9,6 +9,8 @@ struct DemoDataCommand: ParsableCommand {
         abstract: "Write deterministic synthetic customers.csv, orders.csv and outcomes.csv."
     )
 
+    @OptionGroup var output: OutputOptions
+
     @Option(help: "Number of customers.")
     var customers = 1_000
 
@@ -23,6 +25,11 @@ struct DemoDataCommand: ParsableCommand {
         let bar = ProgressBar("demo-data")
         let counts = try DemoData.write(customers: customers, seed: seed, to: out) { bar.update($0) }
         bar.finish()
+        if output.json {
+            struct Summary: Encodable { var customers: Int; var orders: Int; var outcomes: Int; var seed: UInt64; var out: String; var files: [String] }
+            let files = ["customers.csv", "orders.csv", "outcomes.csv"].map { (out as NSString).appendingPathComponent($0) }
+            return try printJSON(Summary(customers: counts.customers, orders: counts.orders, outcomes: counts.outcomes, seed: seed, out: out, files: files))
+        }
         Terminal.out("wrote \(counts.customers) customers, \(counts.orders) orders, \(counts.outcomes) outcomes to \(out)/")
     }
 }

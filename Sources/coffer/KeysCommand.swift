@@ -68,11 +68,16 @@ struct KeysCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Destroy a KEK version that no customer depends on.")
         @OptionGroup var vault: VaultOptions
         @OptionGroup var auth: AuthOptions
+        @OptionGroup var output: OutputOptions
         @Argument(help: "The version to retire.") var version: UInt32
 
         func run() async throws {
             let (service, caller) = try await auth.caller(vault)
             try await service.perform(RetireKEK(version: version), as: caller)
+            if output.json {
+                struct Summary: Encodable { var version: UInt32; var state: KeyState }
+                return try printJSON(Summary(version: version, state: .retired))
+            }
             Terminal.out("key version \(version) retired: its key material is destroyed")
         }
     }

@@ -108,14 +108,27 @@ extension VaultService {
 }
 
 struct OutputOptions: ParsableArguments {
-    @Flag(name: .long, help: "Machine-readable JSON on standard output.")
+    @Flag(name: .long, help: "Machine-readable JSON on standard output (the output contract: see README); errors as one JSON line on standard error.")
     var json = false
+
+    /// Whether the parsed command (its option groups, however nested) asked for `--json`.
+    static func requested(by command: Any, depth: Int = 0) -> Bool {
+        guard depth < 6 else { return false }
+        for child in Mirror(reflecting: command).children {
+            if let options = child.value as? OutputOptions { return options.json }
+            if requested(by: child.value, depth: depth + 1) { return true }
+        }
+        return false
+    }
+
+    /// For arguments that did not parse: whether they name `--json` (before a `--`).
+    static func requested(in arguments: ArraySlice<String>) -> Bool {
+        arguments.prefix { $0 != "--" }.contains("--json")
+    }
 }
 
+/// Prints `value` as contract JSON on standard output: the one way any command prints JSON
+/// (`OutputContract`: snake_case keys, ISO 8601 UTC times, hex digests, numbers as numbers).
 func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    encoder.dateEncodingStrategy = .iso8601
-    let data = try encoder.encode(value)
-    Terminal.out(String(decoding: data, as: UTF8.self))
+    Terminal.out(try OutputContract.encode(value))
 }

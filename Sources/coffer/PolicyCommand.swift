@@ -27,6 +27,7 @@ struct PolicyCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Validate a policy file against a schema: --schema, else the configured vault's, else the built-in one (no key needed)."
         )
+        @OptionGroup var output: OutputOptions
         @Argument(help: "The policy file.") var file: String
         @Option(help: ArgumentHelp("The schema to check against (default: the schema of the vault at --vault / COFFER_VAULT when there is one, else the built-in schema).", valueName: "path"))
         var schema: String?
@@ -39,6 +40,10 @@ struct PolicyCommand: AsyncParsableCommand {
             let policy: Policy
             do throws(PolicyFileError) { policy = try Policy.load(yaml: text, file: file, schema: loadedSchema) } catch {
                 throw VaultError.schema(error)
+            }
+            if output.json {
+                struct Summary: Encodable { var file: String; var valid: Bool; var roles: [String]; var digest: String; var checkedAgainst: String }
+                return try printJSON(Summary(file: file, valid: true, roles: policy.roleNames, digest: policy.digest, checkedAgainst: source))
             }
             Terminal.out("\(file): \(policy.roleNames.count) roles (\(policy.roleNames.joined(separator: ", "))), digest \(policy.digest); checked against \(source)")
         }
@@ -63,12 +68,17 @@ struct PolicyCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Make a policy file the policy in force (requires manage_users; audited with its digest).")
         @OptionGroup var vault: VaultOptions
         @OptionGroup var auth: AuthOptions
+        @OptionGroup var output: OutputOptions
         @Argument(help: "The policy file.") var file: String
 
         func run() async throws {
             let request = ApplyPolicy(yaml: try readTextFile(file, what: "policy"), file: file)
             let (service, caller) = try await auth.caller(vault)
             let applied = try await service.perform(request, as: caller)
+            if output.json {
+                struct Summary: Encodable { var file: String; var digest: String }
+                return try printJSON(Summary(file: file, digest: applied.digest))
+            }
             Terminal.out("policy in force: \(applied.digest)")
         }
     }

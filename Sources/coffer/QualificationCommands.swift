@@ -33,7 +33,7 @@ struct ScoreCommand: AsyncParsableCommand {
         let run = try await service.perform(request, as: caller, progressLabel: "score")
         let scoringModel = run.qcl.model
         try run.write(qcl: out, format: format, report: report, quality: quality)
-        let summary = ScoreSummary(run)
+        let summary = ScoreSummary(run, out: out, report: report, quality: quality)
         if output.json { return try printJSON(summary) }
         Terminal.out("scored \(run.customers) customers with \(scoringModel.name) v\(scoringModel.version) (sha256:\(scoringModel.digest.prefix(16))…)")
         Terminal.table(["tier", "scored", "coarsened", "suppressed", "in the QCL"], run.qcl.tierGuard.map { t in
@@ -68,9 +68,12 @@ struct ScoreSummary: Encodable {
     var scoredAt: String
     var guardRule: String
     var indeterminateScores: Int, customersWithGaps: Int
-    var quality: DataQualityReport
+    /// The data-quality figures (`qualityReport` in JSON; `quality` names the file written).
+    var qualityReport: DataQualityReport
+    /// The files written: the QCL, and the report and quality file when asked for.
+    var out: String, report: String?, quality: String?
 
-    init(_ run: Qualifier.ScoreRun) {
+    init(_ run: Qualifier.ScoreRun, out: String, report: String?, quality: String?) {
         let qcl = run.qcl
         model = qcl.model.name
         version = qcl.model.version
@@ -85,7 +88,10 @@ struct ScoreSummary: Encodable {
         guardRule = qcl.guardExplanation
         indeterminateScores = run.quality.indeterminateScores
         customersWithGaps = run.quality.customersWithGaps
-        quality = run.quality
+        qualityReport = run.quality
+        self.out = out
+        self.report = report
+        self.quality = quality
     }
 }
 
@@ -168,9 +174,9 @@ struct ICPCommand: AsyncParsableCommand {
         let discovery = result.discovery, proposed = result.proposedRules
         if let rules { try PrivateFile.write(Data(result.rulesYAML.utf8), to: rules) }
         if output.json {
-            struct Output: Encodable { var segment: String; var customers: Int; var segmentSize: Int; var k: Int; var cells: [ICPDiscovery.Cell]; var proposedRules: [ICPDiscovery.ProposedRule] }
+            struct Output: Encodable { var segment: String; var customers: Int; var segmentSize: Int; var k: Int; var cells: [ICPDiscovery.Cell]; var proposedRules: [ICPDiscovery.ProposedRule]; var rules: String? }
             return try printJSON(Output(segment: discovery.segment, customers: discovery.customers, segmentSize: discovery.segmentSize, k: k,
-                                        cells: discovery.cells, proposedRules: proposed))
+                                        cells: discovery.cells, proposedRules: proposed, rules: rules))
         }
         Terminal.out("segment \(discovery.segment): \(discovery.segmentSize) of \(discovery.customers) customers; cells with at least \(k) customers"
                      + (request.holdout.map { "; \($0.text), not looked at" } ?? ""))

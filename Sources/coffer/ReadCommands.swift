@@ -14,7 +14,8 @@ struct GetCommand: AsyncParsableCommand {
     func run() async throws {
         let (service, caller) = try await auth.caller(vault)
         let view = try await service.perform(GetCustomer(reference: reference), as: caller)
-        try CustomerPrinter.print([view], json: output.json)
+        if output.json { return try printJSON(view) }
+        CustomerPrinter.print([view])
     }
 }
 
@@ -41,7 +42,9 @@ struct FindCommand: AsyncParsableCommand {
         let lookup: Vault.Lookup = email.map { .email($0) } ?? .phone(phone!)
         let (service, caller) = try await auth.caller(vault)
         let views = try await service.perform(FindCustomers(lookup, region: region), as: caller)
-        try CustomerPrinter.print(views, json: output.json)
+        // Always an array, whatever the number of matches (none is `noMatch`: exit 4 in both modes).
+        if output.json { return try printJSON(views) }
+        CustomerPrinter.print(views)
     }
 }
 
@@ -94,8 +97,7 @@ struct EraseCommand: AsyncParsableCommand {
         if !yes {
             Terminal.note("Erase customer \(Terminal.printable(reference)) for good? Its data cannot be recovered. Type yes to confirm:")
             guard readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
-                Terminal.note("nothing was erased")
-                throw ExitCode(1)
+                throw ReportedFailure(code: "not_confirmed", message: "nothing was erased: the confirmation was not given", exitCode: 1)
             }
         }
         if let report {
@@ -104,7 +106,9 @@ struct EraseCommand: AsyncParsableCommand {
         }
         let result = try await service.perform(EraseCustomer(reference: reference), as: caller)
         if output.json {
-            try printJSON(result)
+            /// The erasure and, with --report, the access report written before it.
+            struct Summary: Encodable { var erased: Int64; var erasure: ErasureRecord; var report: String? }
+            try printJSON(Summary(erased: result.erased, erasure: result.erasure, report: report))
         } else {
             Terminal.out("erased customer \(result.erased): its data key is destroyed; nothing about it can be decrypted or found"
                          + " (erasure recorded, audit entry \(result.erasure.auditEntry))")
@@ -138,11 +142,8 @@ struct ReindexCommand: AsyncParsableCommand {
 }
 
 enum CustomerPrinter {
-    static func print(_ views: [CustomerView], json: Bool) throws {
-        if json {
-            try views.count == 1 ? printJSON(JSONView(views[0])) : printJSON(views.map(JSONView.init))
-            return
-        }
+    /// Customers as text, field by field (JSON is `CustomerView`'s own encoding).
+    static func print(_ views: [CustomerView]) {
         for (n, view) in views.enumerated() {
             if n > 0 { Terminal.out("") }
             Terminal.out(view.id.map { "customer \($0)" } ?? "customer")
@@ -157,20 +158,6 @@ enum CustomerPrinter {
                 Terminal.out("  orders (\(view.orders.count)):")
                 for order in view.orders { Terminal.out("    \(order.date)  \(order.amount)  \(Terminal.printable(order.category))") }
             }
-        }
-    }
-
-    /// Fields as a JSON object in schema order (keys sorted by the encoder).
-    struct JSONView: Encodable {
-        var id: Int64?
-        var fields: [String: String]
-        var orders: [OrderView]
-        var outcome: OutcomeView?
-        init(_ view: CustomerView) {
-            id = view.id
-            fields = Dictionary(uniqueKeysWithValues: view.fields.map { ($0.name, $0.value) })
-            orders = view.orders
-            outcome = view.outcome
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Coffer
 import CofferReview
+import CofferSupport
 import Foundation
 
 struct ReviewCommand: AsyncParsableCommand {
@@ -51,10 +52,10 @@ struct ReviewCommand: AsyncParsableCommand {
             let summary = result.summary
             if output.json {
                 struct Result: Encodable {
-                    var directory: String; var entries: Int; var anomalies: Int; var denied: Int; var chainIntact: Bool; var head: Int64
+                    var out: String; var from: String; var to: String; var entries: Int; var anomalies: Int; var denied: Int; var chainIntact: Bool; var head: Int64
                     var files: [ReviewManifest.File]
                 }
-                return try printJSON(Result(directory: result.directory, entries: result.entries, anomalies: summary.anomalies.findings.count,
+                return try printJSON(Result(out: result.directory, from: period.from.iso8601, to: period.to.iso8601, entries: result.entries, anomalies: summary.anomalies.findings.count,
                                             denied: summary.totals.denied, chainIntact: summary.auditChain.intact,
                                             head: result.manifest.head.seq, files: result.manifest.files))
             }
@@ -79,14 +80,43 @@ struct ReviewCommand: AsyncParsableCommand {
             }
             let result = ReviewPackage.verify(directory: directory, publicKeyPEM: pem)
             if output.json {
-                try printJSON(result)
+                try printJSON(VerifiedPackage(result))
             } else if result.isValid, let manifest = result.manifest {
                 Terminal.out("review package verified: \(manifest.files.count) files and MANIFEST.json as signed; period \(manifest.periodFrom) to \(manifest.periodTo), \(manifest.entries) entries, chain head \(manifest.head.seq)")
             }
             if !result.isValid {
+                if output.json {
+                    throw ReportedFailure(code: "review_package_tampered",
+                                          message: result.problems.map { "review package: \($0)" }.joined(separator: "; "), exitCode: 6)
+                }
                 for problem in result.problems { Terminal.error("review package: \(problem)") }
                 throw ExitCode(6)
             }
+        }
+    }
+
+    /// `review verify --json`: the verdict and what the manifest says, in the output contract
+    /// (MANIFEST.json itself keeps its signed format, with times in milliseconds).
+    struct VerifiedPackage: Encodable {
+        struct Head: Encodable { var seq: Int64; var mac: String; var time: String }
+        var valid: Bool
+        var problems: [String]
+        var vaultId: String?, periodFrom: String?, periodTo: String?, generatedAt: String?
+        var entries: Int?
+        var head: Head?
+        var files: [ReviewManifest.File]
+
+        init(_ result: ReviewPackageVerification) {
+            valid = result.isValid
+            problems = result.problems
+            let manifest = result.manifest
+            vaultId = manifest?.vaultID
+            periodFrom = manifest?.periodFrom
+            periodTo = manifest?.periodTo
+            generatedAt = manifest.map { OutputContract.timestamp(milliseconds: $0.generatedAtMilliseconds) }
+            entries = manifest?.entries
+            head = manifest.map { Head(seq: $0.head.seq, mac: $0.head.mac, time: OutputContract.timestamp(milliseconds: $0.head.timeMilliseconds)) }
+            files = manifest?.files ?? []
         }
     }
 

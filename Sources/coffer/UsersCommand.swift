@@ -43,12 +43,14 @@ struct UsersCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "set-role", abstract: "Change a user's role.")
         @OptionGroup var vault: VaultOptions
         @OptionGroup var auth: AuthOptions
+        @OptionGroup var output: OutputOptions
         @Argument(help: "User name.") var name: String
         @Option(help: "New role.") var role: String
 
         func run() async throws {
             let (service, caller) = try await auth.caller(vault)
             try await service.perform(SetUserRole(name: name, role: role), as: caller)
+            if output.json { return try printJSON(UserChange(name: name, role: role, revoked: false)) }
             Terminal.out("user \(name) now has role \(role)")
         }
     }
@@ -57,11 +59,13 @@ struct UsersCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a user; its token stops working at once.")
         @OptionGroup var vault: VaultOptions
         @OptionGroup var auth: AuthOptions
+        @OptionGroup var output: OutputOptions
         @Argument(help: "User name.") var name: String
 
         func run() async throws {
             let (service, caller) = try await auth.caller(vault)
             try await service.perform(RevokeUser(name: name), as: caller)
+            if output.json { return try printJSON(UserChange(name: name, role: nil, revoked: true)) }
             Terminal.out("user \(name) revoked")
         }
     }
@@ -78,6 +82,13 @@ struct UsersCommand: AsyncParsableCommand {
         @OptionGroup var options: NewTokenOptions
         func run() async throws { try await options.issue(ResetUserToken(name: options.name)) }
     }
+}
+
+/// What `users set-role` and `users revoke` did, for `--json` (the role only when it was set).
+struct UserChange: Encodable {
+    var name: String
+    var role: String?
+    var revoked: Bool
 }
 
 /// The arguments of the commands that give a user a new token.

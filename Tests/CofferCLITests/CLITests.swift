@@ -18,11 +18,13 @@ import Testing
         #expect(put.status == 0, "\(put.stderr)")
         let found = try cli.run(["find", "--email", " Ada@Example.COM ", "--json", "--purpose", "operations"])
         #expect(found.status == 0)
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(found.stdout.utf8)) as? [String: Any])
-        let fields = try #require(json["fields"] as? [String: String])
-        #expect(fields["customer_ref"] == "CUS-X1")
-        #expect(fields["homeowner"] == "true")
-        #expect(fields["company_size"] == "12")
+        // Always an array (one match here); numbers and booleans the role sees as stored are typed.
+        let matches = try #require(try JSONSerialization.jsonObject(with: Data(found.stdout.utf8)) as? [[String: Any]])
+        #expect(matches.count == 1)
+        let fields = try #require(matches.first?["fields"] as? [String: Any])
+        #expect(fields["customer_ref"] as? String == "CUS-X1")
+        #expect(fields["homeowner"] as? Bool == true)
+        #expect(fields["company_size"] as? Int == 12)
 
         let status = try cli.run(["keys", "status", "--json"])
         let versions = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [[String: Any]])

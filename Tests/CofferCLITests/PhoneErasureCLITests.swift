@@ -76,6 +76,7 @@ import Testing
         let erasure = try #require(result["erasure"] as? [String: Any])
         #expect(erasure["actor"] as? String == "admin" && erasure["purpose"] as? String == "data_subject_request")
         #expect((erasure["erased_at"] as? String)?.hasSuffix("Z") == true)
+        #expect(result["report"] as? String == "subject.json")
         let attributes = try FileManager.default.attributesOfItem(atPath: cli.directory + "/subject.json")
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cli.directory + "/subject.json"))) as? [String: Any])

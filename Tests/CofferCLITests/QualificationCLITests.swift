@@ -112,8 +112,11 @@ import Testing
         let data = try #require(FileManager.default.contents(atPath: setup.cli.directory + "/qcl.json"))
         let document = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(document["pseudonym_domain"] as? String == "analytics" && document["k"] as? Int == 5)
-        let rows = try #require(document["rows"] as? [[String: String]])
-        #expect(rows.count == summary["rows"] as? Int && rows.allSatisfy { $0["pseudonym"]?.hasPrefix("ps_") == true })
+        let rows = try #require(document["rows"] as? [[String: Any]])
+        #expect(rows.count == summary["rows"] as? Int && rows.allSatisfy { ($0["pseudonym"] as? String)?.hasPrefix("ps_") == true })
+        // Numbers as numbers, reasons an array of strings (the CSV keeps one joined cell).
+        #expect(rows.allSatisfy { $0["score"] as? Double != nil && !($0["score"] is String) && $0["reasons"] is [String] })
+        #expect(summary["out"] as? String == "qcl.json" && summary["quality"] as? String == "quality.json")
         let quality = try #require(try JSONSerialization.jsonObject(with: Data(try setup.read("quality.json").utf8)) as? [String: Any])
         #expect((quality["criteria"] as? [Any])?.count == 21 && quality["customers"] as? Int == 300)
     }

@@ -35,7 +35,7 @@ import Testing
         #expect(export.status == 0, "\(export.stderr)")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(export.stdout.utf8)) as? [String: Any])
         // init, import, get, three users added, this export.
-        #expect(summary["chainIntact"] as? Bool == true && summary["entries"] as? Int == 7 && summary["head"] as? Int == 7, "\(summary)")
+        #expect(summary["chain_intact"] as? Bool == true && summary["entries"] as? Int == 7 && summary["head"] as? Int == 7, "\(summary)")
         #expect((summary["files"] as? [Any])?.count == 5)
 
         // The reviewer needs nothing but the directory and the key: no vault, no token.
@@ -67,7 +67,9 @@ import Testing
         let wrong = try cli.run(["review", "verify", "package", "--public-key", otherKey])
         #expect(wrong.status == 6 && wrong.stderr.contains("MANIFEST.json was signed with another key"))
         let json = try cli.run(["review", "verify", "package", "--public-key", otherKey, "--json"])
-        #expect(json.status == 6 && json.stdout.contains("\"isValid\" : false"))
+        #expect(json.status == 6 && json.stdout.contains("\"valid\" : false"))
+        // The same exit code in JSON mode, and one error body on stderr naming the problem.
+        #expect(json.stderr.hasPrefix(#"{"error":{"code":"review_package_tampered""#) && json.stderr.contains("another key"), "\(json.stderr)")
     }
 
     @Test func usersWithoutAuditReadCannotExportAndTheDenialIsAudited() throws {

@@ -610,10 +610,14 @@ import Testing
         #expect(document["model"] as? String == "test" && document["model_version"] as? String == "1")
         #expect(document["model_digest"] as? String == engine.model.digest && document["pseudonym_domain"] as? String == "analytics")
         #expect(document["k"] as? Int == 5 && document["coarsened"] as? Int == 5 && document["suppressed"] as? Int == 2)
-        let rows = try #require(document["rows"] as? [[String: String]])
+        // The output contract: numbers as numbers, reasons an array (the CSV joins them with "; ").
+        let rows = try #require(document["rows"] as? [[String: Any]])
         #expect(rows.count == 10)
-        #expect(rows.first { $0["pseudonym"] == "ps_0" } == ["pseudonym": "ps_0", "score": "15", "tier": "A", "tier_bound": "exact", "completeness": "100", "confidence": "100",
-                            "reasons": "birth_date 40-49: +10; industry Software: +5"])
+        let first = try #require(rows.first { $0["pseudonym"] as? String == "ps_0" })
+        #expect(Set(first.keys) == ["pseudonym", "score", "tier", "tier_bound", "completeness", "confidence", "reasons"])
+        #expect(first["score"] as? Int == 15 && first["completeness"] as? Int == 100 && first["confidence"] as? Int == 100)
+        #expect(first["tier"] as? String == "A" && first["tier_bound"] as? String == "exact")
+        #expect(first["reasons"] as? [String] == ["birth_date 40-49: +10", "industry Software: +5"])
     }
 
     // MARK: Calibration

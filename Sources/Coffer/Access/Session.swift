@@ -1,3 +1,4 @@
+import CofferSupport
 /// An authenticated user acting on the vault. Obtained only from `Vault.authenticate(token:)`
 /// (or `Vault.create`, for the first admin), so every operation that takes a session is
 /// performed by someone the vault has checked.
@@ -17,6 +18,18 @@ public struct Session: Sendable, Equatable {
 public struct UserInfo: Sendable, Equatable, Codable {
     public var name: String
     public var role: String
+    /// Seconds since 1970-01-01 UTC.
     public var createdAt: Int64
     public var revoked: Bool
+
+    private enum JSONKeys: String, CodingKey { case name, role, createdAt = "created_at", revoked }
+
+    /// In JSON (the output contract), `created_at` is an ISO 8601 UTC time.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(role, forKey: .role)
+        try c.encode(OutputContract.timestamp(milliseconds: createdAt * 1000), forKey: .createdAt)
+        try c.encode(revoked, forKey: .revoked)
+    }
 }

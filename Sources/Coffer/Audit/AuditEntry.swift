@@ -3,7 +3,11 @@ import CofferSupport
 import Foundation
 
 /// One audit log entry. Holds ids, names and counts only — never a customer value, key or token.
-public struct AuditEntry: Sendable, Equatable, Codable {
+///
+/// In JSON (the output contract) an entry has the shape of a review package's `events.jsonl`
+/// line: `time` in ISO 8601 UTC with milliseconds, `mac` in hex, plus `customer_count`, and the
+/// customers as an array of internal ids.
+public struct AuditEntry: Sendable, Equatable, Encodable {
     public enum Outcome: String, Sendable, Codable { case ok, denied, failed }
 
     public var seq: Int64
@@ -25,6 +29,26 @@ public struct AuditEntry: Sendable, Equatable, Codable {
 
     public var time: Date { Date(timeIntervalSince1970: Double(timeMilliseconds) / 1000) }
     public var customerCount: Int64 { customers.count }
+
+    enum CodingKeys: String, CodingKey {
+        case seq, time, actor, role, action, purpose, outcome, fields, customerCount = "customer_count", customers, detail, mac
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(seq, forKey: .seq)
+        try c.encode(OutputContract.timestamp(milliseconds: timeMilliseconds), forKey: .time)
+        try c.encode(actor, forKey: .actor)
+        try c.encode(role, forKey: .role)
+        try c.encode(action, forKey: .action)
+        try c.encode(purpose, forKey: .purpose)
+        try c.encode(outcome, forKey: .outcome)
+        try c.encode(fields, forKey: .fields)
+        try c.encode(customerCount, forKey: .customerCount)
+        try c.encode(customers, forKey: .customers)
+        try c.encode(detail, forKey: .detail)
+        try c.encode(OutputContract.hex(mac), forKey: .mac)
+    }
 
 
     /// The bytes the chain MAC covers: every field, length-prefixed, in a fixed order.

@@ -6,7 +6,20 @@ public struct ImportReport: Sendable, Equatable, Codable {
     /// A row skipped: its line in the file and why (never its value).
     public struct Rejection: Sendable, Equatable, Codable {
         public var line: Int
+        /// Every invalid field's reason, joined by `; ` (one cell in text and rejects files).
         public var reason: String
+
+        /// The reasons one by one.
+        public var reasons: [String] { reason.components(separatedBy: "; ") }
+
+        private enum JSONKeys: String, CodingKey { case line, reasons }
+
+        /// In JSON (the output contract): `{"line": 12, "reasons": ["…", "…"]}`.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: JSONKeys.self)
+            try c.encode(line, forKey: .line)
+            try c.encode(reasons, forKey: .reasons)
+        }
     }
 
     public var file: String

@@ -1,3 +1,4 @@
+import CofferSupport
 import CofferCrypto
 import Foundation
 
@@ -9,6 +10,40 @@ public struct PolicyExplanation: Sendable, Equatable, Codable {
         public var name: String
         public var view: String
         public var value: String?
+        /// What `value` is (a number or boolean only where the role sees it as stored); it
+        /// types the value in JSON.
+        public var kind: FieldValue.Kind = .text
+
+        enum CodingKeys: String, CodingKey { case name, view, value }
+
+        public init(name: String, view: String, value: String?, kind: FieldValue.Kind = .text) {
+            self.name = name
+            self.view = view
+            self.value = value
+            self.kind = kind
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(name: try c.decode(String.self, forKey: .name), view: try c.decode(String.self, forKey: .view),
+                      value: try c.decodeIfPresent(String.self, forKey: .value))
+        }
+
+        /// In JSON (the output contract) a plain number or boolean is a JSON number or boolean.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(name, forKey: .name)
+            try c.encode(view, forKey: .view)
+            guard let value else { return }
+            switch kind {
+            case .number:
+                if let number = OutputContract.number(value) { try c.encode(number, forKey: .value) } else { try c.encode(value, forKey: .value) }
+            case .boolean where value == "true" || value == "false":
+                try c.encode(value == "true", forKey: .value)
+            default:
+                try c.encode(value, forKey: .value)
+            }
+        }
     }
     /// What the role gets of a customer's history (orders, outcome) and of the values the vault
     /// derives from it. The policy has no entries for them yet: these follow from the role's
@@ -28,7 +63,9 @@ public struct PolicyExplanation: Sendable, Equatable, Codable {
         self.role = role.name
         actions = role.actions.map(\.rawValue).sorted()
         purposes = role.purposes
-        fields = schema.fields.map { .init(name: $0.name, view: role.view(of: $0.name).description, value: values[$0.name]) }
+        fields = schema.fields.map {
+            .init(name: $0.name, view: role.view(of: $0.name).description, value: values[$0.name], kind: Vault.kind(of: $0, seenBy: role))
+        }
         let identified = role.view(of: Schema.referenceField) == .plain
         let scores = role.actions.contains(.score)
         let clear = "plain, with each customer read (customer_ref is plain for this role)"

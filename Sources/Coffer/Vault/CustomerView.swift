@@ -1,14 +1,29 @@
+import CofferSupport
 /// One field of a customer as shown to a reader.
 public struct FieldValue: Sendable, Equatable, Codable {
+    /// What the shown text is, for output formats that type values (JSON): a number or a
+    /// boolean only when the role sees an integer, decimal or boolean field as stored.
+    public enum Kind: String, Sendable, Equatable, Codable { case text, number, boolean }
+
     public var name: String
     public var value: String
+    public var kind: Kind = .text
 }
 
-/// A purchase as shown to a reader.
+/// A purchase as shown to a reader. In JSON (the output contract) the amount is a number.
 public struct OrderView: Sendable, Equatable, Codable {
     public var date: String
     public var amount: String
     public var category: String
+
+    enum CodingKeys: String, CodingKey { case date, amount, category }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(date, forKey: .date)
+        if let number = OutputContract.number(amount) { try container.encode(number, forKey: .amount) } else { try container.encode(amount, forKey: .amount) }
+        try container.encode(category, forKey: .category)
+    }
 }
 
 /// A won/lost outcome as shown to a reader.
@@ -41,10 +56,32 @@ public struct CustomerView: Sendable, Equatable, Encodable {
 
     enum CodingKeys: String, CodingKey { case id, fields, orders, outcome }
 
+    /// A schema field name as a JSON key (already snake_case: the schema allows nothing else).
+    struct FieldKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// The output contract's shape: `fields` is an object from field name to value, in which a
+    /// number or boolean the role sees as stored is a JSON number or boolean; orders and the
+    /// outcome only for roles that see `customer_ref` in clear.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encodeIfPresent(id, forKey: .id)
-        try container.encode(fields, forKey: .fields)
+        var values = container.nestedContainer(keyedBy: FieldKey.self, forKey: .fields)
+        for field in fields {
+            let key = FieldKey(stringValue: field.name)
+            switch field.kind {
+            case .number:
+                if let number = OutputContract.number(field.value) { try values.encode(number, forKey: key) } else { try values.encode(field.value, forKey: key) }
+            case .boolean where field.value == "true" || field.value == "false":
+                try values.encode(field.value == "true", forKey: key)
+            default:
+                try values.encode(field.value, forKey: key)
+            }
+        }
         try container.encode(orders, forKey: .orders)
         try container.encodeIfPresent(outcome, forKey: .outcome)
     }

@@ -192,13 +192,25 @@ extension Vault {
         return customer
     }
 
+    /// What a shown value is: the stored number or boolean when the role sees it plain, else text.
+    static func kind(of spec: FieldSpec, seenBy role: RolePolicy) -> FieldValue.Kind {
+        guard role.view(of: spec.name) == .plain else { return .text }
+        switch spec.type {
+        case .integer, .decimal: return .number
+        case .boolean: return .boolean
+        default: return .text
+        }
+    }
+
     /// `customer` as `role` sees it: every field the role does not see redacted, rendered
     /// through its view. Orders and the outcome come only with views whose role sees
     /// `customer_ref` in clear.
     func view(of customer: OpenedCustomer, role: RolePolicy, worker: CryptoWorker, in tx: any StoreReading) throws -> CustomerView {
         let projection = RoleProjection(schema: schema, role: role, positions: Array(schema.fields.indices))
         let labels = try projection.labels(of: customer, pseudonymizer: worker.pseudonymizer())
-        let fields = zip(schema.fields, labels).compactMap { spec, label in label.map { FieldValue(name: spec.name, value: $0) } }
+        let fields = zip(schema.fields, labels).compactMap { spec, label in
+            label.map { FieldValue(name: spec.name, value: $0, kind: Self.kind(of: spec, seenBy: role)) }
+        }
         let identified = role.view(of: Schema.referenceField) == .plain
         var orders: [OrderView] = []
         var outcome: OutcomeView?

@@ -1,3 +1,4 @@
+import CofferSupport
 import Foundation
 
 /// What the vault keeps of an erased customer: when, by whom and why, and the audit entry that
@@ -6,7 +7,7 @@ import Foundation
 public struct ErasureRecord: Sendable, Equatable, Codable {
     /// The internal id the customer had (what audit entries name).
     public var customerID: Int64
-    /// ISO 8601, UTC.
+    /// ISO 8601, UTC, with milliseconds (the output contract's times).
     public var erasedAt: String
     public var actor: String
     public var role: String
@@ -29,9 +30,7 @@ public struct ErasureRecord: Sendable, Equatable, Codable {
     }
 
     static func iso(_ milliseconds: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+        OutputContract.timestamp(milliseconds: milliseconds)
     }
 }
 

@@ -187,23 +187,51 @@ public struct QualifiedCustomerList: Sendable {
         try writer.close()
     }
 
-    /// Writes the list as JSON (mode 0600): the model, the guard's counts and the rows.
+    /// Writes the list as JSON (mode 0600): the model, the guard's counts and the rows, in the
+    /// output contract (`OutputContract`): the CSV's columns, numbers as JSON numbers, `reasons`
+    /// an array of strings; a column with no value is left out of its row.
     public func writeJSON(to path: String, domain: String?) throws {
         struct Document: Encodable {
             var model: String, modelVersion: String, modelDigest: String, pseudonymDomain: String?
             var scoredAt: String
             var k: Int, coarsened: Int, suppressed: Int
             var tiers: [TierGuard]
-            var rows: [[String: String]]
+            var rows: [QCLJSONRow]
         }
         let document = Document(model: model.name, modelVersion: model.version, modelDigest: model.digest, pseudonymDomain: domain,
-                                 scoredAt: scoredAtText, k: k, coarsened: coarsened, suppressed: suppressed, tiers: tierGuard,
-                                 rows: rows.map { Dictionary(uniqueKeysWithValues: zip(Self.columns, $0.fields).filter { !$0.1.isEmpty }) })
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        let data = try encoder.encode(document)
-        try PrivateFile.write(data, to: path)
+                                scoredAt: OutputContract.timestamp(scoredAt), k: k, coarsened: coarsened, suppressed: suppressed,
+                                tiers: tierGuard, rows: rows.map(QCLJSONRow.init))
+        try PrivateFile.write(try OutputContract.encoder().encode(document), to: path)
+    }
+}
+
+/// A QCL row in JSON: the CSV's cells, typed.
+struct QCLJSONRow: Encodable {
+    /// Columns whose cells are numbers.
+    static let numeric: Set<QualifiedCustomerList.Column> = [.score, .scoreMin, .scoreMax, .completeness, .confidence, .clvPredicted]
+
+    let cells: [(QualifiedCustomerList.Column, String)]
+    let reasons: [String]
+
+    init(_ row: QCLRow) {
+        cells = zip(QualifiedCustomerList.Column.allCases, row.fields).filter { !$0.1.isEmpty && $0.0 != .reasons }
+        reasons = row.reasonTexts
+    }
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        for (column, text) in cells {
+            let key = Key(stringValue: column.rawValue)
+            if Self.numeric.contains(column), let number = OutputContract.number(text) { try c.encode(number, forKey: key) } else { try c.encode(text, forKey: key) }
+        }
+        try c.encode(reasons, forKey: Key(stringValue: QualifiedCustomerList.Column.reasons.rawValue))
     }
 }
 
@@ -212,11 +240,16 @@ public struct QCLRow: Sendable {
     public var score: CustomerScore
     public var coarse: Bool
 
+    /// The reasons shown: the disqualification first, if any (one `; `-joined cell in CSV).
+    public var reasonTexts: [String] {
+        (score.disqualification.map { ["disqualified: " + $0] } ?? []) + score.reasons.map { $0.text(coarse: coarse) }
+    }
+
     public var fields: [String] {
         let s = score
         return [s.reference ?? "", Self.number(s.score), s.isIndeterminate ? Self.number(s.low) : "", s.isIndeterminate ? Self.number(s.high) : "",
                 s.tier, s.tierBound, Self.percent(s.completeness), Self.number(s.confidence * 100, digits: 0),
-                ((s.disqualification.map { ["disqualified: " + $0] } ?? []) + s.reasons.map { $0.text(coarse: coarse) }).joined(separator: "; "),
+                reasonTexts.joined(separator: "; "),
                 s.nextAction ?? "", s.recontactMonth ?? "", s.rfmSegment ?? "", s.clvPredicted.map { Self.number($0) } ?? ""]
     }
 

@@ -28,10 +28,7 @@ extension Qualifier.ScoreRun {
             }
             if let report { try PrivateFile.write(Data(ScoreReport.html(self).utf8), to: report) }
             if let quality {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                encoder.keyEncodingStrategy = .convertToSnakeCase
-                try PrivateFile.write(try encoder.encode(self.quality), to: quality)
+                try PrivateFile.write(try OutputContract.encoder().encode(self.quality), to: quality)
             }
         } catch {
             for path in [qcl, report, quality].compactMap({ $0 }) { try? FileManager.default.removeItem(atPath: path) }
