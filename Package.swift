@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Only what Swift cannot import from libcrypto directly.
@@ -51,10 +53,24 @@ let package = Package(
         .target(name: "CofferDemoData", dependencies: ["Coffer", "CofferSupport"]),
         // Scoring models, QCL, value, ICP discovery, calibration: on role views only.
         .target(name: "Qualification", dependencies: ["Coffer", "CofferCrypto", "CofferSupport"]),
+        // Server mode: the vault behind an HTTP/JSON API (Hummingbird 2), staff hold tokens only.
+        .target(
+            name: "CofferServer",
+            dependencies: [
+                "Coffer",
+                "CofferSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "coffer",
             dependencies: [
                 "Coffer",
+                "CofferServer",
                 "CofferSupport",
                 "CofferReview",
                 "CofferDemoData",
@@ -90,6 +106,10 @@ let package = Package(
         .testTarget(name: "CofferDemoDataTests", dependencies: ["CofferDemoData", "Coffer"]),
         .testTarget(name: "QualificationTests", dependencies: ["Qualification", "Coffer", "CofferSupport"], resources: [.copy("Resources")]),
         .testTarget(name: "CofferCLITests", dependencies: ["Coffer"]),
+        .testTarget(
+            name: "CofferServerTests",
+            dependencies: ["CofferServer", "Coffer", "CofferTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

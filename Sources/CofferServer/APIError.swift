@@ -1,35 +1,32 @@
 import Coffer
+import CofferSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// An error as the API answers it: an HTTP status and `{"error": {"code", "message"}}`.
+/// An error as the API answers it: an HTTP status and an `ErrorBody`
+/// (`{"error": {"code", "message", "exit_code"}}`).
 /// Messages are the vault's own one-line messages, which never carry customer values, keys or
 /// tokens; the code is stable for clients to branch on.
 public struct APIError: Error, Sendable, Equatable {
     public var status: HTTPResponse.Status
     public var code: String
     public var message: String
+    /// What the CLI would exit with for this failure (1 for the server's own refusals).
+    public var exitCode: Int32
     /// Extra headers (`Retry-After` on 429).
     public var headers: HTTPFields = [:]
 
-    public init(_ status: HTTPResponse.Status, code: String, message: String) {
+    public init(_ status: HTTPResponse.Status, code: String, message: String, exitCode: Int32 = 1) {
         self.status = status
         self.code = code
         self.message = message
-    }
-
-    /// The body every error response carries.
-    struct Body: Encodable {
-        struct Detail: Encodable {
-            var code: String
-            var message: String
-        }
-        var error: Detail
+        self.exitCode = exitCode
     }
 
     func response() -> Response {
-        let data = (try? JSONEncoder().encode(Body(error: .init(code: code, message: message)))) ?? Data("{}".utf8)
+        let body = ErrorBody(code: code, message: message, exitCode: exitCode)
+        let data = (try? OutputContract.encoder(pretty: false).encode(body)) ?? Data("{}".utf8)
         var fields = headers
         fields[.contentType] = "application/json"
         fields[.cacheControl] = "no-store"
@@ -38,34 +35,12 @@ public struct APIError: Error, Sendable, Equatable {
 }
 
 extension APIError {
-    /// The vault's errors as HTTP answers; the statuses follow the CLI's exit codes (locked
-    /// 401, not permitted 403, not found 404, bad input 422, audit store down 503).
+    /// A vault error as the API answers it: the status, code and exit code from the one table
+    /// (`VaultError.httpStatus`, `code`, `exitCode`). A 500's details are for the operator's
+    /// log, not for the client.
     init(_ error: VaultError) {
-        let status: HTTPResponse.Status
-        switch error {
-        case .notAuthenticated: status = .unauthorized
-        case .notPermitted, .purposeRequired, .purposeNotAllowed: status = .forbidden
-        case .customerNotFound, .noMatch, .userNotFound, .userNotActive, .customerErased: status = .notFound
-        case .userExists, .userNotRevoked, .keyVersionInUse, .keyVersionActive, .keyVersionRetired, .keysChanged: status = .conflict
-        case .auditUnavailable, .checkpointBlocked: status = .serviceUnavailable
-        case .storage, .corruptVault, .crypto, .auditTampered, .wrongRootKey, .keyFileMissing, .keyFileTooOpen, .keyFileInvalid,
-             .passphraseMissing, .passphraseNotUsed, .keyFileNotUsed, .vaultNotFound, .vaultAlreadyExists, .keyFileExists,
-             .cannotWrite, .reindexRequired, .keyUsageExhausted:
-            status = .internalServerError
-        default: status = .unprocessableContent
-        }
-        // A server error's details are for the operator's log, not for the client.
+        let status = HTTPResponse.Status(code: error.httpStatus)
         let message = status == .internalServerError ? "the server could not complete the request; see its log" : error.description
-        self.init(status, code: Self.code(of: error), message: message)
-    }
-
-    /// The error's case name in snake_case (`customerNotFound` → `customer_not_found`).
-    static func code(of error: VaultError) -> String {
-        let name = String(describing: error).prefix { $0 != "(" }
-        var out = ""
-        for c in name {
-            if c.isUppercase { out += "_" + c.lowercased() } else { out.append(c) }
-        }
-        return out
+        self.init(status, code: error.code, message: message, exitCode: error.exitCode)
     }
 }

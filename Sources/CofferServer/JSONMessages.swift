@@ -1,3 +1,4 @@
+import CofferSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -38,14 +39,10 @@ extension Request {
     }
 }
 
-/// Encodes responses the way the CLI's `--json` prints them: snake_case keys, ISO 8601 times.
+/// Encodes responses in the output contract (`OutputContract`), as the CLI's `--json` prints them.
 enum JSONResponse {
     static func encode<Value: Encodable>(_ value: Value, status: HTTPResponse.Status = .ok) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys]
-        let data = try encoder.encode(value)
+        let data = try OutputContract.encoder(pretty: false).encode(value)
         return Response(status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"],
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }

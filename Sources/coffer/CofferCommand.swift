@@ -19,6 +19,7 @@ struct CofferCommand: AsyncParsableCommand {
             KeysCommand.self, UsersCommand.self, WhoAmICommand.self, PolicyCommand.self, AuditCommand.self,
             ExportCommand.self, ReidentifyCommand.self, PrivacyCommand.self,
             ScoreCommand.self, QCLCommand.self, ICPCommand.self, CalibrateCommand.self, ReviewCommand.self,
+            ServeCommand.self,
         ]
     )
 

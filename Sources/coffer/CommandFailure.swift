@@ -1,6 +1,7 @@
 import ArgumentParser
 import Coffer
 import CofferReview
+import CofferServer
 import CofferSupport
 
 /// The one place where an error becomes what a person reads and the exit code a script sees.
@@ -33,6 +34,8 @@ enum CommandFailure {
             return fail(code: error.code, message: error.message, exitCode: error.exitCode)
         case let error as PolicyFileError:
             return fail(code: "invalid_definition", message: error.description, exitCode: 1)
+        case let error as ServerConfigurationError:
+            return fail(code: "invalid_server_configuration", message: error.description, exitCode: 64)
         case let error as CSVError:
             // Paths and errno texts only (no CSV contents): safe to show, and what the user must fix.
             return fail(code: "file_unreadable", message: error.description, exitCode: 1)
@@ -81,18 +84,6 @@ struct ReportedFailure: Error {
 }
 
 extension VaultError {
-    /// See the table on `CommandFailure`.
-    var exitCode: Int32 {
-        switch self {
-        case .customerNotFound, .vaultNotFound, .noMatch, .customerErased: 4
-        case .wrongRootKey, .keyFileMissing, .keyFileTooOpen, .keyFileInvalid, .passphraseMissing, .passphraseNotUsed, .keyFileNotUsed,
-             .notAuthenticated: 3
-        case .notPermitted, .purposeRequired, .purposeNotAllowed: 5
-        case .auditTampered: 6
-        default: 1
-        }
-    }
-
     /// The library's message with its remedy in this tool's terms: the flag, variable or
     /// command to use.
     var commandLineMessage: String {

@@ -27,17 +27,17 @@ struct VaultOptions: ParsableArguments {
     }
 
     /// Opens the vault with whichever credential it was created with; a one-shot command runs
-    /// the vault's work on its own thread (`VaultService.Execution`).
-    func open() async throws(VaultError) -> VaultService {
+    /// the vault's work on its own thread (`VaultService.Execution`), a server on the service's.
+    func open(execution: VaultService.Execution = .callingThread) async throws(VaultError) -> VaultService {
         let mode = try await VaultService.rootMode(at: vaultPath, execution: .callingThread)
         let passphrase = Self.takePassphrase()
         if mode == "passphrase" {
             guard let passphrase else { throw .passphraseMissing }
-            return try await VaultService.open(at: vaultPath, credentials: RootCredentials(passphrase: passphrase), execution: .callingThread)
+            return try await VaultService.open(at: vaultPath, credentials: RootCredentials(passphrase: passphrase), execution: execution)
         }
         // Fail closed on ambiguity: a passphrase meant for this vault would be silently unused.
         guard passphrase == nil else { throw .passphraseNotUsed }
-        return try await VaultService.open(at: vaultPath, credentials: RootCredentials(keyFile: keyFilePath), execution: .callingThread)
+        return try await VaultService.open(at: vaultPath, credentials: RootCredentials(keyFile: keyFilePath), execution: execution)
     }
 
     /// Reads COFFER_PASSPHRASE into wiping memory and removes it from the environment, so

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Coffer
 import CofferServer
+import CofferSupport
 import Logging
 
 /// `coffer serve`: the vault as a service. This process holds the root key and the database;
@@ -11,11 +12,13 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve the vault over HTTP/JSON (staff use tokens; only this process holds the key).",
         discussion: """
             Listens on 127.0.0.1:8750 by default. Anything but a loopback address needs --tls-cert and \
-            --tls-key. SIGTERM or SIGINT stops it gracefully: requests in flight finish first. One log \
-            line per request on stderr (COFFER_LOG_LEVEL=info): request id, route, status, duration, actor.
+            --tls-key. SIGTERM or SIGINT stops it gracefully: requests in flight finish first. Prints the URL \
+            once listening (--listen 127.0.0.1:0 picks a free port); one log line per request on stderr \
+            (COFFER_LOG_LEVEL, default info): request id, route, status, duration, actor.
             """
     )
     @OptionGroup var vault: VaultOptions
+    @OptionGroup var output: OutputOptions
 
     @Option(help: ArgumentHelp("Address to listen on.", valueName: "host:port"))
     var listen = ServerConfiguration.defaultListen.description
@@ -38,8 +41,16 @@ struct ServeCommand: AsyncParsableCommand {
         let service = try await vault.open(execution: .dedicatedThreads)
         var logger = Logger(label: "coffer.server")
         logger.logLevel = environment("COFFER_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let json = output.json, path = vault.vaultPath
         try await CofferServer.run(service: service, configuration: configuration, logger: logger) { port in
-            Terminal.error("coffer: serving \(vault.vaultPath) on \(configuration.tls == nil ? "http" : "https")://\(configuration.listen.host):\(port)")
+            // One line once the port is bound (port 0 picks a free one): what to point clients at.
+            let url = "\(configuration.tls == nil ? "http" : "https")://\(ListenAddress(host: configuration.listen.host, port: port))"
+            struct Serving: Encodable { var url: String; var vault: String }
+            if json, let line = try? OutputContract.encode(Serving(url: url, vault: path), pretty: false) {
+                Terminal.out(line)
+            } else {
+                Terminal.out("serving \(path) on \(url)")
+            }
         }
     }
 }

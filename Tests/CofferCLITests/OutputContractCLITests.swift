@@ -189,6 +189,23 @@ import Testing
         try run(["review", "verify", "review", "--public-key", "review.pem"])
         try run(["review", "processing-record"], as: auditor)
 
+        // The server prints where it listens as one JSON line, then stops on SIGTERM.
+        covered.insert("serve")
+        let server = try cli.start(["serve", "--listen", "127.0.0.1:0", "--json"])
+        let out = (server.standardOutput as! Pipe).fileHandleForReading
+        var firstLine = Data()
+        while !firstLine.contains(0x0A) {
+            let chunk = out.availableData
+            if chunk.isEmpty { break }
+            firstLine += chunk
+        }
+        let serving = try #require(try JSONSerialization.jsonObject(with: firstLine) as? [String: Any])
+        #expect(Self.violations(serving).isEmpty)
+        #expect((serving["url"] as? String)?.hasPrefix("http://127.0.0.1:") == true)
+        kill(server.processIdentifier, SIGTERM)
+        server.waitUntilExit()
+        #expect(server.terminationStatus == 0)
+
         // Every command of the binary was run above, and every one takes --json.
         let leaves = try Self.leafCommands(cli)
         #expect(leaves.withoutJSON.isEmpty, "commands without --json: \(leaves.withoutJSON)")

@@ -101,6 +101,12 @@ public final class VaultService: Sendable {
         try await Self.run(execution) { [vault] () throws(VaultError) in try vault.authenticate(token: token) }
     }
 
+    /// Whether the vault can serve: its store answers and its database and directory are
+    /// writable (the audit log must be, or reads are refused). For a server's readiness probe.
+    public func checkReadiness() async throws(VaultError) {
+        try await Self.run(execution) { [vault] () throws(VaultError) in try vault.checkReadiness() }
+    }
+
     /// Performs `request` as `caller` and returns its typed response, or its typed error.
     public func perform<Request: VaultRequest>(_ request: Request, as caller: Caller) async throws(Request.Failure) -> Request.Response {
         try await Self.run(execution) { [vault] () throws(Request.Failure) in try request.respond(in: vault, as: caller, progress: { _ in }) }

@@ -250,4 +250,13 @@ public final class Vault: Sendable {
 
     /// Path of the SQLite file (for tests and backups).
     public var databasePath: String { store.path }
+
+    /// The store answers a read of the audit head, and the database file and its directory are
+    /// writable (SQLite writes its log beside the database).
+    func checkReadiness() throws(VaultError) {
+        _ = try store.read { tx in try tx.lastAuditLink() }
+        for path in [databasePath, (databasePath as NSString).deletingLastPathComponent] where access(path, W_OK) != 0 {
+            throw .auditUnavailable("\(path) is not writable")
+        }
+    }
 }

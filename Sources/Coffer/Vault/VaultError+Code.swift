@@ -59,4 +59,37 @@ extension VaultError {
         case .crypto: "crypto"
         }
     }
+
+    /// The CLI's exit code for this failure, the same in text and JSON modes and for a client of
+    /// the server: 1 failed, 3 locked, 4 not found (or not permitted to know), 5 not permitted,
+    /// 6 tampered. With `httpStatus`, the one table behind every answer a failure gets.
+    public var exitCode: Int32 {
+        switch self {
+        case .customerNotFound, .vaultNotFound, .noMatch, .customerErased: 4
+        case .wrongRootKey, .keyFileMissing, .keyFileTooOpen, .keyFileInvalid, .passphraseMissing, .passphraseNotUsed, .keyFileNotUsed,
+             .notAuthenticated: 3
+        case .notPermitted, .purposeRequired, .purposeNotAllowed: 5
+        case .auditTampered: 6
+        default: 1
+        }
+    }
+
+    /// The HTTP status the server answers this failure with: 401 unauthenticated, 403 not
+    /// permitted, 404 not found (or not permitted to know), 409 conflicting state, 422 invalid
+    /// input, 503 the audit store cannot be written (nothing is released), 500 the vault itself
+    /// failed (its details stay in the server's log).
+    public var httpStatus: Int {
+        switch self {
+        case .notAuthenticated: 401
+        case .notPermitted, .purposeRequired, .purposeNotAllowed: 403
+        case .customerNotFound, .noMatch, .customerErased, .userNotFound, .userNotActive, .unknownRole: 404
+        case .userExists, .userNotRevoked, .keyVersionInUse, .keyVersionActive, .keyVersionRetired, .keysChanged, .keyUsageExhausted,
+             .reindexRequired, .confirmationRequired: 409
+        case .auditUnavailable, .checkpointBlocked: 503
+        case .storage, .corruptVault, .crypto, .auditTampered, .wrongRootKey, .keyFileMissing, .keyFileTooOpen, .keyFileInvalid,
+             .passphraseMissing, .passphraseNotUsed, .keyFileNotUsed, .vaultNotFound, .vaultAlreadyExists, .keyFileExists, .cannotWrite:
+            500
+        default: 422
+        }
+    }
 }

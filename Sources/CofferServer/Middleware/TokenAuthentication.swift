@@ -21,7 +21,7 @@ struct TokenAuthentication: RouterMiddleware {
         var token: String?
         if let header = request.headers[.authorization] {
             guard header.hasPrefix("Bearer ") else {
-                throw APIError(.unauthorized, code: "not_authenticated", message: "use Authorization: Bearer <token>")
+                throw APIError(.unauthorized, code: "not_authenticated", message: "use Authorization: Bearer <token>", exitCode: 3)
             }
             token = String(header.dropFirst("Bearer ".count))
         }

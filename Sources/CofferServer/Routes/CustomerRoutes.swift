@@ -43,7 +43,7 @@ struct CustomerRoutes {
 extension CofferRequestContext {
     /// The caller `TokenAuthentication` set; routes behind it always have one.
     func requireCaller() throws -> Caller {
-        guard let caller else { throw APIError(.unauthorized, code: "not_authenticated", message: "present a valid, unrevoked user token") }
+        guard let caller else { throw APIError(.unauthorized, code: "not_authenticated", message: "present a valid, unrevoked user token", exitCode: 3) }
         return caller
     }
 }

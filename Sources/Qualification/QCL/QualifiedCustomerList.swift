@@ -157,9 +157,7 @@ public struct QualifiedCustomerList: Sendable {
     public var scoredAtText: String { Self.timestamp(scoredAt) }
 
     static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        OutputContract.timestamp(date)
     }
 
     /// Writes the list as CSV (mode 0600), one row per customer, `columns` in order. Rows are
