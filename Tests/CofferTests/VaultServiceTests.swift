@@ -140,11 +140,11 @@ import Testing
 
     @Test func workRunsOnTheServiceThreadsOrOnTheCallingThreadAsAsked() async throws {
         #expect(service.execution == .dedicatedThreads)
-        #expect(try await service.perform(WhereAmI(), as: admin))
+        #expect(await service.perform(WhereAmI(), as: admin))
         let oneShot = try await VaultService.open(at: fixture.vaultPath, credentials: RootCredentials(keyFile: fixture.keyPath), execution: .callingThread)
         #expect(oneShot.execution == .callingThread)
         let caller = Caller(session: try await oneShot.authenticate(token: fixture.adminToken), purpose: "operations")
-        #expect(try await !oneShot.perform(WhereAmI(), as: caller))
+        #expect(await !oneShot.perform(WhereAmI(), as: caller))
         #expect(try await oneShot.perform(KeyStatus(), as: caller).map(\.version) == [1])
         // A stream runs on the service's threads either way, so its progress arrives as it works.
         for try await event in oneShot.stream(WhereAmI(), as: caller) {

@@ -66,7 +66,7 @@ extension Vault {
                     var failed: [Int] = []
                     for (i, spec) in phones.enumerated() {
                         guard let value = stored[i] else { values.append(nil); continue }
-                        let rowRegion = try spec.rowRegion { name in
+                        let rowRegion = spec.rowRegion { name in
                             self.schema.index(of: name).flatMap { try? customer.value(at: $0) }
                         } ?? override
                         if let e164 = try? spec.normalize(value, rowRegion: rowRegion) {
