@@ -17,7 +17,11 @@ public struct CofferRequestContext: RequestContext {
     /// JSON request bodies are small; imports stream and are limited on their own.
     public var maxUploadSize: Int { 1 << 20 }
 
+    /// The peer's IP address (the unit throttling counts failures by); "unknown" without one.
+    public let clientAddress: String
+
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 }

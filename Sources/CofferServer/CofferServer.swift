@@ -23,7 +23,7 @@ public enum CofferServer {
         router.add(middleware: RequestLog())
         router.add(middleware: ErrorResponses())
         HealthRoutes(service: service).add(to: router)
-        let v1 = router.group("v1").add(middleware: TokenAuthentication(service: service))
+        let v1 = router.group("v1").add(middleware: TokenAuthentication(service: service, throttle: AuthenticationThrottle(settings: configuration.throttle)))
         CustomerRoutes(service: service).add(to: v1)
 
         let server: HTTPServerBuilder

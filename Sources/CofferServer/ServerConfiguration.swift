@@ -5,8 +5,8 @@ import Foundation
 public struct ServerConfiguration: Sendable, Equatable {
     public var listen: ListenAddress
     public var tls: TLSFiles?
-    /// Largest request body accepted (413 beyond); imports stream and have their own limit.
-    public var maximumBodyBytes: Int
+    /// When repeated failed authentications from one address are refused (429).
+    var throttle = AuthenticationThrottle.Settings()
 
     /// The PEM certificate chain and private key of the server.
     public struct TLSFiles: Sendable, Equatable {
@@ -22,11 +22,10 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     /// Refuses plain HTTP on anything but loopback: tokens and customer data would cross a
     /// network in clear.
-    public init(listen: ListenAddress = Self.defaultListen, tls: TLSFiles? = nil, maximumBodyBytes: Int = 1 << 20) throws(ServerConfigurationError) {
+    public init(listen: ListenAddress = Self.defaultListen, tls: TLSFiles? = nil) throws(ServerConfigurationError) {
         if tls == nil, !listen.isLoopback { throw .plaintextOffLoopback(listen) }
         self.listen = listen
         self.tls = tls
-        self.maximumBodyBytes = maximumBodyBytes
     }
 }
 
