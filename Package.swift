@@ -108,7 +108,8 @@ let package = Package(
         .testTarget(name: "CofferCLITests", dependencies: ["Coffer"]),
         .testTarget(
             name: "CofferServerTests",
-            dependencies: ["CofferServer", "Coffer", "CofferTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: ["CofferServer", "Coffer", "CofferTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "Yams", package: "Yams")]
         ),
     ],
     swiftLanguageModes: [.v6]

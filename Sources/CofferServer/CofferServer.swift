@@ -10,8 +10,8 @@ import NIOSSL
 /// route performs a request on the same `VaultService` the CLI uses, so the views, the
 /// policy and the audit are the vault's, on the far side of a process boundary.
 ///
-/// Routes: `/healthz` and `/readyz` (no token), and under `/v1` with `Authorization: Bearer`:
-/// `GET whoami`, `POST customers/get`, `POST customers/find`.
+/// Routes: `GET /healthz` and `GET /readyz` (no token), and under `/v1`, with
+/// `Authorization: Bearer`, one `POST` per `RemoteRequest` (`RequestRoutes.requests`).
 public enum CofferServer {
     /// The application for `service`, listening as `configuration` says. `onServerRunning`
     /// gets the bound port (port 0 binds a free one).
@@ -22,9 +22,9 @@ public enum CofferServer {
         let router = Router(context: CofferRequestContext.self)
         router.add(middleware: RequestLog())
         router.add(middleware: ErrorResponses())
-        HealthRoutes(service: service).add(to: router)
+        PublicRoutes(service: service).add(to: router)
         let v1 = router.group("v1").add(middleware: TokenAuthentication(service: service, throttle: AuthenticationThrottle(settings: configuration.throttle)))
-        CustomerRoutes(service: service).add(to: v1)
+        RequestRoutes(service: service).add(to: v1)
 
         let server: HTTPServerBuilder
         if let tls = configuration.tls {

@@ -73,11 +73,8 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (service, caller) = try await auth.caller(vault)
-            try await service.perform(RetireKEK(version: version), as: caller)
-            if output.json {
-                struct Summary: Encodable { var version: UInt32; var state: KeyState }
-                return try printJSON(Summary(version: version, state: .retired))
-            }
+            let retired = try await service.perform(RetireKEK(version: version), as: caller)
+            if output.json { return try printJSON(retired) }
             Terminal.out("key version \(version) retired: its key material is destroyed")
         }
     }

@@ -49,8 +49,8 @@ struct UsersCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (service, caller) = try await auth.caller(vault)
-            try await service.perform(SetUserRole(name: name, role: role), as: caller)
-            if output.json { return try printJSON(UserChange(name: name, role: role, revoked: false)) }
+            let change = try await service.perform(SetUserRole(name: name, role: role), as: caller)
+            if output.json { return try printJSON(change) }
             Terminal.out("user \(name) now has role \(role)")
         }
     }
@@ -64,8 +64,8 @@ struct UsersCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (service, caller) = try await auth.caller(vault)
-            try await service.perform(RevokeUser(name: name), as: caller)
-            if output.json { return try printJSON(UserChange(name: name, role: nil, revoked: true)) }
+            let change = try await service.perform(RevokeUser(name: name), as: caller)
+            if output.json { return try printJSON(change) }
             Terminal.out("user \(name) revoked")
         }
     }
@@ -84,12 +84,6 @@ struct UsersCommand: AsyncParsableCommand {
     }
 }
 
-/// What `users set-role` and `users revoke` did, for `--json` (the role only when it was set).
-struct UserChange: Encodable {
-    var name: String
-    var role: String?
-    var revoked: Bool
-}
 
 /// The arguments of the commands that give a user a new token.
 struct NewTokenOptions: ParsableArguments {

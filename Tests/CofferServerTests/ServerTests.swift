@@ -87,13 +87,13 @@ final class CapturedLog: @unchecked Sendable {
 
     @Test func aTokenIsRequiredAndTheFailureIsAuditedWithoutIt() async throws {
         try await application().test(.live) { client in
-            let missing = try await client.execute(uri: "/v1/whoami", method: .get)
+            let missing = try await client.execute(uri: "/v1/whoami", method: .post)
             #expect(missing.status == .unauthorized)
             let error = try #require(try Self.json(missing.body)["error"] as? [String: Any])
             #expect(error["code"] as? String == "not_authenticated")
-            let wrong = try await client.execute(uri: "/v1/whoami", method: .get, headers: Self.headers(token: "coffer_not-a-real-token"))
+            let wrong = try await client.execute(uri: "/v1/whoami", method: .post, headers: Self.headers(token: "coffer_not-a-real-token"))
             #expect(wrong.status == .unauthorized)
-            let basic = try await client.execute(uri: "/v1/whoami", method: .get, headers: [.authorization: "Basic c2FtOnNlY3JldA=="])
+            let basic = try await client.execute(uri: "/v1/whoami", method: .post, headers: [.authorization: "Basic c2FtOnNlY3JldA=="])
             #expect(basic.status == .unauthorized)
         }
         let denied = try fixture.vault.auditEntries(AuditQuery()).filter { $0.action == .authenticate && $0.outcome == .denied }
@@ -104,7 +104,7 @@ final class CapturedLog: @unchecked Sendable {
     @Test func aTokenInTheURLIsRefused() async throws {
         let salesToken = salesToken
         try await application().test(.live) { client in
-            let response = try await client.execute(uri: "/v1/whoami?token=\(salesToken)", method: .get)
+            let response = try await client.execute(uri: "/v1/whoami?token=\(salesToken)", method: .post)
             #expect(response.status == .badRequest)
             #expect((try Self.json(response.body)["error"] as? [String: Any])?["code"] as? String == "token_in_url")
         }
@@ -114,7 +114,7 @@ final class CapturedLog: @unchecked Sendable {
     @Test func whoamiAnswersForTheTokensUser() async throws {
         let salesToken = salesToken
         try await application().test(.live) { client in
-            let response = try await client.execute(uri: "/v1/whoami", method: .get, headers: Self.headers(token: salesToken))
+            let response = try await client.execute(uri: "/v1/whoami", method: .post, headers: Self.headers(token: salesToken))
             #expect(response.status == .ok)
             let body = try Self.json(response.body)
             #expect(body["user"] as? String == "sam")
@@ -158,6 +158,51 @@ final class CapturedLog: @unchecked Sendable {
         for secret in ["CUS-1", "Ada", "ada@example.com", "555", salesToken, analystToken] {
             #expect(!log.text.contains(secret), "the server log holds \(secret)")
         }
+    }
+
+    @Test func usersAndKeysThroughTheAPIWithTheRolesOfThePolicy() async throws {
+        let admin = fixture.adminToken, salesToken = salesToken
+        let added = NIOLockedValueBox<String?>(nil)
+        try await application().test(.live) { client in
+            func post(_ route: String, _ body: String, as token: String) async throws -> (HTTPResponse.Status, Any?) {
+                let response = try await client.execute(uri: "/v1/" + route, method: .post, headers: Self.headers(token: token), body: ByteBuffer(string: body))
+                return (response.status, try? JSONSerialization.jsonObject(with: Data(buffer: response.body ?? ByteBuffer())))
+            }
+            let (status, body) = try await post("users/add", #"{"name": "rob", "role": "support"}"#, as: admin)
+            #expect(status == .ok)
+            let token = try #require((body as? [String: Any])?["token"] as? String)
+            added.withLockedValue { $0 = token }
+            // The new token works at once; its holder sees its own role.
+            let (whoStatus, who) = try await post("whoami", "", as: token)
+            #expect(whoStatus == .ok && (who as? [String: Any])?["user"] as? String == "rob")
+            // Sales may not manage users: 403 with the vault's code.
+            let (denied, deniedBody) = try await post("users/add", #"{"name": "eve", "role": "admin"}"#, as: salesToken)
+            #expect(denied == .forbidden && ((deniedBody as? [String: Any])?["error"] as? [String: Any])?["code"] as? String == "not_permitted")
+            let (conflict, _) = try await post("users/add", #"{"name": "rob", "role": "support"}"#, as: admin)
+            #expect(conflict == .conflict)
+            let (listed, list) = try await post("users/list", "{}", as: admin)
+            #expect(listed == .ok && (list as? [[String: Any]])?.contains { $0["name"] as? String == "rob" } == true)
+            let (changed, change) = try await post("users/set-role", #"{"name": "rob", "role": "sales"}"#, as: admin)
+            #expect(changed == .ok && (change as? [String: Any])?["role"] as? String == "sales")
+            let (revoked, _) = try await post("users/revoke", #"{"name": "rob"}"#, as: admin)
+            #expect(revoked == .ok)
+            let (gone, _) = try await post("whoami", "", as: token)
+            #expect(gone == .unauthorized)
+            let (keys, versions) = try await post("keys/status", "", as: admin)
+            #expect(keys == .ok && (versions as? [[String: Any]])?.first?["version"] as? Int == 1)
+            let (retire, _) = try await post("keys/retire", #"{"version": "one"}"#, as: admin)
+            #expect(retire == .unprocessableContent)
+            let (noFields, noFieldsBody) = try await post("keys/status", #"{"verbose": true}"#, as: admin)
+            #expect(noFields == .unprocessableContent
+                    && ((noFieldsBody as? [String: Any])?["error"] as? [String: Any])?["message"] as? String == "unknown field 'verbose'; this request takes no fields")
+            let (both, bothBody) = try await post("customers/find", #"{"email": "a@example.com", "phone": "1"}"#, as: admin)
+            #expect(both == .unprocessableContent
+                    && ((bothBody as? [String: Any])?["error"] as? [String: Any])?["message"] as? String == "give exactly one of email and phone")
+        }
+        // Every change went through the vault and its audit log.
+        let actions = try fixture.vault.auditEntries(AuditQuery()).map(\.action)
+        #expect(actions.contains(.userAdd) && actions.contains(.userRevoke))
+        #expect(added.withLockedValue { $0 } != nil)
     }
 
     @Test func badBodiesAreRefusedWithTheRightStatus() async throws {

@@ -65,13 +65,13 @@ import Testing
         let before = try fixture.vault.auditEntries(AuditQuery()).filter { $0.action == .authenticate }.count
         try await app.test(.live) { client in
             for _ in 0..<2 {
-                let wrong = try await client.execute(uri: "/v1/whoami", method: .get, headers: [.authorization: "Bearer coffer_guess"])
+                let wrong = try await client.execute(uri: "/v1/whoami", method: .post, headers: [.authorization: "Bearer coffer_guess"])
                 #expect(wrong.status == .unauthorized)
             }
-            let third = try await client.execute(uri: "/v1/whoami", method: .get, headers: [.authorization: "Bearer coffer_guess"])
+            let third = try await client.execute(uri: "/v1/whoami", method: .post, headers: [.authorization: "Bearer coffer_guess"])
             #expect(third.status == .tooManyRequests)
             #expect(third.headers[.retryAfter] == "120")
-            let blocked = try await client.execute(uri: "/v1/whoami", method: .get, headers: [.authorization: "Bearer \(good)"])
+            let blocked = try await client.execute(uri: "/v1/whoami", method: .post, headers: [.authorization: "Bearer \(good)"])
             #expect(blocked.status == .tooManyRequests)
             let body = try #require(try JSONSerialization.jsonObject(with: Data(buffer: blocked.body ?? ByteBuffer())) as? [String: Any])
             #expect((body["error"] as? [String: Any])?["code"] as? String == "throttled")

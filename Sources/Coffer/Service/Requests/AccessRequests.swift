@@ -2,7 +2,9 @@ import Foundation
 
 /// The caller's own user, role, actions, purposes and field views (`whoami`): no permission
 /// needed, and nothing about customers.
-public struct WhoAmI: VaultRequest {
+public struct WhoAmI: RemoteRequest {
+    public static let route = "whoami"
+
     public init() {}
 
     public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> Identity {
@@ -13,7 +15,9 @@ public struct WhoAmI: VaultRequest {
 /// The role policy in force (`policy show`): the whole policy for callers with
 /// `manage_users`, the caller's own role for anyone else; its digest, revision and when it was
 /// applied. No permission needed, nothing about customers.
-public struct ShowPolicy: VaultRequest {
+public struct ShowPolicy: RemoteRequest {
+    public static let route = "policy/show"
+
     public init() {}
 
     public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> PolicyInForce {
@@ -23,7 +27,10 @@ public struct ShowPolicy: VaultRequest {
 
 /// Adds a staff user (requires `manage_users`). The response holds the user's token: shown
 /// this once and never stored in clear.
-public struct AddUser: VaultRequest {
+public struct AddUser: RemoteRequest {
+    public static let route = "users/add"
+    public static let fields: Set<String> = ["name", "role"]
+
     public var name: String
     public var role: String
 
@@ -46,7 +53,10 @@ public struct UserToken: Sendable, Equatable, Codable {
 
 /// Makes a revoked user active again with a new token (requires `manage_users`; audited). The
 /// old token stays dead; a user that is not revoked is refused (`ResetUserToken` is for those).
-public struct ReinstateUser: VaultRequest {
+public struct ReinstateUser: RemoteRequest {
+    public static let route = "users/reinstate"
+    public static let fields: Set<String> = ["name"]
+
     public var name: String
 
     public init(name: String) { self.name = name }
@@ -58,7 +68,10 @@ public struct ReinstateUser: VaultRequest {
 
 /// Gives an active user a new token, for a lost or leaked one: the old token stops working at
 /// once (requires `manage_users`; audited).
-public struct ResetUserToken: VaultRequest {
+public struct ResetUserToken: RemoteRequest {
+    public static let route = "users/reset-token"
+    public static let fields: Set<String> = ["name"]
+
     public var name: String
 
     public init(name: String) { self.name = name }
@@ -69,7 +82,9 @@ public struct ResetUserToken: VaultRequest {
 }
 
 /// Every user, its role and whether it is revoked (requires `manage_users`; never a token).
-public struct ListUsers: VaultRequest {
+public struct ListUsers: RemoteRequest {
+    public static let route = "users/list"
+
     public init() {}
 
     public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> [UserInfo] {
@@ -77,8 +92,18 @@ public struct ListUsers: VaultRequest {
     }
 }
 
+/// What a change to a user did: its role now (when it changed) and whether it is revoked.
+public struct UserChange: Sendable, Equatable, Codable {
+    public var name: String
+    public var role: String?
+    public var revoked: Bool
+}
+
 /// Gives a user another role of the policy in force (requires `manage_users`).
-public struct SetUserRole: VaultRequest {
+public struct SetUserRole: RemoteRequest {
+    public static let route = "users/set-role"
+    public static let fields: Set<String> = ["name", "role"]
+
     public var name: String
     public var role: String
 
@@ -87,19 +112,24 @@ public struct SetUserRole: VaultRequest {
         self.role = role
     }
 
-    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) {
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> UserChange {
         try vault.setRole(of: name, to: role, by: caller.session)
+        return UserChange(name: name, role: role, revoked: false)
     }
 }
 
 /// Revokes a user: its token stops working on the next request (requires `manage_users`).
-public struct RevokeUser: VaultRequest {
+public struct RevokeUser: RemoteRequest {
+    public static let route = "users/revoke"
+    public static let fields: Set<String> = ["name"]
+
     public var name: String
 
     public init(name: String) { self.name = name }
 
-    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) {
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> UserChange {
         try vault.revokeUser(name, by: caller.session)
+        return UserChange(name: name, role: nil, revoked: true)
     }
 }
 

@@ -1,7 +1,10 @@
 import Foundation
 
 /// One customer by its `customer_ref`, as the caller's role sees it (audited read).
-public struct GetCustomer: VaultRequest {
+public struct GetCustomer: RemoteRequest {
+    public static let route = "customers/get"
+    public static let fields: Set<String> = ["reference"]
+
     public var reference: String
 
     public init(reference: String) { self.reference = reference }
@@ -122,5 +125,26 @@ public struct ImportFile: VaultRequest {
 
     public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> ImportReport {
         try vault.importCSV(kind, path: path, session: caller.session, options: options, progress: progress)
+    }
+}
+
+extension FindCustomers: RemoteRequest {
+    public static let route = "customers/find"
+    public static let fields: Set<String> = ["email", "phone", "region"]
+
+    private enum CodingKeys: String, CodingKey { case email, phone, region }
+
+    /// `{"email": …}` or `{"phone": …, "region": …}`: exactly one of email and phone.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let email = try c.decodeIfPresent(String.self, forKey: .email)
+        let phone = try c.decodeIfPresent(String.self, forKey: .phone)
+        let region = try c.decodeIfPresent(String.self, forKey: .region)
+        switch (email, phone) {
+        case let (email?, nil): self.init(.email(email), region: region)
+        case let (nil, phone?): self.init(.phone(phone), region: region)
+        default:
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "give exactly one of email and phone"))
+        }
     }
 }

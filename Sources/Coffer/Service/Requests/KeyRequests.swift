@@ -1,7 +1,9 @@
 import Foundation
 
 /// Every key-encryption key version: state, age, uses and customers covered (requires `manage_keys`).
-public struct KeyStatus: VaultRequest {
+public struct KeyStatus: RemoteRequest {
+    public static let route = "keys/status"
+
     public init() {}
 
     public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> [KeyVersionStatus] {
@@ -10,7 +12,9 @@ public struct KeyStatus: VaultRequest {
 }
 
 /// Creates a new active KEK version; the previous one becomes decrypt-only.
-public struct RotateKEK: VaultRequest {
+public struct RotateKEK: RemoteRequest {
+    public static let route = "keys/rotate"
+
     public init() {}
 
     /// The version now active.
@@ -48,12 +52,22 @@ public struct RewrapDataKeys: VaultRequest {
 }
 
 /// Destroys a KEK version that no customer depends on any more.
-public struct RetireKEK: VaultRequest {
+public struct RetireKEK: RemoteRequest {
+    public static let route = "keys/retire"
+    public static let fields: Set<String> = ["version"]
+
     public var version: UInt32
 
     public init(version: UInt32) { self.version = version }
 
-    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) {
+    /// The version retired, and its state now.
+    public struct Response: Sendable, Equatable, Codable {
+        public var version: UInt32
+        public var state: KeyState
+    }
+
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> Response {
         try vault.retireKEK(version: version, session: caller.session)
+        return Response(version: version, state: .retired)
     }
 }

@@ -1,9 +1,10 @@
 import Coffer
 import Hummingbird
 
-/// `/healthz` (the process answers) and `/readyz` (the vault is open and its store answers),
-/// for load balancers and orchestrators; no authentication, no data.
-struct HealthRoutes {
+/// The routes that need no token and hold no data: `/healthz` (the process answers),
+/// `/readyz` (the vault's store answers and its database is writable), for load balancers and
+/// orchestrators; and `/v1/openapi.yaml`, the API's contract.
+struct PublicRoutes {
     let service: VaultService
 
     struct Status: Encodable {
@@ -12,6 +13,10 @@ struct HealthRoutes {
 
     func add(to router: Router<CofferRequestContext>) {
         router.get("healthz") { _, _ in try JSONResponse.encode(Status(status: "ok")) }
+        router.get("v1/openapi.yaml") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
+        }
         router.get("readyz") { _, _ in
             do {
                 try await service.checkReadiness()

@@ -1,0 +1,57 @@
+@testable import Coffer
+@testable import CofferServer
+import CofferTestSupport
+import Foundation
+import HummingbirdTesting
+import Testing
+import Yams
+
+/// The OpenAPI document is the contract: it is the file in `openapi/`, the server serves it, and
+/// its paths and request fields are exactly the routes and fields the server takes.
+@Suite struct OpenAPITests {
+    static let file = TestVault.repositoryRoot + "/openapi/coffer.yaml"
+
+    static func document() throws -> [String: Any] {
+        try #require(try Yams.load(yaml: String(contentsOfFile: file, encoding: .utf8)) as? [String: Any])
+    }
+
+    @Test func theServedDocumentIsTheFile() async throws {
+        #expect(OpenAPIDocument.yaml == (try String(contentsOfFile: Self.file, encoding: .utf8)), "run scripts/embed-defaults")
+        let fixture = try TestVault()
+        let service = try await VaultService.open(at: fixture.vaultPath, credentials: RootCredentials(keyFile: fixture.keyPath))
+        let app = try CofferServer.makeApplication(service: service, configuration: try ServerConfiguration(listen: .init(host: "127.0.0.1", port: 0)),
+                                                   logger: CapturedLog().logger)
+        try await app.test(.live) { client in
+            let response = try await client.execute(uri: "/v1/openapi.yaml", method: .get)
+            #expect(response.status == .ok)
+            #expect(String(buffer: response.body ?? .init()) == OpenAPIDocument.yaml)
+        }
+    }
+
+    @Test func everyRouteIsDocumentedAndNothingElse() throws {
+        let paths = try #require(try Self.document()["paths"] as? [String: Any])
+        #expect(Set(paths.keys) == Set(RequestRoutes.paths + ["/healthz", "/readyz", "/v1/openapi.yaml"]))
+        for path in RequestRoutes.paths {
+            let item = try #require(paths[path] as? [String: Any])
+            #expect(item.keys.sorted() == ["post"], "\(path) is POST only")
+        }
+    }
+
+    @Test func eachRequestBodyHasExactlyTheFieldsTheRequestTakes() throws {
+        let document = try Self.document()
+        let paths = try #require(document["paths"] as? [String: Any])
+        let components = try #require(document["components"] as? [String: Any])
+        let bodies = try #require(components["requestBodies"] as? [String: Any])
+        for request in RequestRoutes.requests {
+            let post = try #require((paths["/v1/" + request.route] as? [String: Any])?["post"] as? [String: Any])
+            var body = try #require(post["requestBody"] as? [String: Any], "\(request.route) has a requestBody")
+            if let reference = body["$ref"] as? String {
+                body = try #require(bodies[String(reference.split(separator: "/").last!)] as? [String: Any])
+            }
+            let schema = try #require(((body["content"] as? [String: Any])?["application/json"] as? [String: Any])?["schema"] as? [String: Any])
+            #expect(schema["additionalProperties"] as? Bool == false, "\(request.route) refuses unknown fields")
+            let properties = Set((schema["properties"] as? [String: Any] ?? [:]).keys)
+            #expect(properties == request.fields, "\(request.route): document \(properties.sorted()), request \(request.fields.sorted())")
+        }
+    }
+}
