@@ -11,17 +11,22 @@ import NIOSSL
 /// policy and the audit are the vault's, on the far side of a process boundary.
 ///
 /// Routes: `GET /healthz` and `GET /readyz` (no token), and under `/v1`, with
-/// `Authorization: Bearer`, one `POST` per `RemoteRequest` (`RequestRoutes.requests`).
+/// `Authorization: Bearer`, one `POST` per `RemoteRequest` (`RequestRoutes.requests`). With
+/// `metrics`, every request is counted and timed and `GET /metrics` serves them to a scraper
+/// holding the scrape token (`MetricsRoute`); without, there is no `/metrics`.
 public enum CofferServer {
     /// The application for `service`, listening as `configuration` says. `onServerRunning`
     /// gets the bound port (port 0 binds a free one).
     public static func makeApplication(service: VaultService, configuration: ServerConfiguration, logger: Logger,
+                                       metrics: ServerMetrics? = nil,
                                        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
         throws(ServerConfigurationError) -> some ApplicationProtocol
     {
         let router = Router(context: CofferRequestContext.self)
         router.add(middleware: RequestLog())
+        if let metrics { router.add(middleware: RequestMetrics(metrics: metrics)) }
         router.add(middleware: ErrorResponses())
+        if let metrics { MetricsRoute(metrics: metrics).add(to: router) }
         PublicRoutes(service: service).add(to: router)
         let v1 = router.group("v1").add(middleware: TokenAuthentication(service: service, throttle: AuthenticationThrottle(settings: configuration.throttle)))
         RequestRoutes(service: service).add(to: v1)
@@ -44,8 +49,10 @@ public enum CofferServer {
     /// Runs until SIGTERM or SIGINT, then shuts down gracefully: requests in flight finish
     /// (each one's audit entry is committed with its work), new connections are refused.
     public static func run(service: VaultService, configuration: ServerConfiguration, logger: Logger,
+                           metrics: ServerMetrics? = nil,
                            onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let app = try makeApplication(service: service, configuration: configuration, logger: logger, onServerRunning: onServerRunning)
+        let app = try makeApplication(service: service, configuration: configuration, logger: logger, metrics: metrics,
+                                      onServerRunning: onServerRunning)
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
 

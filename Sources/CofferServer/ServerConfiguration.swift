@@ -70,6 +70,7 @@ public enum ServerConfigurationError: Error, Equatable, Sendable, CustomStringCo
     case badListenAddress(String)
     case plaintextOffLoopback(ListenAddress)
     case tlsFiles(String)
+    case metricsToken(String)
 
     public var description: String {
         switch self {
@@ -79,6 +80,8 @@ public enum ServerConfigurationError: Error, Equatable, Sendable, CustomStringCo
             "refusing to serve \(address) without TLS: tokens and customer data would cross the network in clear; give --tls-cert and --tls-key, or listen on 127.0.0.1"
         case let .tlsFiles(reason):
             "cannot use the TLS certificate or key: \(reason)"
+        case let .metricsToken(reason):
+            "cannot use the metrics scrape token: \(reason)"
         }
     }
 }
