@@ -29,12 +29,19 @@ let package = Package(
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
         .target(name: "CofferCrypto", dependencies: ["COpenSSL"]),
+        // The PKCS#11 (Cryptoki) types only: the module itself is loaded with dlopen at run time.
+        .systemLibrary(
+            name: "CPKCS11",
+            pkgConfig: "p11-kit-1",
+            providers: [.apt(["libp11-kit-dev"]), .brew(["p11-kit"])]
+        ),
         // Generic helpers that know nothing of the vault: CSV, HTML/SVG reports, YAML with line numbers.
         .target(name: "CofferSupport", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(
             name: "Coffer",
             dependencies: [
                 "CofferCrypto",
+                "CPKCS11",
                 "CofferSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),

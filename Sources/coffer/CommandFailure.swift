@@ -99,13 +99,19 @@ extension VaultError {
         case let .keyFileTooOpen(path, mode):
             "root key file \(path) has mode \(mode), readable or writable by others; run `chmod 600 \(path)` and check who copied it"
         case .passphraseMissing:
-            "this vault is protected by a passphrase; set COFFER_PASSPHRASE"
+            "this vault is protected by a passphrase; set COFFER_PASSPHRASE or pass --passphrase-fd"
         case let .passphraseTooShort(minimum):
-            "COFFER_PASSPHRASE is shorter than \(minimum) characters; choose a longer passphrase"
+            "the passphrase is shorter than \(minimum) characters; choose a longer passphrase"
         case .passphraseNotUsed:
             "this vault uses a root key file, not a passphrase; unset COFFER_PASSPHRASE and pass --key-file"
         case .keyFileNotUsed:
-            "this vault is protected by a passphrase, not a key file; set COFFER_PASSPHRASE"
+            "this vault is protected by a passphrase, not a key file; set COFFER_PASSPHRASE or pass --passphrase-fd"
+        case .pkcs11(.moduleMissing):
+            "this vault's root key is protected by a PKCS#11 token; pass --pkcs11-module or set COFFER_PKCS11_MODULE (or open it with --recovery-key)"
+        case .pkcs11(.pinMissing):
+            "this vault's root key is protected by a PKCS#11 token; set COFFER_PKCS11_PIN or pass --pkcs11-pin-fd (or open it with --recovery-key)"
+        case .pkcs11(.notUsed):
+            "this vault's root key is not protected by a PKCS#11 token; leave out --pkcs11-module, --pkcs11-pin-fd, --recovery-key and COFFER_PKCS11_PIN"
         case let .outputIsDirectory(path):
             "\(path) is a directory; --out names the CSV file to write"
         case let .keyVersionUnknown(version):

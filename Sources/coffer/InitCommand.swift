@@ -23,8 +23,23 @@ struct InitCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Name of the first user (role admin).", valueName: "name"))
     var admin = "admin"
 
-    @Flag(help: "Derive the root key from COFFER_PASSPHRASE with scrypt instead of writing a key file.")
+    @Flag(help: "Derive the root key with scrypt from the passphrase (--passphrase-fd, $COFFER_PASSPHRASE_FD or $COFFER_PASSPHRASE) instead of writing a key file.")
     var passphrase = false
+
+    @Option(help: ArgumentHelp("With --pkcs11-module: label of the PKCS#11 token that keeps the root key's wrapping key.", valueName: "label"))
+    var pkcs11Token: String?
+
+    @Option(help: ArgumentHelp("With --pkcs11-module: label of the AES key in the token (used if present, else generated there, never extractable).", valueName: "label"))
+    var pkcs11Key = "coffer-root"
+
+    @Option(help: ArgumentHelp("With --pkcs11-module: where to write the recovery key (mode 0600; default <vault>.recovery-key). Store it offline: it opens the vault without the token.", valueName: "path"))
+    var recoveryKeyOut: String?
+
+    var recoveryKeyPath: String {
+        if let recoveryKeyOut { return recoveryKeyOut }
+        let trimmed = vault.vaultPath.hasSuffix("/") ? String(vault.vaultPath.dropLast()) : vault.vaultPath
+        return trimmed + ".recovery-key"
+    }
 
     /// Where editable copies of the built-in files go: beside the vault, named after it.
     var copiesDirectory: String {
@@ -54,8 +69,16 @@ struct InitCommand: AsyncParsableCommand {
             try Self.refuseExisting(copiesDirectory)
         }
         let protection: RootProtection
-        if passphrase {
-            guard let secret = VaultOptions.takePassphrase() else { throw VaultError.passphraseMissing }
+        if let module = vault.pkcs11ModulePath {
+            guard !passphrase else { throw VaultError.invalidInput("choose one root key protection: --passphrase or --pkcs11-module, not both") }
+            guard let tokenLabel = pkcs11Token else { throw VaultError.invalidInput("--pkcs11-module needs --pkcs11-token with the token's label") }
+            guard let pin = try vault.takePIN() else { throw VaultError.pkcs11(.pinMissing) }
+            if vault.recoveryKey != nil { throw VaultError.invalidInput("--recovery-key opens an existing vault; `init` writes a new one with --recovery-key-out") }
+            protection = .pkcs11(Pkcs11Location(module: module, tokenLabel: tokenLabel, keyLabel: pkcs11Key), pin: pin, recoveryKeyFile: recoveryKeyPath)
+        } else if pkcs11Token != nil || recoveryKeyOut != nil || vault.pkcs11PinFd != nil || vault.recoveryKey != nil {
+            throw VaultError.invalidInput("--pkcs11-token, --pkcs11-pin-fd, --recovery-key-out and --recovery-key need --pkcs11-module (or COFFER_PKCS11_MODULE)")
+        } else if passphrase {
+            guard let secret = try vault.takePassphrase() else { throw VaultError.passphraseMissing }
             protection = .passphrase(secret)
         } else {
             protection = .keyFile(path: vault.keyFilePath)
@@ -71,9 +94,12 @@ struct InitCommand: AsyncParsableCommand {
             throw error
         }
         struct Summary: Encodable {
-            var vault: String; var keyFile: String?; var fields: Int; var admin: String; var token: String; var policyCopies: String?
+            var vault: String; var keyFile: String?; var pkcs11Token: String?; var pkcs11Key: String?; var recoveryKey: String?; var fields: Int; var admin: String; var token: String; var policyCopies: String?
         }
-        let summary = Summary(vault: created.vault.directory, keyFile: passphrase ? nil : vault.keyFilePath, fields: loaded.fields.count,
+        let token11: (token: String, key: String, recovery: String)?
+        if case let .pkcs11(location, _, recovery) = protection { token11 = (location.tokenLabel, location.keyLabel, recovery) } else { token11 = nil }
+        let summary = Summary(vault: created.vault.directory, keyFile: passphrase || token11 != nil ? nil : vault.keyFilePath,
+                              pkcs11Token: token11?.token, pkcs11Key: token11?.key, recoveryKey: token11?.recovery, fields: loaded.fields.count,
                               admin: admin, token: token, policyCopies: copies.isEmpty ? nil : copiesDirectory)
         if output.json {
             try printJSON(summary)
@@ -81,6 +107,10 @@ struct InitCommand: AsyncParsableCommand {
             Terminal.out("created vault \(summary.vault) (\(summary.fields) fields)")
             if let keyFile = summary.keyFile {
                 Terminal.out("root key written to \(keyFile) (mode 0600): back it up apart from the vault")
+            }
+            if let token11 {
+                Terminal.out("root key wrapped by key '\(token11.key)' in PKCS#11 token '\(token11.token)'; it is in no file")
+                Terminal.out("recovery key written to \(token11.recovery) (mode 0600): store it offline, apart from the vault; it opens the vault without the token (--recovery-key)")
             }
             if let directory = summary.policyCopies {
                 Terminal.out("built-in \(copies.map(\.name).joined(separator: ", ")) copied to \(directory)/ to edit; "

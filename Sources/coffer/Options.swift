@@ -12,6 +12,20 @@ struct VaultOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Root key file (default: $COFFER_KEY_FILE or <vault>.key next to the vault directory).", valueName: "path"))
     var keyFile: String?
 
+    @Option(name: .long, help: ArgumentHelp("Read the passphrase from this inherited file descriptor to end of file, then close it (default: $COFFER_PASSPHRASE_FD; else $COFFER_PASSPHRASE).", valueName: "fd"))
+    var passphraseFd: Int32?
+
+    @Option(name: .long, help: ArgumentHelp("PKCS#11 module of the token that holds the root key's wrapping key (default: $COFFER_PKCS11_MODULE).", valueName: "path"))
+    var pkcs11Module: String?
+
+    @Option(name: .long, help: ArgumentHelp("Read the token's user PIN from this inherited file descriptor, then close it (default: $COFFER_PKCS11_PIN).", valueName: "fd"))
+    var pkcs11PinFd: Int32?
+
+    @Option(name: .long, help: ArgumentHelp("Open a token vault with its recovery key file instead of the token (when the token is lost).", valueName: "path"))
+    var recoveryKey: String?
+
+    var pkcs11ModulePath: String? { pkcs11Module ?? environment("COFFER_PKCS11_MODULE") }
+
     var vaultPath: String { Self.vaultPath(vault) }
 
     /// The vault directory: the one given, else $COFFER_VAULT, else ./coffer-vault.
@@ -30,7 +44,21 @@ struct VaultOptions: ParsableArguments {
     /// the vault's work on its own thread (`VaultService.Execution`), a server on the service's.
     func open(execution: VaultService.Execution = .callingThread) async throws(VaultError) -> VaultService {
         let mode = try await VaultService.rootMode(at: vaultPath, execution: .callingThread)
-        let passphrase = Self.takePassphrase()
+        let passphrase = try takePassphrase()
+        let pin = try takePIN()
+        if mode == "pkcs11" {
+            guard passphrase == nil else {
+                throw VaultError.invalidInput("this vault's root key is protected by a PKCS#11 token, not a passphrase; unset COFFER_PASSPHRASE")
+            }
+            if let recoveryKey {
+                guard pin == nil else { throw VaultError.invalidInput("give either --recovery-key or the token's PIN, not both") }
+                return try await VaultService.open(at: vaultPath, credentials: RootCredentials(recoveryKeyFile: recoveryKey), execution: execution)
+            }
+            return try await VaultService.open(at: vaultPath, credentials: RootCredentials(pkcs11Module: pkcs11ModulePath, pkcs11PIN: pin),
+                                               execution: execution)
+        }
+        // Fail closed: token options meant for this vault would be silently unused.
+        guard pin == nil, recoveryKey == nil, pkcs11ModulePath == nil else { throw VaultError.pkcs11(.notUsed) }
         if mode == "passphrase" {
             guard let passphrase else { throw .passphraseMissing }
             return try await VaultService.open(at: vaultPath, credentials: RootCredentials(passphrase: passphrase), execution: execution)
@@ -40,15 +68,51 @@ struct VaultOptions: ParsableArguments {
         return try await VaultService.open(at: vaultPath, credentials: RootCredentials(keyFile: keyFilePath), execution: execution)
     }
 
+    /// The passphrase given, in wiping memory: read from `--passphrase-fd` (or the descriptor
+    /// named by COFFER_PASSPHRASE_FD), which is then closed, or else from COFFER_PASSPHRASE. Both
+    /// variables are removed from the environment. Giving it both ways is refused (fail closed:
+    /// one of them would be silently ignored).
+    func takePassphrase() throws(VaultError) -> SecureBytes? {
+        let descriptor = passphraseFd.map { String($0) } ?? environment("COFFER_PASSPHRASE_FD")
+        unsetenv("COFFER_PASSPHRASE_FD")
+        let fromEnvironment = Self.takeEnvironmentPassphrase()
+        guard let descriptor else { return fromEnvironment }
+        guard fromEnvironment == nil else {
+            throw .invalidInput("the passphrase was given twice; set COFFER_PASSPHRASE or pass --passphrase-fd (COFFER_PASSPHRASE_FD), not both")
+        }
+        guard let fd = Int32(descriptor) else { throw .invalidInput("COFFER_PASSPHRASE_FD must be a file descriptor number") }
+        return try PassphraseSource.read(fd: fd)
+    }
+
+    /// The token's user PIN, in wiping memory: from `--pkcs11-pin-fd` (then closed) or else
+    /// COFFER_PKCS11_PIN (zeroed and removed from the environment); both is refused.
+    func takePIN() throws(VaultError) -> SecureBytes? {
+        let fromEnvironment = Self.takeSecretVariable("COFFER_PKCS11_PIN")
+        guard let pkcs11PinFd else { return fromEnvironment }
+        guard fromEnvironment == nil else {
+            throw .invalidInput("the PIN was given twice; set COFFER_PKCS11_PIN or pass --pkcs11-pin-fd, not both")
+        }
+        do {
+            return try PassphraseSource.read(fd: pkcs11PinFd)
+        } catch .passphraseMissing {
+            throw .pkcs11(.pinMissing)
+        }
+    }
+
     /// Reads COFFER_PASSPHRASE into wiping memory and removes it from the environment, so
     /// child processes do not inherit it.
-    static func takePassphrase() -> SecureBytes? {
-        guard let raw = getenv("COFFER_PASSPHRASE") else { return nil }
+    static func takeEnvironmentPassphrase() -> SecureBytes? {
+        takeSecretVariable("COFFER_PASSPHRASE")
+    }
+
+    /// Copies a secret environment variable into wiping memory, zeroes it in place and removes it.
+    static func takeSecretVariable(_ name: String) -> SecureBytes? {
+        guard let raw = getenv(name) else { return nil }
         let count = strlen(raw)
         guard count > 0 else { return nil }
         let bytes = SecureBytes(copying: UnsafeRawBufferPointer(start: raw, count: count))
         memset(raw, 0, count)
-        unsetenv("COFFER_PASSPHRASE")
+        unsetenv(name)
         return bytes
     }
 }

@@ -90,13 +90,56 @@ import Testing
         #expect(wrong.status == 3)
         #expect(wrong.stderr == "coffer: error: wrong root key or passphrase for this vault; nothing was changed\n")
         cli.environment.removeValue(forKey: "COFFER_PASSPHRASE")
-        #expect(try cli.run(["get", "C1", "--purpose", "operations"]).stderr == "coffer: error: this vault is protected by a passphrase; set COFFER_PASSPHRASE\n")
+        #expect(try cli.run(["get", "C1", "--purpose", "operations"]).stderr == "coffer: error: this vault is protected by a passphrase; set COFFER_PASSPHRASE or pass --passphrase-fd\n")
 
         let short = try CLI()
         short.environment["COFFER_PASSPHRASE"] = "short"
         let refused = try short.run(["init", "--passphrase"] + CLI.initArguments)
         #expect(refused.status == 1)
-        #expect(refused.stderr == "coffer: error: COFFER_PASSPHRASE is shorter than 12 characters; choose a longer passphrase\n")
+        #expect(refused.stderr == "coffer: error: the passphrase is shorter than 12 characters; choose a longer passphrase\n")
+        #expect(!FileManager.default.fileExists(atPath: short.directory + "/vault"))
+    }
+
+    @Test func aPassphraseCanComeFromAnInheritedFileDescriptor() throws {
+        let cli = try CLI()
+        let passphrase = "a long and careful passphrase"
+        // Standard input is descriptor 0: the passphrase, with the newline `echo` leaves.
+        let created = try cli.run(["init", "--passphrase", "--passphrase-fd", "0"] + CLI.initArguments, stdin: passphrase + "\n")
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(!created.stdout.contains(passphrase) && !created.stderr.contains(passphrase))
+        #expect(!FileManager.default.fileExists(atPath: cli.directory + "/vault.key"))
+        cli.environment["COFFER_TOKEN"] = created.stdout.split(separator: "\n").last.map(String.init)
+        // The same passphrase from the environment opens it: the newline was not part of it.
+        cli.environment["COFFER_PASSPHRASE"] = passphrase
+        #expect(try cli.run(["put"], stdin: #"{"customer_ref":"C1","full_name":"Pat"}"#).status == 0)
+        cli.environment.removeValue(forKey: "COFFER_PASSPHRASE")
+        // COFFER_PASSPHRASE_FD names the descriptor as well as the option does.
+        cli.environment["COFFER_PASSPHRASE_FD"] = "0"
+        let read = try cli.run(["get", "C1", "--purpose", "operations"], stdin: passphrase)
+        #expect(read.status == 0, "\(read.stderr)")
+        #expect(read.stdout.contains("Pat"))
+        let wrong = try cli.run(["get", "C1", "--purpose", "operations"], stdin: "not the passphrase at all\n")
+        #expect(wrong.status == 3)
+        #expect(wrong.stderr == "coffer: error: wrong root key or passphrase for this vault; nothing was changed\n")
+        let empty = try cli.run(["keys", "status"], stdin: "")
+        #expect(empty.status == 3)
+        #expect(empty.stderr == "coffer: error: this vault is protected by a passphrase; set COFFER_PASSPHRASE or pass --passphrase-fd\n")
+        // Given two ways, it is refused rather than one being silently ignored.
+        cli.environment["COFFER_PASSPHRASE"] = passphrase
+        let twice = try cli.run(["keys", "status"], stdin: passphrase)
+        #expect(twice.status != 0)
+        #expect(twice.stderr.contains("the passphrase was given twice"))
+        #expect(!twice.stderr.contains(passphrase))
+        cli.environment.removeValue(forKey: "COFFER_PASSPHRASE")
+        cli.environment.removeValue(forKey: "COFFER_PASSPHRASE_FD")
+        let notANumber = try cli.run(["keys", "status", "--passphrase-fd", "stdin"])
+        #expect(notANumber.status != 0)
+
+        // A short passphrase from a descriptor creates nothing.
+        let short = try CLI()
+        let refused = try short.run(["init", "--passphrase", "--passphrase-fd", "0"] + CLI.initArguments, stdin: "short\n")
+        #expect(refused.status == 1)
+        #expect(refused.stderr == "coffer: error: the passphrase is shorter than 12 characters; choose a longer passphrase\n")
         #expect(!FileManager.default.fileExists(atPath: short.directory + "/vault"))
     }
 

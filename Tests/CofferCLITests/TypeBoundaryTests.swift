@@ -14,7 +14,9 @@ import Testing
         let file = directory + "/main.swift"
         try source.write(toFile: file, atomically: true, encoding: .utf8)
         let modules = URL(fileURLWithPath: CLI.executable).deletingLastPathComponent().appendingPathComponent("Modules").path
-        var arguments = ["-typecheck", "-I", modules, "-I", CLI.repositoryRoot + "/Sources/COpenSSL"]
+        var arguments = ["-typecheck", "-I", modules, "-I", CLI.repositoryRoot + "/Sources/COpenSSL",
+                         // The PKCS#11 types (Coffer's token code), and where their header is (p11-kit's pkg-config directory).
+                         "-I", CLI.repositoryRoot + "/Sources/CPKCS11", "-Xcc", "-I/usr/include/p11-kit-1"]
         // The C modules of the dependencies (SQLite for GRDB, libyaml for Yams...), from the
         // build directory the tests run from (`.build`, or another `--scratch-path`).
         let checkouts = Self.checkouts

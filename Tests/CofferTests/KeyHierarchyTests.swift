@@ -15,6 +15,36 @@ import Testing
         #expect(!(try fixture.storedBytes()).contains(rawKey))
     }
 
+    /// Writes `bytes` into a new pipe and returns its read end (the write end closed: EOF follows).
+    private func pipeHolding(_ bytes: [UInt8]) -> Int32 {
+        var ends: [Int32] = [0, 0]
+        precondition(pipe(&ends) == 0)
+        let written = bytes.withUnsafeBytes { write(ends[1], $0.baseAddress, $0.count) }
+        precondition(written == bytes.count)
+        close(ends[1])
+        return ends[0]
+    }
+
+    @Test func aPassphraseIsReadFromADescriptorWhichIsThenClosed() throws {
+        for (input, expected) in [("a long and careful passphrase\n", "a long and careful passphrase"),
+                                  ("crlf passphrase\r\n", "crlf passphrase"),
+                                  ("no newline", "no newline"),
+                                  ("two newlines\n\n", "two newlines\n")] {
+            let fd = pipeHolding(Array(input.utf8))
+            let passphrase = try PassphraseSource.read(fd: fd)
+            #expect(passphrase == SecureBytes(copying: Array(expected.utf8)))
+            #expect(fcntl(fd, F_GETFD) == -1 && errno == EBADF)
+        }
+        let empty = pipeHolding(Array("\n".utf8))
+        #expect(throws: VaultError.passphraseMissing) { _ = try PassphraseSource.read(fd: empty) }
+        #expect(fcntl(empty, F_GETFD) == -1)
+        let long = pipeHolding([UInt8](repeating: 0x61, count: PassphraseSource.maximumByteCount + 1))
+        #expect(throws: VaultError.self) { _ = try PassphraseSource.read(fd: long) }
+        #expect(fcntl(long, F_GETFD) == -1)
+        let exactly = pipeHolding([UInt8](repeating: 0x61, count: PassphraseSource.maximumByteCount))
+        #expect(try PassphraseSource.read(fd: exactly).count == PassphraseSource.maximumByteCount)
+    }
+
     @Test func aGroupOrWorldReadableKeyFileIsRefused() throws {
         let fixture = try TestVault()
         for mode in [0o640, 0o604, 0o660, 0o644] {

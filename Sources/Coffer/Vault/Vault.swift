@@ -8,6 +8,11 @@ public enum RootProtection: Sendable {
     case keyFile(path: String)
     /// A key derived from this passphrase with scrypt; at least `minimumPassphraseLength` bytes.
     case passphrase(SecureBytes, parameters: Scrypt.Parameters = .standard)
+    /// A new random root key that exists only in memory: encrypted by an AES-256 key inside a
+    /// PKCS#11 token (found by label, or generated there: sensitive, not extractable) and,
+    /// second, by a new random recovery key written to `recoveryKeyFile` (mode 0600) for when
+    /// the token is lost.
+    case pkcs11(Pkcs11Location, pin: SecureBytes, recoveryKeyFile: String)
 
     /// The shortest passphrase a new vault accepts.
     public static let minimumPassphraseLength = 12
@@ -17,9 +22,19 @@ public enum RootProtection: Sendable {
 public struct RootCredentials: Sendable {
     public var keyFile: String?
     public var passphrase: SecureBytes?
-    public init(keyFile: String? = nil, passphrase: SecureBytes? = nil) {
+    /// For a token vault: the PKCS#11 module to load (the token and key labels are the vault's).
+    public var pkcs11Module: String?
+    /// For a token vault: the token's user PIN.
+    public var pkcs11PIN: SecureBytes?
+    /// For a token vault whose token is lost: the recovery key file written by `init`.
+    public var recoveryKeyFile: String?
+    public init(keyFile: String? = nil, passphrase: SecureBytes? = nil, pkcs11Module: String? = nil, pkcs11PIN: SecureBytes? = nil,
+                recoveryKeyFile: String? = nil) {
         self.keyFile = keyFile
         self.passphrase = passphrase
+        self.pkcs11Module = pkcs11Module
+        self.pkcs11PIN = pkcs11PIN
+        self.recoveryKeyFile = recoveryKeyFile
     }
 }
 
@@ -72,6 +87,10 @@ public final class Vault: Sendable {
         case policy = "policy", policyMAC = "policy_mac"
         /// "e164" once phone blind-index entries are over E.164 (set at creation since then).
         case phoneIndex = "phone_index"
+        /// Token vaults: the labels (not secret), the root key sealed by the token's key, and
+        /// the root key sealed under the recovery key.
+        case pkcs11Token = "pkcs11_token", pkcs11Key = "pkcs11_key", pkcs11WrappedRoot = "pkcs11_wrapped_root"
+        case recoveryWrappedRoot = "recovery_wrapped_root"
     }
 
     /// Creates a vault in `directory` (which must not hold one yet) with `schema` and the role
@@ -95,6 +114,8 @@ public final class Vault: Sendable {
         let root: RootKey
         var keyFileToRemove: String?
         var meta: [(MetaKey, [UInt8])] = [(.vaultID, Array(vaultID.utf8))]
+        // A key generated in the token for this vault, destroyed again if the vault is not created.
+        var generatedTokenKey: (token: Pkcs11Token, key: UInt)?
         switch protection {
         case let .keyFile(path):
             root = try RootKey.createKeyFile(at: path)
@@ -110,6 +131,35 @@ public final class Vault: Sendable {
             meta.append((.rootMode, Array("passphrase".utf8)))
             meta.append((.scryptSalt, salt))
             meta.append((.scryptParameters, Array("\(parameters.n),\(parameters.r),\(parameters.p)".utf8)))
+        case let .pkcs11(location, pin, recoveryKeyFile):
+            // The token first: a wrong PIN, a missing token or module fails before anything exists.
+            let token = try Pkcs11Token.open(location, pin: pin)
+            let tokenKey: UInt
+            if let existing = try token.findKey() {
+                tokenKey = existing
+            } else {
+                tokenKey = try token.generateKey()
+                generatedTokenKey = (token, tokenKey)
+            }
+            do throws(VaultError) {
+                let secret: SecureBytes
+                do { secret = try SecureBytes(randomCount: SymmetricKey.byteCount) } catch { throw .crypto(error) }
+                let wrapped = try token.seal(secret, key: tokenKey, aad: tokenWrapAAD(vaultID: vaultID))
+                // Proof that the token can open what it sealed, before the vault depends on it.
+                let reopened = try token.open(wrapped, key: tokenKey, aad: tokenWrapAAD(vaultID: vaultID))
+                guard reopened == secret else { throw .pkcs11(.failed(function: "C_Decrypt (round trip)", returnValue: 0x5)) }
+                do { root = RootKey(key: try SymmetricKey(secret)) } catch { throw .crypto(error) }
+                let recovery = try RootKey.createKeyFile(at: recoveryKeyFile)
+                keyFileToRemove = recoveryKeyFile
+                meta.append((.rootMode, Array("pkcs11".utf8)))
+                meta.append((.pkcs11Token, Array(location.tokenLabel.utf8)))
+                meta.append((.pkcs11Key, Array(location.keyLabel.utf8)))
+                meta.append((.pkcs11WrappedRoot, wrapped))
+                meta.append((.recoveryWrappedRoot, try sealRootForRecovery(root, under: recovery, vaultID: vaultID)))
+            } catch {
+                if let generatedTokenKey { generatedTokenKey.token.destroy(generatedTokenKey.key) }
+                throw error
+            }
         }
         do {
             let store = try SQLiteStore(directory: directory, create: true)
@@ -134,6 +184,7 @@ public final class Vault: Sendable {
             let token = try vault.bootstrapAdmin(name: adminName, policyYAML: policyYAML, policyDigest: policy.digest)
             return (vault, token)
         } catch {
+            if let generatedTokenKey { generatedTokenKey.token.destroy(generatedTokenKey.key) }
             if let keyFileToRemove { unlink(keyFileToRemove) }
             try? FileManager.default.removeItem(atPath: dbPath)
             try? FileManager.default.removeItem(atPath: dbPath + "-wal")
@@ -153,7 +204,12 @@ public final class Vault: Sendable {
         }
         let vaultID = try text(.vaultID)
         let root: RootKey
-        switch try text(.rootMode) {
+        let rootMode = try text(.rootMode)
+        // Fail closed: a token or recovery credential meant for this vault would go unused.
+        if rootMode != "pkcs11", credentials.pkcs11Module != nil || credentials.pkcs11PIN != nil || credentials.recoveryKeyFile != nil {
+            throw .pkcs11(.notUsed)
+        }
+        switch rootMode {
         case "key_file":
             guard let path = credentials.keyFile else { throw .keyFileMissing(path: "(none given)") }
             root = try RootKey.loadKeyFile(at: path)
@@ -164,6 +220,22 @@ public final class Vault: Sendable {
             guard parts.count == 3 else { throw .corruptVault("bad scrypt parameters") }
             root = try RootKey.derive(passphrase: passphrase, salt: salt,
                                       parameters: Scrypt.Parameters(n: parts[0], r: parts[1], p: parts[2]))
+        case "pkcs11":
+            guard let wrapped = meta[MetaKey.pkcs11WrappedRoot.rawValue], let recoveryWrapped = meta[MetaKey.recoveryWrappedRoot.rawValue] else {
+                throw .corruptVault("missing the wrapped root key")
+            }
+            if let recoveryKeyFile = credentials.recoveryKeyFile {
+                let recovery = try RootKey.loadKeyFile(at: recoveryKeyFile)
+                root = try openRootWithRecovery(recoveryWrapped, under: recovery, vaultID: vaultID)
+            } else {
+                guard let module = credentials.pkcs11Module else { throw .pkcs11(.moduleMissing) }
+                guard let pin = credentials.pkcs11PIN else { throw .pkcs11(.pinMissing) }
+                let location = Pkcs11Location(module: module, tokenLabel: try text(.pkcs11Token), keyLabel: try text(.pkcs11Key))
+                let token = try Pkcs11Token.open(location, pin: pin)
+                guard let key = try token.findKey() else { throw .pkcs11(.keyMissing(label: location.keyLabel)) }
+                let secret = try token.open(wrapped, key: key, aad: tokenWrapAAD(vaultID: vaultID))
+                do { root = RootKey(key: try SymmetricKey(secret)) } catch { throw .wrongRootKey }
+            }
         default:
             throw .corruptVault("unknown root key mode")
         }
@@ -194,7 +266,7 @@ public final class Vault: Sendable {
         } catch {
             throw .crypto(error as! CryptoError)
         }
-        return Vault(directory: directory, keyFilePath: credentials.keyFile, schema: schema, policy: policy, store: store,
+        return Vault(directory: directory, keyFilePath: credentials.keyFile ?? credentials.recoveryKeyFile, schema: schema, policy: policy, store: store,
                      keyRing: keyRing, rootKey: root)
     }
 
@@ -221,6 +293,37 @@ public final class Vault: Sendable {
     /// The schema text stored in the vault at `directory`, loaded (errors name it as stored).
     private static func storedSchema(_ text: String, directory: String) throws(VaultError) -> Schema {
         do { return try Schema.load(yaml: text, file: "\(directory)/schema (stored)") } catch { throw .schema(error) }
+    }
+
+    /// What the token's AES-GCM binds the wrapped root key to: its purpose and this vault.
+    private static func tokenWrapAAD(vaultID: String) -> [UInt8] {
+        Array("coffer-pkcs11-root-v1|\(vaultID)".utf8)
+    }
+
+    /// The recovery wrapping: the root key sealed under the recovery key (a root-check record
+    /// numbered 1, so neither sealed value can stand in for the other).
+    private static func recoveryContext(_ vaultID: String) -> SealContext {
+        SealContext(kind: .rootCheck, recordID: 1, name: "recovery:" + vaultID)
+    }
+
+    private static func sealRootForRecovery(_ root: RootKey, under recovery: RootKey, vaultID: String) throws(VaultError) -> [UInt8] {
+        do {
+            let cipher = try AES256GCM(key: recovery.key)
+            return try root.key.withUnsafeBytes { (bytes) throws(CryptoError) in
+                try SealedBox.seal(bytes, keyVersion: 0, context: recoveryContext(vaultID), cipher: cipher, nonces: NonceSource(batch: 1))
+            }
+        } catch {
+            throw .crypto(error)
+        }
+    }
+
+    private static func openRootWithRecovery(_ sealed: [UInt8], under recovery: RootKey, vaultID: String) throws(VaultError) -> RootKey {
+        do {
+            let cipher = try AES256GCM(key: recovery.key)
+            return RootKey(key: try SymmetricKey(try SealedBox.open(sealed, context: recoveryContext(vaultID), cipher: cipher)))
+        } catch {
+            throw .wrongRootKey
+        }
     }
 
     /// An empty value sealed under the root key: opening it proves the key is right.

@@ -14,6 +14,7 @@ extension VaultError {
         case .passphraseNotUsed: "passphrase_not_used"
         case .keyFileNotUsed: "key_file_not_used"
         case .wrongRootKey: "wrong_root_key"
+        case let .pkcs11(failure): "pkcs11_" + failure.codeSuffix
         case .passphraseTooShort: "passphrase_too_short"
         case .corruptVault: "corrupt_vault"
         case .schema: "invalid_definition"
@@ -70,6 +71,7 @@ extension VaultError {
              .notAuthenticated: 3
         case .notPermitted, .purposeRequired, .purposeNotAllowed: 5
         case .auditTampered: 6
+        case let .pkcs11(failure): if case .failed = failure { 1 } else { 3 }
         default: 1
         }
     }
@@ -86,6 +88,7 @@ extension VaultError {
         case .userExists, .userNotRevoked, .keyVersionInUse, .keyVersionActive, .keyVersionRetired, .keysChanged, .keyUsageExhausted,
              .reindexRequired, .confirmationRequired: 409
         case .auditUnavailable, .checkpointBlocked: 503
+        case .pkcs11: 500
         case .storage, .corruptVault, .crypto, .auditTampered, .wrongRootKey, .keyFileMissing, .keyFileTooOpen, .keyFileInvalid,
              .passphraseMissing, .passphraseNotUsed, .keyFileNotUsed, .vaultNotFound, .vaultAlreadyExists, .keyFileExists, .cannotWrite:
             500

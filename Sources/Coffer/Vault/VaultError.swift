@@ -21,6 +21,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A key file was given for a vault protected by a passphrase.
     case keyFileNotUsed
     case wrongRootKey
+    /// The PKCS#11 token that wraps the root key could not be used (see `Pkcs11Failure`).
+    case pkcs11(Pkcs11Failure)
     /// A new vault's passphrase is shorter than `minimum` bytes.
     case passphraseTooShort(minimum: Int)
     case corruptVault(String)
@@ -109,6 +111,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
             "this vault is protected by a passphrase, not a key file; give the passphrase"
         case .wrongRootKey:
             "wrong root key or passphrase for this vault; nothing was changed"
+        case let .pkcs11(failure):
+            failure.description
         case let .passphraseTooShort(minimum):
             "the passphrase is shorter than \(minimum) characters; choose a longer passphrase"
         case let .corruptVault(what):
@@ -211,6 +215,38 @@ extension VaultError {
         case let error as CSVError: self = .file(error)
         case let error as PolicyFileError: self = .schema(error)
         default: self = .storage(String(describing: type(of: error)))
+        }
+    }
+}
+
+extension Pkcs11Failure: CustomStringConvertible {
+    /// One line naming the module, token or key label and the remedy; never a PIN or key.
+    public var description: String {
+        switch self {
+        case let .moduleInvalid(path): "\(path) is not a PKCS#11 module that can be loaded; give the path of the token's module (e.g. /usr/lib/softhsm/libsofthsm2.so); nothing was changed"
+        case let .tokenMissing(label): "no PKCS#11 token labelled '\(label)' is present; insert the token or check its label; nothing was changed"
+        case let .keyMissing(label): "the PKCS#11 token holds no AES key labelled '\(label)'; use the token this vault was created with, or the recovery key; nothing was changed"
+        case .moduleMissing: "this vault's root key is protected by a PKCS#11 token; give the path of the token's PKCS#11 module"
+        case .pinMissing: "this vault's root key is protected by a PKCS#11 token; give the token's user PIN"
+        case .pinIncorrect: "the PKCS#11 token refused the PIN; nothing was changed"
+        case .pinLocked: "the PKCS#11 token's user PIN is locked; unlock it with the security officer PIN, or use the recovery key"
+        case .notUsed: "this vault's root key is not protected by a PKCS#11 token; give its own credential and no token options"
+        case let .failed(function, returnValue): "the PKCS#11 module failed in \(function) (CKR 0x\(String(returnValue, radix: 16))); nothing was changed"
+        }
+    }
+
+    /// The stable code's suffix (`pkcs11_<suffix>`).
+    var codeSuffix: String {
+        switch self {
+        case .moduleInvalid: "module_invalid"
+        case .tokenMissing: "token_missing"
+        case .keyMissing: "key_missing"
+        case .moduleMissing: "module_missing"
+        case .pinMissing: "pin_missing"
+        case .pinIncorrect: "pin_incorrect"
+        case .pinLocked: "pin_locked"
+        case .notUsed: "not_used"
+        case .failed: "failed"
         }
     }
 }
