@@ -182,6 +182,22 @@ final class Pkcs11Token {
     static let nonceByteCount = 12
     static let tagByteCount = 16
 
+    /// The token's AES-GCM mechanism for `nonce` and `aad` (a 128-bit tag), valid inside `body`:
+    /// the one place its parameters are built, for sealing and opening alike.
+    private static func withGCM(nonce: inout [UInt8], aad: inout [UInt8], _ body: (inout CK_MECHANISM) -> CK_RV) -> CK_RV {
+        nonce.withUnsafeMutableBufferPointer { iv in
+            aad.withUnsafeMutableBufferPointer { aad in
+                var parameters = CK_GCM_PARAMS(pIv: iv.baseAddress, ulIvLen: CK_ULONG(iv.count), ulIvBits: CK_ULONG(iv.count * 8),
+                                               pAAD: aad.baseAddress, ulAADLen: CK_ULONG(aad.count), ulTagBits: CK_ULONG(tagByteCount * 8))
+                return withUnsafeMutablePointer(to: &parameters) { parameters in
+                    var mechanism = CK_MECHANISM(mechanism: CK_MECHANISM_TYPE(CKM_AES_GCM), pParameter: UnsafeMutableRawPointer(parameters),
+                                                 ulParameterLen: CK_ULONG(MemoryLayout<CK_GCM_PARAMS>.size))
+                    return body(&mechanism)
+                }
+            }
+        }
+    }
+
     /// `nonce | ciphertext | tag` of `plaintext` under `key` with AES-GCM inside the token.
     func seal(_ plaintext: SecureBytes, key: CK_OBJECT_HANDLE, aad: [UInt8]) throws(VaultError) -> [UInt8] {
         var nonce: [UInt8]
@@ -189,21 +205,13 @@ final class Pkcs11Token {
         var aad = aad
         var output = [UInt8](repeating: 0, count: plaintext.count + Self.tagByteCount)
         var outputCount = CK_ULONG(output.count)
-        let rv: CK_RV = nonce.withUnsafeMutableBufferPointer { iv in
-            aad.withUnsafeMutableBufferPointer { aad in
-                var parameters = CK_GCM_PARAMS(pIv: iv.baseAddress, ulIvLen: CK_ULONG(iv.count), ulIvBits: CK_ULONG(iv.count * 8),
-                                               pAAD: aad.baseAddress, ulAADLen: CK_ULONG(aad.count), ulTagBits: CK_ULONG(Self.tagByteCount * 8))
-                return withUnsafeMutablePointer(to: &parameters) { parameters in
-                    var mechanism = CK_MECHANISM(mechanism: CK_MECHANISM_TYPE(CKM_AES_GCM), pParameter: UnsafeMutableRawPointer(parameters),
-                                                 ulParameterLen: CK_ULONG(MemoryLayout<CK_GCM_PARAMS>.size))
-                    let started = functions.pointee.C_EncryptInit!(session, &mechanism, key)
-                    guard started == CKR_OK else { return started }
-                    return plaintext.withUnsafeBytes { input in
-                        output.withUnsafeMutableBufferPointer { out in
-                            functions.pointee.C_Encrypt!(session, UnsafeMutablePointer(mutating: input.baseAddress!.assumingMemoryBound(to: UInt8.self)),
-                                                         CK_ULONG(input.count), out.baseAddress, &outputCount)
-                        }
-                    }
+        let rv = Self.withGCM(nonce: &nonce, aad: &aad) { mechanism in
+            let started = functions.pointee.C_EncryptInit!(session, &mechanism, key)
+            guard started == CKR_OK else { return started }
+            return plaintext.withUnsafeBytes { input in
+                output.withUnsafeMutableBufferPointer { out in
+                    functions.pointee.C_Encrypt!(session, UnsafeMutablePointer(mutating: input.baseAddress!.assumingMemoryBound(to: UInt8.self)),
+                                                 CK_ULONG(input.count), out.baseAddress, &outputCount)
                 }
             }
         }
@@ -223,20 +231,12 @@ final class Pkcs11Token {
         var outputCount = CK_ULONG(ciphertext.count)
         var rv: CK_RV = CKR_OK
         let buffer = SecureBytes(count: ciphertext.count) { (out: UnsafeMutableRawBufferPointer) -> Void in
-            rv = nonce.withUnsafeMutableBufferPointer { iv in
-                aad.withUnsafeMutableBufferPointer { aad in
-                    var parameters = CK_GCM_PARAMS(pIv: iv.baseAddress, ulIvLen: CK_ULONG(iv.count), ulIvBits: CK_ULONG(iv.count * 8),
-                                                   pAAD: aad.baseAddress, ulAADLen: CK_ULONG(aad.count), ulTagBits: CK_ULONG(Self.tagByteCount * 8))
-                    return withUnsafeMutablePointer(to: &parameters) { parameters in
-                        var mechanism = CK_MECHANISM(mechanism: CK_MECHANISM_TYPE(CKM_AES_GCM), pParameter: UnsafeMutableRawPointer(parameters),
-                                                     ulParameterLen: CK_ULONG(MemoryLayout<CK_GCM_PARAMS>.size))
-                        let started = functions.pointee.C_DecryptInit!(session, &mechanism, key)
-                        guard started == CKR_OK else { return started }
-                        return ciphertext.withUnsafeMutableBufferPointer { input in
-                            functions.pointee.C_Decrypt!(session, input.baseAddress, CK_ULONG(input.count),
-                                                         out.baseAddress!.assumingMemoryBound(to: UInt8.self), &outputCount)
-                        }
-                    }
+            rv = Self.withGCM(nonce: &nonce, aad: &aad) { mechanism in
+                let started = functions.pointee.C_DecryptInit!(session, &mechanism, key)
+                guard started == CKR_OK else { return started }
+                return ciphertext.withUnsafeMutableBufferPointer { input in
+                    functions.pointee.C_Decrypt!(session, input.baseAddress, CK_ULONG(input.count),
+                                                 out.baseAddress!.assumingMemoryBound(to: UInt8.self), &outputCount)
                 }
             }
         }

@@ -154,11 +154,8 @@ public struct QualifiedCustomerList: Sendable {
     }
 
     /// `scored_at` as written: ISO 8601, UTC, to the second.
-    public var scoredAtText: String { Self.timestamp(scoredAt) }
+    public var scoredAtText: String { OutputContract.timestamp(scoredAt) }
 
-    static func timestamp(_ date: Date) -> String {
-        OutputContract.timestamp(date)
-    }
 
     /// Writes the list as CSV (mode 0600), one row per customer, `columns` in order. Rows are
     /// encoded on all cores, block by block, and written in order.
@@ -197,7 +194,7 @@ public struct QualifiedCustomerList: Sendable {
             var rows: [QCLJSONRow]
         }
         let document = Document(model: model.name, modelVersion: model.version, modelDigest: model.digest, pseudonymDomain: domain,
-                                scoredAt: OutputContract.timestamp(scoredAt), k: k, coarsened: coarsened, suppressed: suppressed,
+                                scoredAt: scoredAtText, k: k, coarsened: coarsened, suppressed: suppressed,
                                 tiers: tierGuard, rows: rows.map(QCLJSONRow.init))
         try PrivateFile.write(try OutputContract.encoder().encode(document), to: path)
     }
