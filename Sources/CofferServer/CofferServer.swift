@@ -26,10 +26,13 @@ public enum CofferServer {
         router.add(middleware: RequestLog())
         if let metrics { router.add(middleware: RequestMetrics(metrics: metrics)) }
         router.add(middleware: ErrorResponses())
+        let unmatched = UnmatchedRoutes()
+        router.add(middleware: unmatched)
         if let metrics { MetricsRoute(metrics: metrics).add(to: router) }
         PublicRoutes(service: service).add(to: router)
         let v1 = router.group("v1").add(middleware: TokenAuthentication(service: service, throttle: AuthenticationThrottle(settings: configuration.throttle)))
         RequestRoutes(service: service).add(to: v1)
+        unmatched.record(router)
 
         let server: HTTPServerBuilder
         if let tls = configuration.tls {

@@ -230,6 +230,39 @@ final class CapturedLog: @unchecked Sendable {
         }
     }
 
+    @Test func aKnownPathWithAnotherMethodIs405WithAllowAndAnUnknownOneIs404() async throws {
+        try await application().test(.live) { client in
+            for (uri, method, allow) in [("/v1/users/add", HTTPRequest.Method.trace, "POST"), ("/v1/whoami", .get, "POST"),
+                                         ("/healthz", .post, "GET"), ("/v1/openapi.yaml", .delete, "GET")] {
+                let response = try await client.execute(uri: uri, method: method)
+                #expect(response.status == .methodNotAllowed, "\(method) \(uri)")
+                #expect(response.headers[.allow] == allow)
+                #expect(response.headers[.contentType] == "application/json")
+                let error = try #require(try Self.json(response.body)["error"] as? [String: Any])
+                #expect(error["code"] as? String == "method_not_allowed")
+            }
+            for (uri, method) in [("/v1/no/such/route", HTTPRequest.Method.post), ("/nowhere", .trace), ("/v1/whoami/extra", .post)] {
+                let response = try await client.execute(uri: uri, method: method)
+                #expect(response.status == .notFound, "\(method) \(uri)")
+                #expect((try Self.json(response.body)["error"] as? [String: Any])?["code"] as? String == "no_such_route")
+            }
+        }
+    }
+
+    @Test func anAdminCannotLockEveryoneOutOverHTTP() async throws {
+        let admin = fixture.adminToken, name = fixture.admin.name
+        try await application().test(.live) { client in
+            for (route, body) in [("users/revoke", #"{"name": "\#(name)"}"#), ("users/set-role", #"{"name": "\#(name)", "role": "sales"}"#)] {
+                let response = try await client.execute(uri: "/v1/" + route, method: .post, headers: Self.headers(token: admin), body: ByteBuffer(string: body))
+                #expect(response.status == .conflict, "\(route)")
+                let error = try #require(try Self.json(response.body)["error"] as? [String: Any])
+                #expect(error["code"] as? String == "would_lock_out" && error["exit_code"] as? Int == 1)
+            }
+            // The admin still works.
+            #expect(try await client.execute(uri: "/v1/users/list", method: .post, headers: Self.headers(token: admin)).status == .ok)
+        }
+    }
+
     @Test func plainHTTPOffLoopbackIsRefusedBeforeAnythingOpens() throws {
         #expect(throws: ServerConfigurationError.plaintextOffLoopback(.init(host: "0.0.0.0", port: 8750))) {
             try ServerConfiguration(listen: .init(host: "0.0.0.0", port: 8750))

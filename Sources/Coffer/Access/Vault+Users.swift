@@ -75,6 +75,7 @@ extension Vault {
             // A revoked account keeps its role until it is reinstated: changing it would be a silent no-op.
             guard let user = try tx.user(name: name) else { throw VaultError.userNotFound(name) }
             guard user.revokedAt == nil else { throw VaultError.userNotActive(name) }
+            if self.policy[role]?.allows(.manageUsers) != true { try self.refuseRemovingLastManager(user, in: tx) }
             guard try tx.setUserRole(name: name, role: role) else { throw VaultError.userNotFound(name) }
             try self.sealUserRow(named: name, in: tx)
             try self.audit(.user(session), .userSetRole, detail: "user \(name) role \(role)", in: tx)
@@ -82,9 +83,13 @@ extension Vault {
     }
 
     /// Revokes a user; the token stops working on the next command.
+    /// Refused (`wouldLockOut`) for the caller's own account and for the last active user who
+    /// may manage users: nobody could then add, reinstate or reset anyone.
     package func revokeUser(_ name: String, by session: Session) throws(VaultError) {
         try authorize(session, .manageUsers, action: .userRevoke, detail: "user \(name)")
+        guard name != session.name else { throw .wouldLockOut(.revokingSelf) }
         try store.write { tx in
+            if let user = try tx.user(name: name), user.revokedAt == nil { try self.refuseRemovingLastManager(user, in: tx) }
             guard try tx.revokeUser(name: name, at: Int64(Date().timeIntervalSince1970)) else { throw VaultError.userNotActive(name) }
             try self.sealUserRow(named: name, in: tx)
             try self.audit(.user(session), .userRevoke, detail: "user \(name)", in: tx)
@@ -134,6 +139,18 @@ extension Vault {
             try self.audit(.named(name, role: "admin"), .vaultCreate, detail: "first admin \(name); policy \(policyDigest)", in: tx)
         }
         return token
+    }
+
+    /// Throws `wouldLockOut` when `user` holds `manage_users` and no other active user with an
+    /// intact row does: taking it away (revoking, demoting) would leave nobody to manage users.
+    /// Checked inside the change's transaction, so two admins demoting each other cannot both win.
+    func refuseRemovingLastManager(_ user: UserRecord, in tx: any StoreReading) throws {
+        guard policy[user.role]?.allows(.manageUsers) == true else { return }
+        let others = try tx.users().filter { other in
+            other.id != user.id && other.revokedAt == nil && policy[other.role]?.allows(.manageUsers) == true
+                && (try? userRowIsIntact(other)) == true
+        }
+        if others.isEmpty { throw VaultError.wouldLockOut(.lastManager(user.name)) }
     }
 
     /// Writes the MAC of a user row after any change to it.

@@ -34,6 +34,7 @@ extension VaultError {
         case .userNotFound: "user_not_found"
         case .userNotActive: "user_not_active"
         case .userNotRevoked: "user_not_revoked"
+        case .wouldLockOut: "would_lock_out"
         case .anonymityTooWeak: "anonymity_too_weak"
         case .notACheckpoint: "not_a_checkpoint"
         case .noOutcomes: "no_outcomes"
@@ -71,6 +72,7 @@ extension VaultError {
              .notAuthenticated: 3
         case .notPermitted, .purposeRequired, .purposeNotAllowed: 5
         case .auditTampered: 6
+        case .wouldLockOut: 1
         case let .pkcs11(failure): if case .failed = failure { 1 } else { 3 }
         default: 1
         }
@@ -85,7 +87,7 @@ extension VaultError {
         case .notAuthenticated: 401
         case .notPermitted, .purposeRequired, .purposeNotAllowed: 403
         case .customerNotFound, .noMatch, .customerErased, .userNotFound, .userNotActive, .unknownRole: 404
-        case .userExists, .userNotRevoked, .keyVersionInUse, .keyVersionActive, .keyVersionRetired, .keysChanged, .keyUsageExhausted,
+        case .userExists, .userNotRevoked, .wouldLockOut, .keyVersionInUse, .keyVersionActive, .keyVersionRetired, .keysChanged, .keyUsageExhausted,
              .reindexRequired, .confirmationRequired: 409
         case .auditUnavailable, .checkpointBlocked: 503
         case .pkcs11: 500

@@ -53,6 +53,9 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case userNotActive(String)
     /// A user to reinstate is not revoked.
     case userNotRevoked(String)
+    /// The change would leave the vault without anyone able to manage users (or would revoke the
+    /// caller's own account); refused before anything is written.
+    case wouldLockOut(LockOut)
     /// The k of a k-anonymity guard or check is below 2.
     case anonymityTooWeak(k: Int)
     /// A file that is not a checkpoint written by `auditCheckpoint`.
@@ -151,6 +154,10 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
             "no active user named \(name)"
         case let .userNotRevoked(name):
             "user \(name) is not revoked; to give it a new token, reset its token instead"
+        case .wouldLockOut(.revokingSelf):
+            "you cannot revoke your own account; another user with manage_users must revoke it"
+        case let .wouldLockOut(.lastManager(name)):
+            "user \(name) is the last active user who may manage users; revoking it or giving it a role without manage_users would lock everyone out: add (or reinstate) another user with manage_users first"
         case .anonymityTooWeak:
             "k must be at least 2"
         case .notACheckpoint:
@@ -248,5 +255,15 @@ extension Pkcs11Failure: CustomStringConvertible {
         case .notUsed: "not_used"
         case .failed: "failed"
         }
+    }
+}
+
+extension VaultError {
+    /// Why a user change would lock the vault's administrators out.
+    public enum LockOut: Equatable, Sendable {
+        /// The caller revoking its own account.
+        case revokingSelf
+        /// The change would leave no active user whose role allows `manage_users`.
+        case lastManager(String)
     }
 }
