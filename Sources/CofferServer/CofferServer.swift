@@ -30,7 +30,9 @@ public enum CofferServer {
         router.add(middleware: unmatched)
         if let metrics { MetricsRoute(metrics: metrics).add(to: router) }
         PublicRoutes(service: service).add(to: router)
-        let v1 = router.group("v1").add(middleware: TokenAuthentication(service: service, throttle: AuthenticationThrottle(settings: configuration.throttle)))
+        let v1 = router.group("v1").add(middleware: TokenAuthentication(
+            service: service, throttle: AuthenticationThrottle(settings: configuration.throttle),
+            userThrottle: AuthenticationThrottle(settings: configuration.userThrottle)))
         RequestRoutes(service: service).add(to: v1)
         unmatched.record(router)
 

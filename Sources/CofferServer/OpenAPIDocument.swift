@@ -15,8 +15,9 @@ info:
     `Coffer-Purpose` header. Bodies are application/json objects of at most 1 MiB; a field a
     route does not take is refused (422). Values travel in bodies, never in URLs. Answers and
     errors follow the output contract: snake_case keys, ISO 8601 UTC times with milliseconds,
-    numbers as numbers. A client address with 10 failed authentications in a minute is
-    refused with 429 and Retry-After.
+    numbers as numbers. Tokens are `coffer_<user id>_<secret>` (older ones, without the id,
+    work until rotated). A client address, or a user, with 10 failed authentications in a
+    minute (`coffer serve --auth-failures`) is refused with 429 and Retry-After.
 servers:
   - url: http://127.0.0.1:8750
 security:
@@ -173,6 +174,14 @@ paths:
       operationId: resetUserToken
       summary: Gives an active user a new token; the old one stops working (requires manage_users).
       requestBody: { $ref: "#/components/requestBodies/Name" }
+      responses:
+        "200": { $ref: "#/components/responses/UserToken" }
+        default: { $ref: "#/components/responses/Error" }
+  /v1/users/rotate-token:
+    post:
+      operationId: rotateOwnToken
+      summary: Replaces the caller's own token; the token used stops working at once (any active user).
+      requestBody: { $ref: "#/components/requestBodies/Empty" }
       responses:
         "200": { $ref: "#/components/responses/UserToken" }
         default: { $ref: "#/components/responses/Error" }

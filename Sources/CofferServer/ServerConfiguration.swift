@@ -7,6 +7,18 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var tls: TLSFiles?
     /// When repeated failed authentications from one address are refused (429).
     var throttle = AuthenticationThrottle.Settings()
+    /// When repeated failed authentications naming one user (from any addresses) are refused (429).
+    var userThrottle = AuthenticationThrottle.Settings()
+
+    /// Failed authentications allowed per minute, per client address and per user, before 429
+    /// (`coffer serve --auth-failures`; 10 by default). A test run against a server raises it.
+    public var authenticationFailuresPerMinute: Int {
+        get { throttle.limit }
+        set {
+            throttle.limit = max(1, newValue)
+            userThrottle.limit = max(1, newValue)
+        }
+    }
 
     /// The PEM certificate chain and private key of the server.
     public struct TLSFiles: Sendable, Equatable {

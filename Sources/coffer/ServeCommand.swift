@@ -36,15 +36,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("File (mode 0600 or 0400) holding the token a Prometheus scraper presents for GET /metrics (default: $COFFER_METRICS_TOKEN_FILE; none: no /metrics).", valueName: "file"))
     var metricsTokenFile: String?
 
+    @Option(help: ArgumentHelp("Failed authentications allowed per minute from one client address, and for one user, before 429 (raise it for a test run).", valueName: "n"))
+    var authFailures = 10
+
     func validate() throws {
+        if authFailures < 1 { throw ValidationError("--auth-failures must be at least 1") }
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("give both --tls-cert and --tls-key, or neither") }
     }
 
     func run() async throws {
         // The configuration is checked before the vault is opened: a refused one opens nothing.
-        let configuration = try ServerConfiguration(
+        var server = try ServerConfiguration(
             listen: try ListenAddress(parsing: listen),
             tls: tlsCert.map { ServerConfiguration.TLSFiles(certificatePath: $0, privateKeyPath: tlsKey!) })
+        server.authenticationFailuresPerMinute = authFailures
+        let configuration = server
         let metrics = try (metricsTokenFile ?? environment("COFFER_METRICS_TOKEN_FILE"))
             .map { path throws(ServerConfigurationError) in ServerMetrics(scrapeToken: try MetricsScrapeToken(file: path)) }
         // Once per process: whatever else reports through swift-metrics lands in the same scrape.

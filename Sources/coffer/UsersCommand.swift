@@ -6,7 +6,7 @@ struct UsersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "users",
         abstract: "Manage staff users (requires manage_users).",
-        subcommands: [Add.self, List.self, SetRole.self, Revoke.self, Reinstate.self, ResetToken.self]
+        subcommands: [Add.self, List.self, SetRole.self, Revoke.self, Reinstate.self, ResetToken.self, RotateToken.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -81,6 +81,19 @@ struct UsersCommand: AsyncParsableCommand {
                                                         abstract: "Give an active user a new one-time token; the old one stops working at once.")
         @OptionGroup var options: NewTokenOptions
         func run() async throws { try await options.issue(ResetUserToken(name: options.name)) }
+    }
+
+    struct RotateToken: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "rotate-token",
+                                                        abstract: "Replace your own token and print the new one, once; the token you used stops working at once.")
+        @OptionGroup var vault: VaultOptions
+        @OptionGroup var auth: AuthOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let (service, caller) = try await auth.caller(vault)
+            try printToken(try await service.perform(RotateOwnToken(), as: caller), json: output.json)
+        }
     }
 }
 

@@ -82,4 +82,62 @@ import Testing
         let after = try fixture.vault.auditEntries(AuditQuery()).filter { $0.action == .authenticate }.count
         #expect(after - before == 3)
     }
+
+    @Test func oneUsersSecretGuessedFromManyAddressesIsThrottledForThatUser() {
+        // The same type keyed per user: each address stays under its own limit, the user does not.
+        let clock = TestClock()
+        let addresses = AuthenticationThrottle(settings: .init(limit: 3), clock: { clock.instant })
+        let users = AuthenticationThrottle(settings: .init(limit: 3, penalty: .seconds(30)), clock: { clock.instant })
+        var imposed: Duration?
+        for i in 0..<3 {
+            #expect(addresses.failed("10.0.0.\(i)") == nil)
+            imposed = users.failed("user 7")
+        }
+        #expect(imposed == .seconds(30))
+        #expect(users.retryAfter("user 7") == .seconds(30))
+        #expect(users.retryAfter("user 8") == nil)
+        #expect((0..<3).allSatisfy { addresses.retryAfter("10.0.0.\($0)") == nil })
+    }
+
+    @Test func guessesAtOneUsersTokenGet429ForThatUserOnlyWithRetryAfter() async throws {
+        let fixture = try TestVault()
+        let samToken = try fixture.vault.addUser(name: "sam", role: "sales", by: fixture.admin)
+        let samID = try #require(Vault.userID(inToken: samToken))
+        let service = try await VaultService.open(at: fixture.vaultPath, credentials: RootCredentials(keyFile: fixture.keyPath))
+        var configuration = try ServerConfiguration(listen: .init(host: "127.0.0.1", port: 0))
+        // All test traffic is from 127.0.0.1: the per-address limit is raised out of the way.
+        configuration.throttle = .init(limit: 1_000)
+        configuration.userThrottle = .init(limit: 3, window: .seconds(60), penalty: .seconds(90))
+        let app = try CofferServer.makeApplication(service: service, configuration: configuration, logger: CapturedLog().logger)
+        let admin = fixture.adminToken
+        try await app.test(.live) { client in
+            let guess = "Bearer coffer_\(samID)_" + String(repeating: "0", count: 64)
+            for _ in 0..<2 {
+                #expect(try await client.execute(uri: "/v1/whoami", method: .post, headers: [.authorization: guess]).status == .unauthorized)
+            }
+            let third = try await client.execute(uri: "/v1/whoami", method: .post, headers: [.authorization: guess])
+            #expect(third.status == .tooManyRequests && third.headers[.retryAfter] == "90")
+            // Sam's real token waits too; the admin, from the same address, does not.
+            let sam = try await client.execute(uri: "/v1/whoami", method: .post, headers: [.authorization: "Bearer \(samToken)"])
+            #expect(sam.status == .tooManyRequests && sam.headers[.retryAfter] != nil)
+            #expect(try await client.execute(uri: "/v1/whoami", method: .post, headers: [.authorization: "Bearer \(admin)"]).status == .ok)
+        }
+    }
+
+    @Test func aUserRotatesItsOwnTokenOverHTTPAndTheOldOneDiesAtOnce() async throws {
+        let fixture = try TestVault()
+        let samToken = try fixture.vault.addUser(name: "sam", role: "sales", by: fixture.admin)
+        let service = try await VaultService.open(at: fixture.vaultPath, credentials: RootCredentials(keyFile: fixture.keyPath))
+        let app = try CofferServer.makeApplication(service: service, configuration: try ServerConfiguration(listen: .init(host: "127.0.0.1", port: 0)),
+                                                   logger: CapturedLog().logger)
+        try await app.test(.live) { client in
+            let rotated = try await client.execute(uri: "/v1/users/rotate-token", method: .post, headers: [.authorization: "Bearer \(samToken)"])
+            #expect(rotated.status == .ok)
+            let body = try #require(try JSONSerialization.jsonObject(with: Data(buffer: rotated.body ?? ByteBuffer())) as? [String: Any])
+            let token = try #require(body["token"] as? String)
+            #expect(body["name"] as? String == "sam" && token != samToken && Vault.userID(inToken: token) != nil)
+            #expect(try await client.execute(uri: "/v1/whoami", method: .post, headers: [.authorization: "Bearer \(samToken)"]).status == .unauthorized)
+            #expect(try await client.execute(uri: "/v1/whoami", method: .post, headers: [.authorization: "Bearer \(token)"]).status == .ok)
+        }
+    }
 }

@@ -5,9 +5,38 @@ extension Vault {
     /// Prefix of every user token, so leaked tokens are recognizable by scanners.
     static let tokenPrefix = "coffer_"
 
-    /// A new random token: the prefix and 32 random bytes in hex. Shown once, stored hashed.
-    static func newToken() throws(VaultError) -> String {
-        do { return tokenPrefix + (try SecureRandom.bytes(32)).hexString } catch { throw .crypto(error) }
+    /// A new token for user `id`: `coffer_<id>_<secret>`, the secret 32 random bytes in hex (as
+    /// strong as the prefix-less tokens before it). The user's internal id, never its name (names
+    /// may be people's names), lets a server throttle guesses per user before any lookup. Shown
+    /// once, stored hashed.
+    static func newToken(forUser id: Int64) throws(VaultError) -> String {
+        do { return tokenPrefix + "\(id)_" + (try SecureRandom.bytes(32)).hexString } catch { throw .crypto(error) }
+    }
+
+    /// The user id a token names (`coffer_<id>_<secret>`), nil for tokens without one (issued
+    /// before ids were in tokens, or not coffer tokens). Only a hint for throttling: a token is
+    /// authenticated by its hash, and a token whose id is not its user's is refused.
+    public static func userID(inToken token: some StringProtocol) -> Int64? {
+        guard token.hasPrefix(tokenPrefix) else { return nil }
+        let rest = token.dropFirst(tokenPrefix.count)
+        guard let separator = rest.firstIndex(of: "_"), rest.distance(from: rest.startIndex, to: separator) <= 19 else { return nil }
+        let digits = rest[..<separator]
+        guard !digits.isEmpty, digits.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        return Int64(digits)
+    }
+
+    /// A placeholder hash for a row being inserted, replaced in the same transaction by the hash
+    /// of the token that names the row's id (no token hashes to it).
+    private static func placeholderHash() throws(VaultError) -> [UInt8] {
+        do { return try SecureRandom.bytes(32) } catch { throw .crypto(error) }
+    }
+
+    /// Inserts user `name` and gives it its first token (which names the new row's id).
+    private func insertUser(name: String, role: String, in tx: any StoreWriting) throws -> String {
+        let id = try tx.insertUser(name: name, role: role, tokenHash: Self.placeholderHash(), createdAt: Int64(Date().timeIntervalSince1970))
+        let token = try Self.newToken(forUser: id)
+        _ = try tx.replaceUserToken(name: name, tokenHash: Self.tokenHash(token))
+        return token
     }
 
     static func tokenHash(_ token: String) -> [UInt8] {
@@ -30,7 +59,7 @@ extension Vault {
         }
         let hash = Self.tokenHash(token)
         let user = try store.read { tx in try tx.user(tokenHash: hash) }
-        guard let user, constantTimeEquals(user.tokenHash, hash) else {
+        guard let user, constantTimeEquals(user.tokenHash, hash), Self.userID(inToken: token).map({ $0 == user.id }) ?? true else {
             try audit(.unauthenticated, .authenticate, outcome: .denied, detail: "unknown token")
             throw .notAuthenticated
         }
@@ -51,14 +80,13 @@ extension Vault {
         try Self.validateUserName(name)
         try authorize(session, .manageUsers, action: .userAdd, detail: "user \(name)")
         try requireRole(role)
-        let token = try Self.newToken()
-        try store.write { tx in
+        return try store.write { tx in
             if try tx.user(name: name) != nil { throw VaultError.userExists(name) }
-            _ = try tx.insertUser(name: name, role: role, tokenHash: Self.tokenHash(token), createdAt: Int64(Date().timeIntervalSince1970))
+            let token = try self.insertUser(name: name, role: role, in: tx)
             try self.sealUserRow(named: name, in: tx)
             try self.audit(.user(session), .userAdd, detail: "user \(name) role \(role)", in: tx)
+            return token
         }
-        return token
     }
 
     package func users(by session: Session) throws(VaultError) -> [UserInfo] {
@@ -115,14 +143,29 @@ extension Vault {
     private func replaceToken(of name: String, action: AuditAction, by session: Session,
                               check: (UserRecord) throws(VaultError) -> Void) throws(VaultError) -> UserToken {
         try authorize(session, .manageUsers, action: action, detail: "user \(name)")
-        let token = try Self.newToken()
-        let role = try store.write { tx -> String in
+        return try writeNewToken(of: name, action: action, by: session, check: check)
+    }
+
+    /// The caller replaces its own token (any active user, no permission needed): the old one
+    /// stops working at once. Audited as a token reset of its own account.
+    package func rotateOwnToken(by session: Session) throws(VaultError) -> UserToken {
+        _ = try rolePolicy(session)
+        return try writeNewToken(of: session.name, action: .userResetToken, by: session) { user throws(VaultError) in
+            guard user.id == session.userID, user.revokedAt == nil else { throw .notAuthenticated }
+        }
+    }
+
+    /// Gives `name` a new token (after `check` accepts its row), sealed and audited in one transaction.
+    private func writeNewToken(of name: String, action: AuditAction, by session: Session,
+                              check: (UserRecord) throws(VaultError) -> Void) throws(VaultError) -> UserToken {
+        let (role, token) = try store.write { tx -> (String, String) in
             guard let user = try tx.user(name: name) else { throw VaultError.userNotFound(name) }
             try check(user)
+            let token = try Self.newToken(forUser: user.id)
             _ = try tx.replaceUserToken(name: name, tokenHash: Self.tokenHash(token))
             try self.sealUserRow(named: name, in: tx)
-            try self.audit(.user(session), action, detail: "user \(name) role \(user.role)", in: tx)
-            return user.role
+            try self.audit(.user(session), action, detail: "user \(name) role \(user.role)" + (user.id == session.userID ? " (own token)" : ""), in: tx)
+            return (user.role, token)
         }
         return UserToken(name: name, role: role, token: token)
     }
@@ -130,15 +173,14 @@ extension Vault {
     /// Creates the first admin of a new vault (no session exists yet) and returns its token.
     func bootstrapAdmin(name: String, policyYAML: String, policyDigest: String) throws(VaultError) -> String {
         try Self.validateUserName(name)
-        let token = try Self.newToken()
-        try store.write { tx in
-            _ = try tx.insertUser(name: name, role: "admin", tokenHash: Self.tokenHash(token), createdAt: Int64(Date().timeIntervalSince1970))
+        return try store.write { tx in
+            let token = try self.insertUser(name: name, role: "admin", in: tx)
             try self.sealUserRow(named: name, in: tx)
             try tx.replaceSetting(MetaKey.policyMAC.rawValue, value: StateMAC(keyRing: self.keyRing).policy(policyYAML))
             try self.recordPolicyVersion(policyYAML, appliedAt: Vault.nowMilliseconds, in: tx)
             try self.audit(.named(name, role: "admin"), .vaultCreate, detail: "first admin \(name); policy \(policyDigest)", in: tx)
+            return token
         }
-        return token
     }
 
     /// Throws `wouldLockOut` when `user` holds `manage_users` and no other active user with an

@@ -11,7 +11,7 @@ struct RequestRoutes {
     static let requests: [any RemoteRequest.Type] = [
         WhoAmI.self, ShowPolicy.self,
         GetCustomer.self, FindCustomers.self,
-        ListUsers.self, AddUser.self, SetUserRole.self, RevokeUser.self, ReinstateUser.self, ResetUserToken.self,
+        ListUsers.self, AddUser.self, SetUserRole.self, RevokeUser.self, ReinstateUser.self, ResetUserToken.self, RotateOwnToken.self,
         KeyStatus.self, RotateKEK.self, RetireKEK.self,
     ]
 

@@ -175,3 +175,15 @@ public struct ExplainRole: VaultRequest {
         try vault.explain(role: role, customer: customerReference, candidate: candidate, by: caller.session, purpose: caller.purpose)
     }
 }
+
+/// The caller replaces its own token (any active user; audited): the answer holds the new
+/// token, shown once, and the token the request was made with stops working at once.
+public struct RotateOwnToken: RemoteRequest {
+    public static let route = "users/rotate-token"
+
+    public init() {}
+
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> UserToken {
+        try vault.rotateOwnToken(by: caller.session)
+    }
+}
