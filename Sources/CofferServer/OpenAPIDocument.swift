@@ -224,7 +224,7 @@ paths:
               additionalProperties: false
               required: [version]
               properties:
-                version: { type: integer, minimum: 1 }
+                version: { type: integer, minimum: 1, maximum: 4294967295 }
       responses:
         "200":
           description: The version retired.
@@ -264,7 +264,7 @@ components:
             additionalProperties: false
             required: [name]
             properties:
-              name: { type: string }
+              name: { $ref: "#/components/schemas/UserName" }
     NameAndRole:
       required: true
       content:
@@ -274,7 +274,7 @@ components:
             additionalProperties: false
             required: [name, role]
             properties:
-              name: { type: string }
+              name: { $ref: "#/components/schemas/UserName" }
               role: { type: string }
   responses:
     Status:
@@ -314,6 +314,10 @@ components:
         application/json:
           schema: { $ref: "#/components/schemas/ErrorBody" }
   schemas:
+    UserName:
+      type: string
+      pattern: "^[a-z0-9._-]{1,64}$"
+      description: 1 to 64 lowercase letters, digits, '.', '_' or '-'
     ErrorBody:
       type: object
       required: [error]

@@ -86,7 +86,7 @@ extension VaultError {
         switch self {
         case .notAuthenticated: 401
         case .notPermitted, .purposeRequired, .purposeNotAllowed: 403
-        case .customerNotFound, .noMatch, .customerErased, .userNotFound, .userNotActive, .unknownRole: 404
+        case .customerNotFound, .noMatch, .customerErased, .userNotFound, .userNotActive, .unknownRole, .keyVersionUnknown: 404
         case .userExists, .userNotRevoked, .wouldLockOut, .keyVersionInUse, .keyVersionActive, .keyVersionRetired, .keysChanged, .keyUsageExhausted,
              .reindexRequired, .confirmationRequired: 409
         case .auditUnavailable, .checkpointBlocked: 503
