@@ -263,6 +263,28 @@ final class CapturedLog: @unchecked Sendable {
         }
     }
 
+    @Test func everyResponseCarriesARequestIdAndTheLogLineNamesIt() async throws {
+        let salesToken = salesToken
+        try await application().test(.live) { client in
+            let generated = try await client.execute(uri: "/v1/whoami", method: .post, headers: Self.headers(token: salesToken))
+            let id = try #require(generated.headers[HTTPField.Name("Coffer-Request-Id")!])
+            #expect(id.count == 32 && id.allSatisfy(\.isHexDigit))
+            var mine = Self.headers(token: salesToken)
+            mine[HTTPField.Name("Coffer-Request-Id")!] = "client-42.a_b"
+            let kept = try await client.execute(uri: "/v1/whoami", method: .post, headers: mine)
+            #expect(kept.headers[HTTPField.Name("Coffer-Request-Id")!] == "client-42.a_b")
+            for unsafe in ["a b", String(repeating: "x", count: 65), "id=\"1\"", "<script>"] {
+                mine[HTTPField.Name("Coffer-Request-Id")!] = unsafe
+                let replaced = try await client.execute(uri: "/nowhere", method: .get, headers: mine)
+                let answered = try #require(replaced.headers[HTTPField.Name("Coffer-Request-Id")!])
+                #expect(answered != unsafe && answered.count == 32)
+            }
+        }
+        #expect(log.text.contains("request_id=\(try #require(log.text.firstMatch(of: /request_id=([0-9a-f]{32})/)?.1))"))
+        #expect(log.text.contains("request_id=client-42.a_b") && log.text.contains("actor=sam") && log.text.contains("duration_ms="))
+        #expect(!log.text.contains("<script>") && !log.text.contains("a b "))
+    }
+
     @Test func plainHTTPOffLoopbackIsRefusedBeforeAnythingOpens() throws {
         #expect(throws: ServerConfigurationError.plaintextOffLoopback(.init(host: "0.0.0.0", port: 8750))) {
             try ServerConfiguration(listen: .init(host: "0.0.0.0", port: 8750))
