@@ -36,11 +36,14 @@ public enum CofferServer {
         RequestRoutes(service: service).add(to: v1)
         unmatched.record(router)
 
+        // A connection that sends nothing (headers, or the rest of a body) for this long is closed.
+        let idle = configuration.idleTimeout.components
+        let http1 = HTTP1Channel.Configuration(idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))
         let server: HTTPServerBuilder
         if let tls = configuration.tls {
-            server = try tlsServer(tls)
+            server = try tlsServer(tls, http: http1)
         } else {
-            server = .http1()
+            server = .http1(configuration: http1)
         }
         return Application(
             router: router,
@@ -61,14 +64,14 @@ public enum CofferServer {
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
 
-    private static func tlsServer(_ files: ServerConfiguration.TLSFiles) throws(ServerConfigurationError) -> HTTPServerBuilder {
+    private static func tlsServer(_ files: ServerConfiguration.TLSFiles, http: HTTP1Channel.Configuration) throws(ServerConfigurationError) -> HTTPServerBuilder {
         do {
             let chain = try NIOSSLCertificate.fromPEMFile(files.certificatePath).map { NIOSSLCertificateSource.certificate($0) }
             guard !chain.isEmpty else { throw ServerConfigurationError.tlsFiles("\(files.certificatePath) holds no certificate") }
             let key = try NIOSSLPrivateKey(file: files.privateKeyPath, format: .pem)
             var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
             tls.minimumTLSVersion = .tlsv12
-            return try .tls(.http1(), tlsConfiguration: tls)
+            return try .tls(.http1(configuration: http), tlsConfiguration: tls)
         } catch let error as ServerConfigurationError {
             throw error
         } catch {

@@ -7,6 +7,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var tls: TLSFiles?
     /// When repeated failed authentications from one address are refused (429).
     var throttle = AuthenticationThrottle.Settings()
+    /// How long a connection may send nothing (while its headers or body are due, or between
+    /// requests) before it is closed: a slow or stalled client cannot hold a connection open.
+    var idleTimeout: Duration = .seconds(30)
     /// When repeated failed authentications naming one user (from any addresses) are refused (429).
     var userThrottle = AuthenticationThrottle.Settings()
 

@@ -63,6 +63,47 @@ import Testing
         #expect(log.stdout.contains("user_reinstate  ok") && log.stdout.contains("user_reset_token  ok"))
     }
 
+    @Test func aUserRotatesItsOwnTokenAndTheOldOneStopsAtOnce() throws {
+        let cli = try CLI()
+        try cli.initVault()
+        let admin = cli.environment["COFFER_TOKEN"]
+        let first = try token(cli.run(["users", "add", "sam", "--role", "support", "--json"]))
+        cli.environment["COFFER_TOKEN"] = first
+        let text = try cli.run(["users", "rotate-token"])
+        #expect(text.status == 0 && text.stdout.hasPrefix("user sam (support) token, shown only this once:\n"), "\(text.stderr)")
+        let second = try #require(text.stdout.split(separator: "\n").last.map(String.init))
+        // The new token names sam's id, like the first one, with a new 256-bit secret.
+        let id = try #require(first.split(separator: "_").dropFirst().first.map(String.init))
+        #expect(second != first && second.hasPrefix("coffer_\(id)_") && second.split(separator: "_").last?.count == 64)
+        #expect(try cli.run(["whoami"]).status == 3)
+        cli.environment["COFFER_TOKEN"] = second
+        let third = try token(cli.run(["users", "rotate-token", "--json"]))
+        #expect(third != second && third.hasPrefix("coffer_\(id)_"))
+        #expect(try cli.run(["whoami"]).status == 3)
+        cli.environment["COFFER_TOKEN"] = third
+        #expect(try cli.run(["whoami"]).stdout.hasPrefix("user sam\n"))
+        // Both rotations are in the audit log, by sam, without a token.
+        cli.environment["COFFER_TOKEN"] = admin
+        let log = try cli.run(["audit", "log", "--actor", "sam", "--action", "user_reset_token", "--json"])
+        let entries = try #require(try json(log) as? [[String: Any]])
+        #expect(entries.count == 2 && entries.allSatisfy { $0["detail"] as? String == "user sam role support (own token)" }, "\(entries)")
+        #expect(![first, second, third].contains { log.stdout.contains($0.split(separator: "_").last.map(String.init) ?? "-") })
+        // A revoked user cannot rotate.
+        #expect(try cli.run(["users", "revoke", "sam"]).status == 0)
+        cli.environment["COFFER_TOKEN"] = third
+        let revoked = try cli.run(["users", "rotate-token"])
+        #expect(revoked.status == 3 && revoked.stdout.isEmpty)
+        cli.environment["COFFER_TOKEN"] = admin
+    }
+
+    @Test func serveRefusesAnAuthenticationFailureLimitBelowOne() throws {
+        let cli = try CLI()
+        for bad in ["0", "-1"] {
+            let refused = try cli.run(["serve", "--listen", "127.0.0.1:0", "--auth-failures=\(bad)"])
+            #expect(refused.status == 64 && refused.stderr.contains("--auth-failures must be at least 1"), "\(bad): \(refused.stderr)")
+        }
+    }
+
     @Test func whoamiShowsTheCallersOwnAccess() throws {
         let cli = try CLI()
         try cli.initVault()

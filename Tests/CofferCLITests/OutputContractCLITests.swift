@@ -148,7 +148,8 @@ import Testing
         try run(["users", "set-role", "sam", "--role", "sales"])
         try run(["users", "revoke", "sam"])
         try run(["users", "reinstate", "sam"])
-        try run(["users", "reset-token", "sam"])
+        let samToken = try #require((try run(["users", "reset-token", "sam"]) as? [String: Any])?["token"] as? String)
+        try run(["users", "rotate-token"], as: samToken)
         try run(["whoami"], as: analyst)
 
         try run(["policy", "check", root + "/policies/roles.yaml"])

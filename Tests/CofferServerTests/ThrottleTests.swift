@@ -2,6 +2,9 @@
 @testable import CofferServer
 import CofferTestSupport
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -138,6 +141,62 @@ import Testing
             #expect(body["name"] as? String == "sam" && token != samToken && Vault.userID(inToken: token) != nil)
             #expect(try await client.execute(uri: "/v1/whoami", method: .post, headers: [.authorization: "Bearer \(samToken)"]).status == .unauthorized)
             #expect(try await client.execute(uri: "/v1/whoami", method: .post, headers: [.authorization: "Bearer \(token)"]).status == .ok)
+        }
+    }
+
+    @Test func aBodyThatStopsHalfWayIsAnsweredOrClosedWithinTheIdleTimeoutAndTheServerStaysUp() async throws {
+        let fixture = try TestVault()
+        let service = try await VaultService.open(at: fixture.vaultPath, credentials: RootCredentials(keyFile: fixture.keyPath))
+        var configuration = try ServerConfiguration(listen: .init(host: "127.0.0.1", port: 0))
+        configuration.idleTimeout = .seconds(1)
+        let app = try CofferServer.makeApplication(service: service, configuration: configuration, logger: CapturedLog().logger)
+        let token = fixture.adminToken
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let socket = try Self.connectedSocket(port: port)
+            defer { close(socket) }
+            let half = "POST /v1/whoami HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"a\":"
+            #expect(half.withCString { send(socket, $0, strlen($0), 0) } > 0)
+            let start = ContinuousClock.now
+            let (_, closed) = Self.readUntilClosed(socket)
+            let waited = ContinuousClock.now - start
+            #expect(closed, "the server closed the connection rather than the 10 s guard firing")
+            #expect(waited < .seconds(5), "closed after \(waited)")
+            // The server still serves others (on a new connection: the test client's idle one was closed too).
+            let fresh = try Self.connectedSocket(port: port)
+            defer { close(fresh) }
+            _ = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".withCString { send(fresh, $0, strlen($0), 0) }
+            let (answer, _) = Self.readUntilClosed(fresh)
+            #expect(String(decoding: answer, as: UTF8.self).hasPrefix("HTTP/1.1 200"))
+        }
+    }
+
+    /// A TCP socket connected to 127.0.0.1:`port`, with a 10 s receive guard.
+    static func connectedSocket(port: Int) throws -> Int32 {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(socket >= 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(connected == 0)
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        return socket
+    }
+
+    /// Everything received until the peer closes (true) or the receive guard fires (false).
+    static func readUntilClosed(_ socket: Int32) -> ([UInt8], Bool) {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(socket, &buffer, buffer.count, 0)
+            if n == 0 { return (received, true) }
+            if n < 0 { return (received, false) }
+            received += buffer[0..<n]
         }
     }
 }

@@ -56,4 +56,21 @@ import Testing
         _ = try await service.perform(RevokeUser(name: "sam"), as: admin)
         await #expect(throws: VaultError.notAuthenticated) { _ = try await service.perform(RotateOwnToken(), as: sam) }
     }
+
+    @Test func aTokenWhoseIdWasAlteredToAnotherUsersIsRefusedAndAudited() async throws {
+        let admin = Caller(session: try await service.authenticate(token: fixture.adminToken), purpose: nil)
+        let sam = try await service.perform(AddUser(name: "sam", role: "sales"), as: admin)
+        let secret = try #require(sam.token.split(separator: "_").last.map(String.init))
+        let before = try fixture.vault.auditEntries(AuditQuery()).filter { $0.action == .authenticate }.count
+        // Sam's own secret under the admin's id, and under an id no user has.
+        for forged in ["coffer_\(fixture.admin.userID)_" + secret, "coffer_999999_" + secret] {
+            await #expect(throws: VaultError.notAuthenticated) { _ = try await service.authenticate(token: forged) }
+        }
+        let entries = try fixture.vault.auditEntries(AuditQuery()).filter { $0.action == .authenticate }.dropFirst(before)
+        #expect(entries.count == 2)
+        #expect(entries.allSatisfy { $0.action == .authenticate && $0.outcome == .denied && $0.detail == "unknown token" })
+        #expect(!entries.contains { $0.detail.contains(secret) || $0.actor.contains(secret) })
+        // Sam's real token is unaffected.
+        #expect(try await service.authenticate(token: sam.token).name == "sam")
+    }
 }
