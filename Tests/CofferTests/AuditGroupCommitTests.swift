@@ -71,7 +71,7 @@ final class CommitLog: AuditCommitObserver, @unchecked Sendable {
     @Test func concurrentReadsShareCommitsAndEachHasItsOwnEntry() async throws {
         let log = CommitLog()
         service.observeAuditCommits(log)
-        let rounds = 8
+        let rounds = 20
         let results = await concurrentFinds(rounds: rounds)
         let views = try results.map { try $0.get() }
         #expect(views.count == 64 * rounds)

@@ -54,15 +54,6 @@ final class AuditGroupCommit: @unchecked Sendable {
     /// Whether a leader is committing (or about to): arrivals queue and wait.
     private var leading = false
     private var observer: (any AuditCommitObserver)?
-    private var failedLast = false
-
-    /// Whether the last group's commit failed (cleared by the next that succeeds): the store
-    /// may be refusing writes, so readiness should try a durable write rather than trust a probe.
-    var lastGroupFailed: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return failedLast
-    }
 
     /// Replaces the observer told about each group (nil: none).
     func setObserver(_ observer: (any AuditCommitObserver)?) {
@@ -112,7 +103,6 @@ final class AuditGroupCommit: @unchecked Sendable {
         }
 
         lock.lock()
-        if case .failure = results { failedLast = true } else { failedLast = false }
         let next = queue.first
         if next == nil { leading = false }
         lock.unlock()

@@ -358,9 +358,8 @@ public final class Vault: Sendable {
 
     /// The store answers a read of the audit head, the database file and its directory are
     /// writable (SQLite writes its log beside the database), and the store can still grow (a
-    /// full disk or a page limit would refuse the next audit entry). After a group of audit
-    /// entries failed to commit, a durable write that changes nothing must succeed too, so a
-    /// store that failed at commit (not at allocation) is not reported ready until it writes.
+    /// full disk or a page limit would refuse the next audit entry; a store that allocates but
+    /// fails at commit is not caught here).
     func checkReadiness() throws(VaultError) {
         _ = try store.read { tx in try tx.lastAuditLink() }
         for path in [databasePath, (databasePath as NSString).deletingLastPathComponent] where access(path, W_OK) != 0 {
@@ -368,10 +367,6 @@ public final class Vault: Sendable {
         }
         do {
             try store.checkWritable()
-            if auditGroup.lastGroupFailed {
-                let vaultID = Array(keyRing.vaultID.utf8)
-                try store.write { tx in try tx.replaceSetting(MetaKey.vaultID.rawValue, value: vaultID) }
-            }
         } catch {
             throw .auditUnavailable(error.description)
         }
