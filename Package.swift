@@ -124,7 +124,7 @@ let package = Package(
             name: "CofferServerTests",
             dependencies: ["CofferServer", "Coffer", "CofferTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "Prometheus", package: "swift-prometheus"),
-                           .product(name: "Yams", package: "Yams")]
+                           .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -24,7 +24,10 @@ public enum CofferServer {
     {
         let router = Router(context: CofferRequestContext.self)
         router.add(middleware: RequestLog())
-        if let metrics { router.add(middleware: RequestMetrics(metrics: metrics)) }
+        if let metrics {
+            router.add(middleware: RequestMetrics(metrics: metrics))
+            service.observeAuditCommits(metrics)
+        }
         router.add(middleware: ErrorResponses())
         let unmatched = UnmatchedRoutes()
         router.add(middleware: unmatched)

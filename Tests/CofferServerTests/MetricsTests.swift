@@ -2,6 +2,7 @@
 @testable import CofferServer
 import CofferTestSupport
 import Foundation
+import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -161,6 +162,76 @@ import Testing
         #expect(samples.first { $0.name == ServerMetrics.auditEntriesName }?.value == "7")
         #expect(samples.first { $0.name == ServerMetrics.auditGroupSizeName + "_count" }?.value == "2")
         #expect(samples.first { $0.name == ServerMetrics.auditCommitName + "_count" }?.value == "2")
+    }
+
+    /// The vault's group commits feed the audit series of a server built with metrics: every
+    /// audited read over HTTP is counted once, in as many groups as it took.
+    @Test func auditedReadsOverHTTPFeedTheAuditSeries() async throws {
+        let metrics = ServerMetrics(scrapeToken: try MetricsScrapeToken(Self.scrapeToken))
+        let salesToken = salesToken
+        let scrape = try await application(metrics: metrics).test(.live) { client in
+            for email in ["ada@example.com", "grace@example.com", "ada@example.com"] {
+                let found = try await client.execute(uri: "/v1/customers/find", method: .post, headers: Self.headers(token: salesToken, purpose: "prospecting"),
+                                                     body: ByteBuffer(string: #"{"email": "\#(email)"}"#))
+                #expect(found.status == .ok)
+            }
+            let response = try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(Self.scrapeToken)"])
+            return String(buffer: response.body)
+        }
+        let samples = Self.samples(scrape)
+        let entries = try fixture.vault.auditEntries(AuditQuery(actor: "sam", action: .find))
+        #expect(entries.count == 3)
+        #expect(samples.first { $0.name == ServerMetrics.auditEntriesName }?.value == "3")
+        // One request at a time: each entry committed alone, one group and one commit each.
+        #expect(samples.first { $0.name == ServerMetrics.auditGroupSizeName + "_count" }?.value == "3")
+        #expect(samples.first { $0.name == ServerMetrics.auditCommitName + "_count" }?.value == "3")
+        #expect(!samples.contains { $0.name == ServerMetrics.auditFailedGroupsName })
+        for secret in Self.customerValues + [salesToken] { #expect(!scrape.contains(secret), "the scrape contains \(secret)") }
+    }
+
+    /// A store that cannot grow (SQLite's page limit on the service's own connection, as a full
+    /// disk would do): a find is refused with 503 audit_unavailable and no customer value, the
+    /// failed group is counted, and finds work again once the limit is lifted.
+    @Test func aFindWhoseEntryCannotBeWrittenGets503AndNoCustomerValue() async throws {
+        let metrics = ServerMetrics(scrapeToken: try MetricsScrapeToken(Self.scrapeToken))
+        let salesToken = salesToken
+        let writer = service.vault.store.queue
+        try await writer.writeWithoutTransaction { db in
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count")!
+            _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(pages)")
+        }
+        try await application(metrics: metrics).test(.live) { client in
+            func find() async throws -> (HTTPResponse.Status, String) {
+                let response = try await client.execute(uri: "/v1/customers/find", method: .post, headers: Self.headers(token: salesToken, purpose: "prospecting"),
+                                                        body: ByteBuffer(string: #"{"email": "ada@example.com"}"#))
+                return (response.status, String(buffer: response.body))
+            }
+            // Fill the last pages' room, then every find is refused.
+            var refused: (HTTPResponse.Status, String)?
+            for _ in 0..<5_000 {
+                let got = try await find()
+                if got.0 != .ok { refused = got; break }
+            }
+            let (status, body) = try #require(refused)
+            #expect(status == .serviceUnavailable)
+            let error = try ServerTests.json(ByteBuffer(string: body))["error"] as? [String: Any]
+            #expect(error?["code"] as? String == "audit_unavailable")
+            for value in Self.customerValues { #expect(!body.contains(value), "the refusal contains \(value)") }
+            #expect(error?.keys.sorted() == ["code", "exit_code", "message"])
+            let again = try await find()
+            #expect(again.0 == .serviceUnavailable)
+            #expect(!again.1.contains("Ada"))
+
+            let scrape = try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(Self.scrapeToken)"])
+            let samples = Self.samples(String(buffer: scrape.body))
+            #expect(samples.first { $0.name == ServerMetrics.auditFailedGroupsName }.flatMap { Int($0.value) } ?? 0 >= 2)
+
+            try await writer.writeWithoutTransaction { db in _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = 1073741823") }
+            let recovered = try await find()
+            #expect(recovered.0 == .ok)
+            #expect(recovered.1.contains("ada@example.com"))
+        }
+        #expect(try fixture.vault.verifyAudit().isIntact)
     }
 
     @Test func theScrapeTokenFileMustBePrivateAndLongEnough() throws {

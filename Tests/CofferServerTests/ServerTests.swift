@@ -301,4 +301,50 @@ final class CapturedLog: @unchecked Sendable {
             _ = try CofferServer.makeApplication(service: service, configuration: configuration, logger: log.logger)
         }
     }
+
+    /// The audit store refuses writes (the server's own connection may not grow the database,
+    /// as on a full disk): reads get 503 with no customer value, readiness says not ready; both
+    /// recover once the store can write again.
+    @Test func aReadWhoseAuditEntryCannotBeWrittenGets503AndNothingElse() async throws {
+        let salesToken = salesToken, vault = fixture.vault
+        let writer = service.vault.store.queue
+        try await writer.writeWithoutTransaction { db in
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count")!
+            _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(pages)")
+        }
+        let entriesBefore = NIOLockedValueBox(0)
+        try await application().test(.live) { client in
+            let find = ByteBuffer(string: #"{"email": "ada@example.com"}"#)
+            let headers = Self.headers(token: salesToken, purpose: "prospecting")
+            // Reads succeed while the last page has room; the first refusal is a 503.
+            var refused: TestResponse?
+            for _ in 0..<5_000 {
+                let response = try await client.execute(uri: "/v1/customers/find", method: .post, headers: headers, body: find)
+                if response.status != .ok { refused = response; break }
+            }
+            let response = try #require(refused)
+            #expect(response.status == .serviceUnavailable)
+            let text = String(buffer: response.body ?? ByteBuffer())
+            #expect((try Self.json(response.body)["error"] as? [String: Any])?["code"] as? String == "audit_unavailable")
+            for value in ["Ada", "Lovelace", "ada@example.com", "CUS-1", "+44"] { #expect(!text.contains(value), "the 503 holds \(value)") }
+            let get = try await client.execute(uri: "/v1/customers/get", method: .post, headers: headers, body: ByteBuffer(string: #"{"reference": "CUS-1"}"#))
+            #expect(get.status == .serviceUnavailable)
+            #expect(!String(buffer: get.body ?? ByteBuffer()).contains("Ada"))
+            let notReady = try await client.execute(uri: "/readyz", method: .get)
+            #expect(notReady.status == .serviceUnavailable)
+            entriesBefore.withLockedValue { $0 = (try? vault.auditEntries(AuditQuery()).count) ?? -1 }
+
+            // Room again: ready, and the read answers with its entry written.
+            try await writer.writeWithoutTransaction { db in _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = 1073741823") }
+            let ready = try await client.execute(uri: "/readyz", method: .get)
+            #expect(ready.status == .ok)
+            let found = try await client.execute(uri: "/v1/customers/find", method: .post, headers: headers, body: find)
+            #expect(found.status == .ok)
+            #expect(String(buffer: found.body ?? ByteBuffer()).contains("Ada Lovelace"))
+        }
+        let entries = try fixture.vault.auditEntries(AuditQuery())
+        #expect(entries.count == entriesBefore.withLockedValue { $0 } + 1)
+        #expect(entries.last?.action == .find && entries.last?.outcome == .ok)
+        #expect(try fixture.vault.verifyAudit().isIntact)
+    }
 }

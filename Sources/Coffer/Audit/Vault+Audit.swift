@@ -46,11 +46,12 @@ extension Vault {
 
     /// Appends one audit entry: the only way an entry is written.
     ///
-    /// With `db`, the entry joins the caller's write transaction (a change and its entry commit
-    /// together, or neither does). Without it, the entry is committed in its own durable
-    /// transaction before this returns, and the call fails closed: a caller must release nothing
-    /// if it throws. `purpose` is recorded only as one of the policy's purpose names (free text,
-    /// which could be anything, is logged as `<other>`).
+    /// With `tx`, the entry joins the caller's write transaction (a change and its entry commit
+    /// together, or neither does). Without it, the entry is group-committed (`AuditGroupCommit`:
+    /// with the entries of concurrent callers, in one durable transaction) before this returns,
+    /// and the call fails closed: it throws `auditUnavailable` if that transaction fails, and a
+    /// caller must then release nothing. `purpose` is recorded only as one of the policy's
+    /// purpose names (free text, which could be anything, is logged as `<other>`).
     @discardableResult
     package func audit(_ actor: AuditActor, _ action: AuditAction, purpose: String? = nil, outcome: AuditEntry.Outcome = .ok,
                fields: [String] = [], customers: CustomerIDSet = CustomerIDSet(), detail: String = "",
@@ -61,11 +62,18 @@ extension Vault {
         if let tx {
             do { return try append(draft, in: tx) } catch { throw VaultError(wrapping: error) }
         }
-        do {
-            return try store.write { tx in try self.append(draft, in: tx) }
-        } catch {
-            throw .auditUnavailable(error.description)
+        return try auditGroup.append(draft, now: { Vault.nowMilliseconds }) { drafts throws(VaultError) in
+            do throws(VaultError) {
+                return try store.write { tx in try self.append(drafts, in: tx) }
+            } catch {
+                throw .auditUnavailable(error.description)
+            }
         }
+    }
+
+    /// Sets (or, with nil, removes) the observer told about each group commit of audit entries.
+    package func observeAuditCommits(_ observer: (any AuditCommitObserver)?) {
+        auditGroup.setObserver(observer)
     }
 
     /// A purpose as the audit log records it: only the policy's own purpose names, so free text
@@ -79,13 +87,27 @@ extension Vault {
     /// Chains `draft` to the last entry and inserts it in `db`'s transaction. Everything goes
     /// through `audit(_:_:…)`; only tests call this directly, to plant entries at chosen times.
     func append(_ draft: AuditEntry, in tx: any StoreWriting) throws -> AuditEntry {
-        var entry = draft
+        try append([draft], in: tx)[0]
+    }
+
+    /// Chains `drafts`, in order, to the last entry and inserts them in `tx`'s transaction: the
+    /// head is read once, and each MAC covers the one before it.
+    private func append(_ drafts: [AuditEntry], in tx: any StoreWriting) throws -> [AuditEntry] {
         let chain = try AuditChain(auditKey: keyRing.auditKey, vaultID: keyRing.vaultID)
         let last = try tx.lastAuditLink()
-        entry.seq = (last?.seq ?? 0) + 1
-        entry.mac = try chain.mac(for: entry, previous: last?.mac ?? chain.genesis)
-        try tx.insertAuditEntry(entry)
-        return entry
+        var seq = last?.seq ?? 0
+        var previous = last?.mac ?? chain.genesis
+        var entries: [AuditEntry] = []
+        entries.reserveCapacity(drafts.count)
+        for var entry in drafts {
+            seq += 1
+            entry.seq = seq
+            entry.mac = try chain.mac(for: entry, previous: previous)
+            previous = entry.mac
+            try tx.insertAuditEntry(entry)
+            entries.append(entry)
+        }
+        return entries
     }
 
     /// Recomputes every MAC from the first entry on and names the first that does not match.

@@ -107,6 +107,12 @@ public final class VaultService: Sendable {
         try await Self.run(execution) { [vault] () throws(VaultError) in try vault.checkReadiness() }
     }
 
+    /// Tells `observer` about every group commit of audit entries from now on (nil: nobody).
+    /// A server feeds its metrics with it: group sizes, commit latency, failed groups.
+    public func observeAuditCommits(_ observer: (any AuditCommitObserver)?) {
+        vault.observeAuditCommits(observer)
+    }
+
     /// Performs `request` as `caller` and returns its typed response, or its typed error.
     public func perform<Request: VaultRequest>(_ request: Request, as caller: Caller) async throws(Request.Failure) -> Request.Response {
         try await Self.run(execution) { [vault] () throws(Request.Failure) in try request.respond(in: vault, as: caller, progress: { _ in }) }

@@ -22,6 +22,11 @@ package protocol VaultStore: Sendable {
     /// Runs `body` in one atomic, durable transaction; nothing of it stays if it throws.
     func write<T>(_ body: (any StoreWriting) throws -> T) throws(VaultError) -> T
 
+    /// Fails if the store could not take more rows now: a write transaction that allocates a
+    /// few pages, always rolled back (nothing is written, nothing is synced). A full disk or a
+    /// page limit makes it fail; a store that can allocate but not commit is not caught here.
+    func checkWritable() throws(VaultError)
+
     /// Makes sure no superseded copy of erased rows or destroyed keys survives in the store's
     /// own logs (a checkpoint of SQLite's write-ahead log). Waits up to `patience` for readers
     /// in other processes; fails with `checkpointBlocked` if they never let go.

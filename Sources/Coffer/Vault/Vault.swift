@@ -67,6 +67,8 @@ public final class Vault: Sendable {
     /// Kept for key management (rotation seals new KEKs under it); wiped when the vault is released.
     let rootKey: RootKey
     package let logger: Logger
+    /// Commits the entries written on their own (reads, denials) in groups (`Vault.audit`).
+    let auditGroup = AuditGroupCommit()
 
     private init(directory: String, keyFilePath: String?, schema: Schema, policy: Policy, store: SQLiteStore, keyRing: KeyRing, rootKey: RootKey) {
         self.keyFilePath = keyFilePath
@@ -354,12 +356,19 @@ public final class Vault: Sendable {
     /// Path of the SQLite file (for tests and backups).
     public var databasePath: String { store.path }
 
-    /// The store answers a read of the audit head, and the database file and its directory are
-    /// writable (SQLite writes its log beside the database).
+    /// The store answers a read of the audit head, the database file and its directory are
+    /// writable (SQLite writes its log beside the database), and the store can still grow (a
+    /// full disk or a page limit would refuse the next audit entry; a store that allocates but
+    /// fails at commit is not caught here).
     func checkReadiness() throws(VaultError) {
         _ = try store.read { tx in try tx.lastAuditLink() }
         for path in [databasePath, (databasePath as NSString).deletingLastPathComponent] where access(path, W_OK) != 0 {
             throw .auditUnavailable("\(path) is not writable")
+        }
+        do {
+            try store.checkWritable()
+        } catch {
+            throw .auditUnavailable(error.description)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Coffer
 import CofferCrypto
 import CoreMetrics
 import Foundation
@@ -19,7 +20,7 @@ import Glibc
 ///
 /// The scrape itself needs the scrape token (`--metrics-token-file`), a secret of its own that
 /// opens nothing in the vault; staff tokens are not accepted.
-public final class ServerMetrics: Sendable {
+public final class ServerMetrics: AuditCommitObserver, Sendable {
     /// Where every metric lives; `/metrics` prints it.
     public let registry: PrometheusCollectorRegistry
     /// swift-metrics' factory onto `registry`: the server's metrics are made with it, and
@@ -32,6 +33,7 @@ public final class ServerMetrics: Sendable {
     public static let auditEntriesName = "coffer_audit_entries_written_total"
     public static let auditGroupSizeName = "coffer_audit_group_size"
     public static let auditCommitName = "coffer_audit_commit_duration_seconds"
+    public static let auditFailedGroupsName = "coffer_audit_commit_failures_total"
 
     /// Methods a label may name; anything else a client sends is counted as `other`.
     static let methods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -60,15 +62,23 @@ public final class ServerMetrics: Sendable {
             .record(duration: duration)
     }
 
-    /// For the vault's audit writer to feed: `entries` entries made durable in one commit
-    /// (one transaction, one fsync) that took `duration`. Nothing feeds it yet (the audit
-    /// writer commits one entry per request today), so these series appear only once fed:
-    /// a scrape never shows a zero that is not a measurement.
+    /// Fed by the vault's audit group commit (`VaultService.observeAuditCommits`, set by
+    /// `CofferServer.makeApplication`): `entries` entries made durable in one commit (one
+    /// transaction, one fsync) that took `duration`. The series appear once fed: a scrape never
+    /// shows a zero that is not a measurement. Entries that commit inside a change's own
+    /// transaction (put, imports, key and user operations) are not counted here.
     public func auditCommitted(entries: Int, duration: Duration) {
         guard entries > 0 else { return }
         Counter(label: Self.auditEntriesName, dimensions: [], factory: factory).increment(by: entries)
         Recorder(label: Self.auditGroupSizeName, dimensions: [], aggregate: true, factory: factory).record(entries)
         CoreMetrics.Timer(label: Self.auditCommitName, dimensions: [], factory: factory).record(duration: duration)
+    }
+
+    /// A group of `entries` audit entries whose commit failed (every request in it was refused
+    /// with 503): counted, so an alert can fire before the readiness probe is next asked.
+    public func auditCommitFailed(entries: Int, duration: Duration) {
+        guard entries > 0 else { return }
+        Counter(label: Self.auditFailedGroupsName, dimensions: [], factory: factory).increment()
     }
 
     /// The Prometheus text exposition of everything registered.

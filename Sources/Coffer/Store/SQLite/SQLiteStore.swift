@@ -75,6 +75,23 @@ package final class SQLiteStore: VaultStore {
         }
     }
 
+    package func checkWritable() throws(VaultError) {
+        do {
+            try queue.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    // A table of its own and a value spanning overflow pages: new pages, whatever
+                    // room the existing ones have left. Rolled back: the file never sees it.
+                    try db.execute(sql: "CREATE TABLE coffer_write_probe (bytes BLOB)")
+                    let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
+                    try db.execute(sql: "INSERT INTO coffer_write_probe (bytes) VALUES (zeroblob(?))", arguments: [2 * pageSize])
+                    return .rollback
+                }
+            }
+        } catch {
+            throw .storage(Self.describe(error))
+        }
+    }
+
     package func purgeSupersededPages(patience: TimeInterval) throws(VaultError) {
         let deadline = Date().addingTimeInterval(patience)
         while true {
