@@ -33,6 +33,7 @@ import Testing
             client.environment["COFFER_KEY_FILE"] = client.directory + "/no-key-here"
             client.environment["COFFER_SERVER"] = url
             client.environment["COFFER_TOKEN"] = admin
+            for side in [cli, client] { side.environment["COFFER_PURPOSE"] = "support_case" }
             self.cli = cli
             self.admin = admin
             self.auditor = auditor
@@ -50,7 +51,7 @@ import Testing
             let token = token ?? admin
             cli.environment["COFFER_TOKEN"] = token
             client.environment["COFFER_TOKEN"] = token
-            defer { cli.environment["COFFER_TOKEN"] = admin }
+            defer { cli.environment["COFFER_TOKEN"] = admin; client.environment["COFFER_TOKEN"] = admin }
             return (try cli.run(arguments), try client.run(arguments))
         }
     }
@@ -91,7 +92,8 @@ import Testing
         let served = try Served()
         let cases: [(arguments: [String], token: String?, exit: Int32, code: String)] = [
             (["get", "CUS-404"], nil, 4, "customer_not_found"),
-            (["get", "CUS-1"], served.auditor, 5, "not_permitted"),
+            // Not permitted to know: an auditor is told no more than "not found".
+            (["get", "CUS-1"], served.auditor, 4, "customer_not_found"),
             (["users", "add", "eve", "--role", "admin"], served.auditor, 5, "not_permitted"),
             (["whoami"], "not-a-token", 3, "not_authenticated"),
             (["keys", "status"], "not-a-token", 3, "not_authenticated"),

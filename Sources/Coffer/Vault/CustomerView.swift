@@ -123,10 +123,20 @@ public struct CustomerView: Sendable, Equatable, Codable {
         let values = try container.nestedContainer(keyedBy: FieldKey.self, forKey: .fields)
         fields = try values.allKeys.sorted { $0.stringValue < $1.stringValue }.map { key in
             let (value, kind) = try FieldValue.decodeContractValue(values, forKey: key) ?? ("", .text)
-            return FieldValue(name: key.stringValue, value: value ?? "", kind: kind)
+            // The decoder's snake_case conversion also turned the field names (data) into camelCase.
+            return FieldValue(name: Self.snakeCase(key.stringValue), value: value ?? "", kind: kind)
         }
         orders = try container.decodeIfPresent([OrderView].self, forKey: .orders) ?? []
         outcome = try container.decodeIfPresent(OutcomeView.self, forKey: .outcome)
+    }
+
+    /// `fullName` back to `full_name` (schema field names are lowercase snake_case).
+    static func snakeCase(_ name: String) -> String {
+        var out = ""
+        for character in name {
+            if character.isUppercase { out += "_" + character.lowercased() } else { out.append(character) }
+        }
+        return out
     }
 
     public subscript(field: String) -> String? {
