@@ -28,6 +28,49 @@ public enum OutputContract {
         return encoder
     }
 
+    /// The decoder of contract JSON (a server's answers): snake_case keys to Swift names, times
+    /// in the contract's shape to dates. Decoding what `encoder` wrote gives the same value.
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let milliseconds = milliseconds(text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a time in the output contract's shape (2026-12-02T18:35:12.345Z)")
+            }
+            return Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+        }
+        return decoder
+    }
+
+    /// Milliseconds since 1970-01-01 UTC of a `2026-12-02T18:35:12.345Z` time; nil for any other shape.
+    public static func milliseconds(_ text: String) -> Int64? {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 24, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
+              bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"), bytes[19] == UInt8(ascii: "."), bytes[23] == UInt8(ascii: "Z") else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for i in range {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[i]) else { return nil }
+                value = value * 10 + Int(bytes[i] - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
+              let minute = number(14..<16), let second = number(17..<19), let millis = number(20..<23),
+              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+        var parts = tm()
+        parts.tm_year = Int32(year - 1900)
+        parts.tm_mon = Int32(month - 1)
+        parts.tm_mday = Int32(day)
+        parts.tm_hour = Int32(hour)
+        parts.tm_min = Int32(minute)
+        parts.tm_sec = Int32(second)
+        let seconds = Int64(timegm(&parts))
+        return seconds * 1000 + Int64(millis)
+    }
+
     /// `value` as contract JSON text (pretty, or one line).
     public static func encode<T: Encodable>(_ value: T, pretty: Bool = true) throws -> String {
         String(decoding: try encoder(pretty: pretty).encode(value), as: UTF8.self)

@@ -16,8 +16,8 @@ struct KeysCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (service, caller) = try await auth.caller(vault)
-            let status = try await service.perform(KeyStatus(), as: caller)
+            let connection = try await auth.connect(vault)
+            let status = try await connection.perform(KeyStatus())
             if output.json { return try printJSON(status) }
             Terminal.out("version  state         age      uses       customers")
             for key in status {
@@ -40,8 +40,8 @@ struct KeysCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (service, caller) = try await auth.caller(vault)
-            let rotated = try await service.perform(RotateKEK(), as: caller)
+            let connection = try await auth.connect(vault)
+            let rotated = try await connection.perform(RotateKEK())
             if output.json { return try printJSON(rotated) }
             Terminal.out("key version \(rotated.active) is now active; run `coffer keys rewrap` to move customers onto it")
         }
@@ -72,8 +72,8 @@ struct KeysCommand: AsyncParsableCommand {
         @Argument(help: "The version to retire.") var version: UInt32
 
         func run() async throws {
-            let (service, caller) = try await auth.caller(vault)
-            let retired = try await service.perform(RetireKEK(version: version), as: caller)
+            let connection = try await auth.connect(vault)
+            let retired = try await connection.perform(RetireKEK(version: version))
             if output.json { return try printJSON(retired) }
             Terminal.out("key version \(version) retired: its key material is destroyed")
         }

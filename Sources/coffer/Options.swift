@@ -146,8 +146,12 @@ struct AuthOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Why you are reading (default: $COFFER_PURPOSE; required by roles that list purposes).", valueName: "purpose"))
     var purpose: String?
 
+    @OptionGroup var remote: ServerOptions
+
     /// Opens the vault and authenticates; a missing or wrong token is one line and exit 3.
-    func caller(_ options: VaultOptions) async throws(VaultError) -> (VaultService, Caller) {
+    /// Refused (`not_remote`) when a server is named: the caller is the vault here.
+    func caller(_ options: VaultOptions) async throws -> (VaultService, Caller) {
+        try refuseServer()
         let service = try await options.open()
         let presented = token ?? environment("COFFER_TOKEN")
         unsetenv("COFFER_TOKEN")

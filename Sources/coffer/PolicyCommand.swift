@@ -93,8 +93,7 @@ struct PolicyCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (service, caller) = try await auth.caller(vault)
-            let shown = try await service.perform(ShowPolicy(), as: caller)
+            let shown = try await auth.connect(vault).perform(ShowPolicy())
             if output.json { return try printJSON(shown) }
             let applied = shown.appliedAt.map { "applied \(ISO8601DateFormatter().string(from: $0))" } ?? "applied before the policy history was kept"
             Terminal.out("policy in force: digest \(shown.digest)" + (shown.revision.map { ", revision \($0)" } ?? "") + ", \(applied)")

@@ -12,8 +12,8 @@ struct GetCommand: AsyncParsableCommand {
     var reference: String
 
     func run() async throws {
-        let (service, caller) = try await auth.caller(vault)
-        let view = try await service.perform(GetCustomer(reference: reference), as: caller)
+        let connection = try await auth.connect(vault)
+        let view = try await connection.perform(GetCustomer(reference: reference))
         if output.json { return try printJSON(view) }
         CustomerPrinter.print([view])
     }
@@ -40,8 +40,8 @@ struct FindCommand: AsyncParsableCommand {
 
     func run() async throws {
         let lookup: Vault.Lookup = email.map { .email($0) } ?? .phone(phone!)
-        let (service, caller) = try await auth.caller(vault)
-        let views = try await service.perform(FindCustomers(lookup, region: region), as: caller)
+        let connection = try await auth.connect(vault)
+        let views = try await connection.perform(FindCustomers(lookup, region: region))
         // Always an array, whatever the number of matches (none is `noMatch`: exit 4 in both modes).
         if output.json { return try printJSON(views) }
         CustomerPrinter.print(views)

@@ -18,8 +18,8 @@ struct UsersCommand: AsyncParsableCommand {
         @Option(help: "Role from the policy in force.") var role: String
 
         func run() async throws {
-            let (service, caller) = try await auth.caller(vault)
-            try printToken(try await service.perform(AddUser(name: name, role: role), as: caller), json: output.json)
+            let connection = try await auth.connect(vault)
+            try printToken(try await connection.perform(AddUser(name: name, role: role)), json: output.json)
         }
     }
 
@@ -30,8 +30,8 @@ struct UsersCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (service, caller) = try await auth.caller(vault)
-            let users = try await service.perform(ListUsers(), as: caller)
+            let connection = try await auth.connect(vault)
+            let users = try await connection.perform(ListUsers())
             if output.json { return try printJSON(users) }
             for user in users {
                 Terminal.out("\(user.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(user.role.padding(toLength: 12, withPad: " ", startingAt: 0)) \(user.revoked ? "revoked" : "active")")
@@ -48,8 +48,8 @@ struct UsersCommand: AsyncParsableCommand {
         @Option(help: "New role.") var role: String
 
         func run() async throws {
-            let (service, caller) = try await auth.caller(vault)
-            let change = try await service.perform(SetUserRole(name: name, role: role), as: caller)
+            let connection = try await auth.connect(vault)
+            let change = try await connection.perform(SetUserRole(name: name, role: role))
             if output.json { return try printJSON(change) }
             Terminal.out("user \(name) now has role \(role)")
         }
@@ -63,8 +63,8 @@ struct UsersCommand: AsyncParsableCommand {
         @Argument(help: "User name.") var name: String
 
         func run() async throws {
-            let (service, caller) = try await auth.caller(vault)
-            let change = try await service.perform(RevokeUser(name: name), as: caller)
+            let connection = try await auth.connect(vault)
+            let change = try await connection.perform(RevokeUser(name: name))
             if output.json { return try printJSON(change) }
             Terminal.out("user \(name) revoked")
         }
@@ -105,9 +105,8 @@ struct NewTokenOptions: ParsableArguments {
     @OptionGroup var output: OutputOptions
     @Argument(help: "User name.") var name: String
 
-    func issue<Request: VaultRequest>(_ request: Request) async throws where Request.Response == UserToken {
-        let (service, caller) = try await auth.caller(vault)
-        try printToken(try await service.perform(request, as: caller), json: output.json)
+    func issue<Request: RemoteRequest>(_ request: Request) async throws where Request.Response == UserToken {
+        try printToken(try await auth.connect(vault).perform(request), json: output.json)
     }
 }
 
@@ -126,8 +125,8 @@ struct WhoAmICommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let (service, caller) = try await auth.caller(vault)
-        let identity = try await service.perform(WhoAmI(), as: caller)
+        let connection = try await auth.connect(vault)
+        let identity = try await connection.perform(WhoAmI())
         if output.json { return try printJSON(identity) }
         Terminal.out("user \(identity.user)")
         PolicyCommand.print(identity.access)

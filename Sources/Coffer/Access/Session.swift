@@ -22,7 +22,27 @@ public struct UserInfo: Sendable, Equatable, Codable {
     public var createdAt: Int64
     public var revoked: Bool
 
-    private enum JSONKeys: String, CodingKey { case name, role, createdAt = "created_at", revoked }
+    init(name: String, role: String, createdAt: Int64, revoked: Bool) {
+        self.name = name
+        self.role = role
+        self.createdAt = createdAt
+        self.revoked = revoked
+    }
+
+    private enum JSONKeys: String, CodingKey { case name, role, createdAt, revoked }
+
+    /// From the output contract: `created_at` back to whole seconds.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: JSONKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        role = try c.decode(String.self, forKey: .role)
+        let text = try c.decode(String.self, forKey: .createdAt)
+        guard let milliseconds = OutputContract.milliseconds(text) else {
+            throw DecodingError.dataCorruptedError(forKey: .createdAt, in: c, debugDescription: "not an output-contract time")
+        }
+        createdAt = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+        revoked = try c.decode(Bool.self, forKey: .revoked)
+    }
 
     /// In JSON (the output contract), `created_at` is an ISO 8601 UTC time.
     public func encode(to encoder: any Encoder) throws {

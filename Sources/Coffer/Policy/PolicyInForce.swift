@@ -32,8 +32,7 @@ public struct PolicyInForce: Sendable, Equatable, Codable {
     public var roles: [PolicyExplanation]
 
     enum CodingKeys: String, CodingKey {
-        case scope, digest, revision, yaml, roles
-        case appliedAt = "applied_at"
+        case scope, digest, revision, yaml, roles, appliedAt
     }
 
     /// The lines of `text` holding the mapping entry `role:` under the top-level `roles:`, with

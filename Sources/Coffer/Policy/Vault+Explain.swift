@@ -25,8 +25,8 @@ public struct PolicyExplanation: Sendable, Equatable, Codable {
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            self.init(name: try c.decode(String.self, forKey: .name), view: try c.decode(String.self, forKey: .view),
-                      value: try c.decodeIfPresent(String.self, forKey: .value))
+            let (value, kind) = try FieldValue.decodeContractValue(c, forKey: .value) ?? (nil, .text)
+            self.init(name: try c.decode(String.self, forKey: .name), view: try c.decode(String.self, forKey: .view), value: value, kind: kind)
         }
 
         /// In JSON (the output contract) a plain number or boolean is a JSON number or boolean.

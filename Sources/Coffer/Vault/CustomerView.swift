@@ -1,3 +1,4 @@
+import Foundation
 import CofferSupport
 /// One field of a customer as shown to a reader.
 public struct FieldValue: Sendable, Equatable, Codable {
@@ -8,6 +9,16 @@ public struct FieldValue: Sendable, Equatable, Codable {
     public var name: String
     public var value: String
     public var kind: Kind = .text
+
+    /// A value the output contract wrote as a string, number or boolean, back as text and its
+    /// kind; nil when the key is absent or null.
+    static func decodeContractValue<Key: CodingKey>(_ container: KeyedDecodingContainer<Key>, forKey key: Key) throws -> (String?, Kind)? {
+        guard container.contains(key), try !container.decodeNil(forKey: key) else { return nil }
+        if let text = try? container.decode(String.self, forKey: key) { return (text, .text) }
+        if let flag = try? container.decode(Bool.self, forKey: key) { return (flag ? "true" : "false", .boolean) }
+        let number = try container.decode(Decimal.self, forKey: key)
+        return ("\(number)", .number)
+    }
 }
 
 /// A purchase as shown to a reader. In JSON (the output contract) the amount is a number.
@@ -17,6 +28,21 @@ public struct OrderView: Sendable, Equatable, Codable {
     public var category: String
 
     enum CodingKeys: String, CodingKey { case date, amount, category }
+
+    init(date: String, amount: String, category: String) {
+        self.date = date
+        self.amount = amount
+        self.category = category
+    }
+
+    /// From the output contract: the amount is a number (or text that was not one).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        date = try container.decode(String.self, forKey: .date)
+        amount = try container.decodeIfPresent(String.self, forKey: .amount)
+            ?? "\(try container.decode(Decimal.self, forKey: .amount))"
+        category = try container.decode(String.self, forKey: .category)
+    }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -36,7 +62,7 @@ public struct OutcomeView: Sendable, Equatable, Codable {
 ///
 /// Views are produced inside the vault only; there is no public way to build one from
 /// ciphertext, and nothing in `Coffer`'s public API hands out raw records.
-public struct CustomerView: Sendable, Equatable, Encodable {
+public struct CustomerView: Sendable, Equatable, Codable {
     /// The vault's internal id (what audit entries name), shown only to roles that see
     /// `customer_ref` in clear: a stable id would link pseudonyms across domains.
     public var id: Int64? { showsID ? internalID : nil }
@@ -84,6 +110,33 @@ public struct CustomerView: Sendable, Equatable, Encodable {
         }
         try container.encode(orders, forKey: .orders)
         try container.encodeIfPresent(outcome, forKey: .outcome)
+    }
+
+    /// From the output contract (a server's answer): fields come back in the order the JSON
+    /// object holds them (sorted by name, as `OutputContract.encoder` writes them), numbers as
+    /// their shortest decimal text. Without an `id` the view keeps no internal id.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let id = try container.decodeIfPresent(Int64.self, forKey: .id)
+        internalID = id ?? 0
+        showsID = id != nil
+        let values = try container.nestedContainer(keyedBy: FieldKey.self, forKey: .fields)
+        fields = try values.allKeys.sorted { $0.stringValue < $1.stringValue }.map { key in
+            let (value, kind) = try FieldValue.decodeContractValue(values, forKey: key) ?? ("", .text)
+            // The decoder's snake_case conversion also turned the field names (data) into camelCase.
+            return FieldValue(name: Self.snakeCase(key.stringValue), value: value ?? "", kind: kind)
+        }
+        orders = try container.decodeIfPresent([OrderView].self, forKey: .orders) ?? []
+        outcome = try container.decodeIfPresent(OutcomeView.self, forKey: .outcome)
+    }
+
+    /// `fullName` back to `full_name` (schema field names are lowercase snake_case).
+    static func snakeCase(_ name: String) -> String {
+        var out = ""
+        for character in name {
+            if character.isUppercase { out += "_" + character.lowercased() } else { out.append(character) }
+        }
+        return out
     }
 
     public subscript(field: String) -> String? {

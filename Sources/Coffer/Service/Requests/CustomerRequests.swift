@@ -147,4 +147,17 @@ extension FindCustomers: RemoteRequest {
             throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "give exactly one of email and phone"))
         }
     }
+
+    /// The same keys: `{"email": …}` or `{"phone": …, "region": …}`. A lookup by another
+    /// field has no body form and is refused.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        switch lookup {
+        case let .email(email): try c.encode(email, forKey: .email)
+        case let .phone(phone): try c.encode(phone, forKey: .phone)
+        case .field:
+            throw EncodingError.invalidValue(lookup, .init(codingPath: [], debugDescription: "only email and phone lookups travel to a server"))
+        }
+        try c.encodeIfPresent(region, forKey: .region)
+    }
 }
