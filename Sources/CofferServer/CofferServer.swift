@@ -11,7 +11,8 @@ import NIOSSL
 /// policy and the audit are the vault's, on the far side of a process boundary.
 ///
 /// Routes: `GET /healthz` and `GET /readyz` (no token), and under `/v1`, with
-/// `Authorization: Bearer`, one `POST` per `RemoteRequest` (`RequestRoutes.requests`). With
+/// `Authorization: Bearer`, one `POST` per `RemoteRequest` (`RequestRoutes.requests`) and the
+/// streamed imports (`ImportRoutes`). With
 /// `metrics`, every request is counted and timed and `GET /metrics` serves them to a scraper
 /// holding the scrape token (`MetricsRoute`); without, there is no `/metrics`.
 public enum CofferServer {
@@ -30,6 +31,7 @@ public enum CofferServer {
         PublicRoutes(service: service).add(to: router)
         let v1 = router.group("v1").add(middleware: TokenAuthentication(service: service, throttle: AuthenticationThrottle(settings: configuration.throttle)))
         RequestRoutes(service: service).add(to: v1)
+        ImportRoutes(service: service).add(to: v1)
 
         let server: HTTPServerBuilder
         if let tls = configuration.tls {
