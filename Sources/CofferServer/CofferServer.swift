@@ -11,7 +11,8 @@ import NIOSSL
 /// policy and the audit are the vault's, on the far side of a process boundary.
 ///
 /// Routes: `GET /healthz` and `GET /readyz` (no token), and under `/v1`, with
-/// `Authorization: Bearer`, one `POST` per `RemoteRequest` (`RequestRoutes.requests`). With
+/// `Authorization: Bearer`, one `POST` per `RemoteRequest` (`RequestRoutes.requests`) and the
+/// streamed imports (`ImportRoutes`). With
 /// `metrics`, every request is counted and timed and `GET /metrics` serves them to a scraper
 /// holding the scrape token (`MetricsRoute`); without, there is no `/metrics`.
 public enum CofferServer {
@@ -37,6 +38,7 @@ public enum CofferServer {
             service: service, throttle: AuthenticationThrottle(settings: configuration.throttle),
             userThrottle: AuthenticationThrottle(settings: configuration.userThrottle)))
         RequestRoutes(service: service).add(to: v1)
+        ImportRoutes(service: service).add(to: v1)
         unmatched.record(router)
 
         // A connection that sends nothing (headers, or the rest of a body) for this long is closed.

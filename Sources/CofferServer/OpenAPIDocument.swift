@@ -237,6 +237,96 @@ paths:
                   version: { type: integer }
                   state: { type: string }
         default: { $ref: "#/components/responses/Error" }
+  /v1/imports/customers:
+    post:
+      operationId: importCustomers
+      summary: Imports customers from the CSV file sent as the body, streamed (requires import).
+      description: >-
+        The body is read as it arrives (no size limit of the JSON routes, nothing written to
+        the server's disk). Options are query parameters; a mapping of one's own goes in the
+        Coffer-Import-Mapping header as base64 of its YAML. Rejected rows come back as lines and
+        reasons in the report, never their values; the server writes no rejects file. A body
+        that stops before its end fails with 422; batches committed before stay, and a re-run
+        converges.
+      parameters:
+        - $ref: "#/components/parameters/ImportDelimiter"
+        - $ref: "#/components/parameters/ImportEncoding"
+        - $ref: "#/components/parameters/ImportDryRun"
+        - $ref: "#/components/parameters/ImportMap"
+        - $ref: "#/components/parameters/ImportFilename"
+        - $ref: "#/components/parameters/ImportMapping"
+      requestBody:
+        required: true
+        content:
+          text/csv:
+            schema: { type: string }
+      responses:
+        "200":
+          description: The import report, as `coffer import --json` prints it.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/ImportReport" }
+        default: { $ref: "#/components/responses/Error" }
+  /v1/imports/orders:
+    post:
+      operationId: importOrders
+      summary: Imports orders from the CSV file sent as the body, streamed (requires import).
+      description: >-
+        The body is read as it arrives (no size limit of the JSON routes, nothing written to
+        the server's disk). Options are query parameters; a mapping of one's own goes in the
+        Coffer-Import-Mapping header as base64 of its YAML. Rejected rows come back as lines and
+        reasons in the report, never their values; the server writes no rejects file. A body
+        that stops before its end fails with 422; batches committed before stay, and a re-run
+        converges.
+      parameters:
+        - $ref: "#/components/parameters/ImportDelimiter"
+        - $ref: "#/components/parameters/ImportEncoding"
+        - $ref: "#/components/parameters/ImportDryRun"
+        - $ref: "#/components/parameters/ImportMap"
+        - $ref: "#/components/parameters/ImportFilename"
+        - $ref: "#/components/parameters/ImportMapping"
+      requestBody:
+        required: true
+        content:
+          text/csv:
+            schema: { type: string }
+      responses:
+        "200":
+          description: The import report, as `coffer import --json` prints it.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/ImportReport" }
+        default: { $ref: "#/components/responses/Error" }
+  /v1/imports/outcomes:
+    post:
+      operationId: importOutcomes
+      summary: Imports outcomes from the CSV file sent as the body, streamed (requires import).
+      description: >-
+        The body is read as it arrives (no size limit of the JSON routes, nothing written to
+        the server's disk). Options are query parameters; a mapping of one's own goes in the
+        Coffer-Import-Mapping header as base64 of its YAML. Rejected rows come back as lines and
+        reasons in the report, never their values; the server writes no rejects file. A body
+        that stops before its end fails with 422; batches committed before stay, and a re-run
+        converges.
+      parameters:
+        - $ref: "#/components/parameters/ImportDelimiter"
+        - $ref: "#/components/parameters/ImportEncoding"
+        - $ref: "#/components/parameters/ImportDryRun"
+        - $ref: "#/components/parameters/ImportMap"
+        - $ref: "#/components/parameters/ImportFilename"
+        - $ref: "#/components/parameters/ImportMapping"
+      requestBody:
+        required: true
+        content:
+          text/csv:
+            schema: { type: string }
+      responses:
+        "200":
+          description: The import report, as `coffer import --json` prints it.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/ImportReport" }
+        default: { $ref: "#/components/responses/Error" }
 components:
   securitySchemes:
     bearer:
@@ -248,6 +338,36 @@ components:
       in: header
       required: false
       description: The purpose of this read; required by roles that list purposes.
+      schema: { type: string }
+    ImportDelimiter:
+      name: delimiter
+      in: query
+      description: "The field delimiter (detected when absent): , ; tab | (or comma, semicolon, pipe)."
+      schema: { type: string }
+    ImportEncoding:
+      name: encoding
+      in: query
+      description: The file's encoding (detected when absent).
+      schema: { type: string, enum: [utf-8, utf-16, utf-16le, utf-16be, windows-1252, latin-1] }
+    ImportDryRun:
+      name: dry_run
+      in: query
+      description: Validate and count, write nothing but the audit entry.
+      schema: { type: boolean }
+    ImportMap:
+      name: map
+      in: query
+      description: A built-in mapping preset.
+      schema: { type: string, enum: [hubspot, salesforce, odoo] }
+    ImportFilename:
+      name: filename
+      in: query
+      description: The uploader's file name, for messages and the report (letters, digits, ._-).
+      schema: { type: string, pattern: "^[A-Za-z0-9._-]{1,128}$" }
+    ImportMapping:
+      name: Coffer-Import-Mapping
+      in: header
+      description: A mapping file's YAML, base64-encoded (instead of map).
       schema: { type: string }
   requestBodies:
     Empty:
@@ -318,6 +438,36 @@ components:
       type: string
       pattern: "^[a-z0-9._-]{1,64}$"
       description: 1 to 64 lowercase letters, digits, '.', '_' or '-'
+    ImportReport:
+      type: object
+      required: [file, kind, rows, inserted, updated, unchanged, rejected, rejections, dialect, dry_run, notes, rejection_reasons]
+      properties:
+        file: { type: string }
+        kind: { type: string }
+        rows: { type: integer }
+        inserted: { type: integer }
+        updated: { type: integer }
+        unchanged: { type: integer }
+        rejected: { type: integer }
+        rejections:
+          type: array
+          description: The first 1000 rejected rows, by line, with every reason.
+          items:
+            type: object
+            properties:
+              line: { type: integer }
+              reasons: { type: array, items: { type: string } }
+        rejects_file: { type: string }
+        dialect: { type: string }
+        dry_run: { type: boolean }
+        notes: { type: array, items: { type: string } }
+        rejection_reasons:
+          type: array
+          items:
+            type: object
+            properties:
+              reason: { type: string }
+              rows: { type: integer }
     ErrorBody:
       type: object
       required: [error]

@@ -47,6 +47,8 @@ public enum CSVError: Error, Equatable, Sendable, CustomStringConvertible {
     /// End of input reached inside quotes; `line` is where the record started.
     case unterminatedQuotedField(path: String, line: Int)
     case writeFailed(path: String, reason: String)
+    /// A streamed input (an upload) stopped before its end.
+    case inputBrokeOff(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -58,11 +60,21 @@ public enum CSVError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path):\(line): quoted field never closed (end of file inside quotes); add the missing closing quote in the record starting on this line"
         case let .writeFailed(path, reason):
             return "\(path): write failed (\(reason)); check free disk space and permissions, then retry"
+        case let .inputBrokeOff(path, reason):
+            return "\(path): the upload stopped before its end (\(reason)); send the whole file again (committed rows are not duplicated)"
         }
     }
 }
 
 // MARK: - Reader
+
+/// Where a `CSVReader` gets its bytes when they do not come from a file: another thread hands
+/// them over (an HTTP request body, see `ByteChannel`). `read` blocks until bytes are there.
+public protocol CSVByteSource: AnyObject, Sendable {
+    /// Up to `count` bytes into `buffer`; 0 only at the end of the input. Throws when the
+    /// input broke off before its end.
+    func read(into buffer: UnsafeMutablePointer<UInt8>, max count: Int) throws(CSVError) -> Int
+}
 
 /// Streaming CSV reader: reads fixed-size chunks, so memory stays flat
 /// (one chunk plus at most `maxRecordBytes` of the current record).
@@ -114,6 +126,29 @@ public final class CSVReader {
                                     sample: sample, complete: complete)
         scanner = CSVScanner(fd: fd, path: path, fileSize: size, prefix: sample, dialect: dialect.dialect,
                              chunkSize: max(1, chunkSize), maxRecordBytes: max(1, maxRecordBytes))
+    }
+
+    /// Streams from `source` (bytes another thread hands over, such as an HTTP request body),
+    /// named `name` in messages; `size` is the total when known (for progress). The dialect is
+    /// settled from the first bytes as for a file. Nothing is written anywhere on the way.
+    public init(source: any CSVByteSource, name: String, size: Int? = nil, delimiter: CSVDelimiter? = .comma,
+                encoding: TextEncoding? = .utf8, utf16ByteOrderFromFile: Bool = false,
+                chunkSize: Int = 1 << 16, maxRecordBytes: Int = 1 << 20) throws(CSVError) {
+        var sample = [UInt8](repeating: 0, count: Self.sampleSize)
+        var sampled = 0
+        var complete = false
+        while sampled < sample.count {
+            let r = try sample.withUnsafeMutableBufferPointer { buffer throws(CSVError) in
+                try source.read(into: buffer.baseAddress! + sampled, max: buffer.count - sampled)
+            }
+            if r == 0 { complete = true; break }
+            sampled += r
+        }
+        sample.removeSubrange(sampled...)
+        dialect = CSVDialect.settle(delimiter: delimiter, encoding: encoding, utf16ByteOrderFromFile: utf16ByteOrderFromFile,
+                                    sample: sample, complete: complete)
+        scanner = CSVScanner(fd: -1, path: name, fileSize: size, prefix: sample, dialect: dialect.dialect,
+                             chunkSize: max(1, chunkSize), maxRecordBytes: max(1, maxRecordBytes), source: source)
     }
 
     /// Parses an in-memory buffer (tests, small inputs); `path` is "<memory>".
@@ -172,7 +207,9 @@ private struct CSVScanner: ~Copyable {
         case done
     }
 
-    let fd: Int32                 // -1 for in-memory input
+    let fd: Int32                 // -1 for in-memory input (and for a `source`)
+    /// Where the bytes come from when not from `fd`.
+    var source: (any CSVByteSource)?
     let path: String
     let fileSize: Int?
     let chunkSize: Int
@@ -216,8 +253,10 @@ private struct CSVScanner: ~Copyable {
     var strayField = 0        // 1-based field of the first stray quote, 0 = none
     var crAfterQuote = false
 
-    init(fd: Int32, path: String, fileSize: Int?, prefix: [UInt8], dialect: CSVDialect, chunkSize: Int, maxRecordBytes: Int) {
+    init(fd: Int32, path: String, fileSize: Int?, prefix: [UInt8], dialect: CSVDialect, chunkSize: Int, maxRecordBytes: Int,
+         source: (any CSVByteSource)? = nil) {
         self.fd = fd
+        self.source = source
         self.path = path
         self.fileSize = fileSize
         self.prefix = prefix
@@ -280,7 +319,7 @@ private struct CSVScanner: ~Copyable {
 
     /// Reads the next chunk after the current one is fully consumed.
     mutating func refill() throws(CSVError) -> Bool {
-        if fd < 0 { return false }
+        if fd < 0 && source == nil { return false }
         base += end
         pos = 0
         end = 0
@@ -317,6 +356,11 @@ private struct CSVScanner: ~Copyable {
             rawRead += n
             return n
         }
+        if let source {
+            let r = try source.read(into: dst, max: count)
+            rawRead += r
+            return r
+        }
         while true {
             let r = csvRead(fd, dst, count)
             if r >= 0 { rawRead += r; return r }
@@ -328,7 +372,7 @@ private struct CSVScanner: ~Copyable {
     /// Ensures the first 3 bytes are buffered (or EOF), then skips a UTF-8 BOM.
     mutating func skipBOM() throws(CSVError) {
         bomChecked = true
-        if fd >= 0 {
+        if fd >= 0 || source != nil {
             while end < 3 {
                 let n = try readSome(into: buf + end, max: min(chunkSize, bufCap - end))
                 if n == 0 { break }

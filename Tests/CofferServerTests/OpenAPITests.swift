@@ -30,8 +30,8 @@ import Yams
 
     @Test func everyRouteIsDocumentedAndNothingElse() throws {
         let paths = try #require(try Self.document()["paths"] as? [String: Any])
-        #expect(Set(paths.keys) == Set(RequestRoutes.paths + ["/healthz", "/readyz", "/v1/openapi.yaml"]))
-        for path in RequestRoutes.paths {
+        #expect(Set(paths.keys) == Set(RequestRoutes.paths + ImportRoutes.paths + ["/healthz", "/readyz", "/v1/openapi.yaml"]))
+        for path in RequestRoutes.paths + ImportRoutes.paths {
             let item = try #require(paths[path] as? [String: Any])
             #expect(item.keys.sorted() == ["post"], "\(path) is POST only")
         }
@@ -52,6 +52,25 @@ import Yams
             #expect(schema["additionalProperties"] as? Bool == false, "\(request.route) refuses unknown fields")
             let properties = Set((schema["properties"] as? [String: Any] ?? [:]).keys)
             #expect(properties == request.fields, "\(request.route): document \(properties.sorted()), request \(request.fields.sorted())")
+        }
+    }
+
+    /// The streamed imports take a CSV body, and their query parameters are exactly the ones the route reads.
+    @Test func importsTakeCSVAndTheQueryParametersTheRouteReads() throws {
+        let document = try Self.document()
+        let paths = try #require(document["paths"] as? [String: Any])
+        let parameters = try #require((document["components"] as? [String: Any])?["parameters"] as? [String: Any])
+        for path in ImportRoutes.paths {
+            let post = try #require((paths[path] as? [String: Any])?["post"] as? [String: Any])
+            let content = try #require((post["requestBody"] as? [String: Any])?["content"] as? [String: Any])
+            #expect(content.keys.sorted() == ["text/csv"], "\(path) takes text/csv")
+            let named = try #require(post["parameters"] as? [[String: Any]]).compactMap { reference -> [String: Any]? in
+                guard let ref = reference["$ref"] as? String else { return reference }
+                return parameters[String(ref.split(separator: "/").last!)] as? [String: Any]
+            }
+            let query = Set(named.filter { $0["in"] as? String == "query" }.compactMap { $0["name"] as? String })
+            #expect(query == ImportRoutes.queryFields, "\(path): document \(query.sorted()), route \(ImportRoutes.queryFields.sorted())")
+            #expect(named.contains { $0["in"] as? String == "header" && $0["name"] as? String == ImportRoutes.mappingHeader.rawName })
         }
     }
 }

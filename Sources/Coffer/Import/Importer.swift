@@ -39,6 +39,26 @@ public struct ImportOptions: Sendable {
     }
 }
 
+/// What an import reads: a file, or bytes streamed to it (`CSVByteSource`) under a name for
+/// messages and the report, with their total size when known (progress).
+public enum ImportInput: Sendable {
+    case file(String)
+    case stream(any CSVByteSource, name: String, size: Int?)
+
+    /// The file's path, or the stream's name.
+    public var name: String {
+        switch self {
+        case let .file(path): path
+        case let .stream(_, name, _): name
+        }
+    }
+
+    var filePath: String? {
+        if case let .file(path) = self { return path }
+        return nil
+    }
+}
+
 extension Vault {
     /// Rows per transaction. A crash loses at most the batch in flight; committed batches are whole.
     static let importBatchSize = 2_000
@@ -58,6 +78,17 @@ extension Vault {
     /// exactly what the import would report; only an audit entry saying so is written.
     package func importCSV(_ kind: ImportKind, path: String, session: Session, options: ImportOptions = ImportOptions(),
                           progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> ImportReport {
+        try importCSV(kind, from: .file(path), session: session, options: options, progress: progress)
+    }
+
+    /// `importCSV` from a file or from a stream of bytes (an upload to the server, read as it
+    /// arrives: memory holds a bounded pipe and a batch, and nothing is written to disk but
+    /// the committed batches). A stream that breaks off fails the import like a read error
+    /// in a file: the batches committed before stay (each whole, with its audit entry), the
+    /// complete rows read of the batch in flight are committed, a record cut off is not.
+    package func importCSV(_ kind: ImportKind, from input: ImportInput, session: Session, options: ImportOptions = ImportOptions(),
+                          progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> ImportReport {
+        let path = input.name
         try authorize(session, .import, action: .import, detail: options.dryRun ? "\(kind.rawValue) (dry run)" : kind.rawValue)
         if options.dryRun, options.rejectsPath != nil {
             throw .invalidInput("a dry run writes nothing, so it takes no rejects file; run it without one, then import with --rejects")
@@ -71,8 +102,14 @@ extension Vault {
         }
         let reader: CSVReader
         do {
-            reader = try CSVReader(path: path, delimiter: options.delimiter, encoding: options.encoding,
-                                   utf16ByteOrderFromFile: options.utf16ByteOrderFromFile)
+            switch input {
+            case let .file(path):
+                reader = try CSVReader(path: path, delimiter: options.delimiter, encoding: options.encoding,
+                                       utf16ByteOrderFromFile: options.utf16ByteOrderFromFile)
+            case let .stream(source, name, size):
+                reader = try CSVReader(source: source, name: name, size: size, delimiter: options.delimiter, encoding: options.encoding,
+                                       utf16ByteOrderFromFile: options.utf16ByteOrderFromFile)
+            }
         } catch { throw .importFile(error.description) }
         var report = ImportReport(file: path, kind: kind.rawValue)
         report.dialect = reader.dialect.dialect.description
@@ -105,7 +142,7 @@ extension Vault {
             try audit(.user(session), .import, outcome: .failed, detail: "\(kind.rawValue): file refused (header)")
             throw error
         }
-        if let rejectsPath = options.rejectsPath { try checkOutputFile(rejectsPath, input: path) }
+        if let rejectsPath = options.rejectsPath { try checkOutputFile(rejectsPath, input: input.filePath) }
         let rejects: RejectsFile?
         let dialect = reader.dialect.dialect
         do {

@@ -1,3 +1,4 @@
+import CofferSupport
 import Foundation
 
 /// One customer by its `customer_ref`, as the caller's role sees it (audited read).
@@ -125,6 +126,27 @@ public struct ImportFile: VaultRequest {
 
     public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> ImportReport {
         try vault.importCSV(kind, path: path, session: caller.session, options: options, progress: progress)
+    }
+}
+
+/// Imports customers, orders or outcomes from bytes streamed to the vault (an upload to the
+/// server): read as they arrive, never written to disk. A rejects file is not written (the
+/// uploader holds the rows; the report lists the rejected lines). Progress is in bytes.
+public struct ImportStream: VaultRequest {
+    public var kind: ImportKind
+    public var input: ImportInput
+    public var options: ImportOptions
+
+    /// `name`: the uploader's file name, for messages and the report; `size`: the total when known.
+    public init(_ kind: ImportKind, from source: any CSVByteSource, name: String, size: Int? = nil, options: ImportOptions = ImportOptions()) {
+        self.kind = kind
+        input = .stream(source, name: name, size: size)
+        self.options = options
+        self.options.rejectsPath = nil
+    }
+
+    public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> ImportReport {
+        try vault.importCSV(kind, from: input, session: caller.session, options: options, progress: progress)
     }
 }
 
