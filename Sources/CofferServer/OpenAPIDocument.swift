@@ -123,6 +123,137 @@ paths:
                 type: array
                 items: { $ref: "#/components/schemas/Customer" }
         default: { $ref: "#/components/responses/Error" }
+  /v1/customers/put:
+    post:
+      operationId: putCustomer
+      summary: Creates or updates one customer; fields named are set, null clears one (requires write; audited).
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [values]
+              properties:
+                values:
+                  type: object
+                  description: Field name to value (strings, numbers and booleans are stored as text; null clears the field); customer_ref is required.
+                  additionalProperties: { type: [string, number, boolean, "null"] }
+      responses:
+        "200":
+          description: The customer's internal id and whether it was created.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [id, created]
+                properties:
+                  id: { type: integer }
+                  created: { type: boolean }
+        default: { $ref: "#/components/responses/Error" }
+  /v1/customers/erase:
+    post:
+      operationId: eraseCustomer
+      summary: Erases a customer for good (crypto-shredding); needs a purpose (requires erase; audited, erasure recorded).
+      parameters: [{ $ref: "#/components/parameters/Purpose" }]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [reference]
+              properties:
+                reference: { type: string, minLength: 1 }
+      responses:
+        "200":
+          description: The internal id erased and the erasure record kept (no PII).
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [erased, erasure]
+                properties:
+                  erased: { type: integer }
+                  erasure: { type: object }
+        default: { $ref: "#/components/responses/Error" }
+  /v1/customers/reindex-phones:
+    post:
+      operationId: reindexPhones
+      summary: Rewrites stored phone numbers to E.164 and recomputes their blind index (requires manage_keys; audited).
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              properties:
+                region: { type: string, description: "ISO 3166-1 alpha-2 region national numbers are read in where the row and schema give none" }
+      responses:
+        "200":
+          description: Customers reindexed, numbers rewritten, and those that could not be normalized.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [customers, rewritten, not_normalized]
+                properties:
+                  customers: { type: integer }
+                  rewritten: { type: integer }
+                  not_normalized: { type: array, items: { type: integer } }
+        default: { $ref: "#/components/responses/Error" }
+  /v1/privacy/check:
+    post:
+      operationId: checkPrivacy
+      summary: k-anonymity of a role's view over its quasi-identifiers (requires export; another role's view requires manage_users).
+      parameters: [{ $ref: "#/components/parameters/Purpose" }]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [k]
+              properties:
+                role: { type: string, description: "the role whose view to check; absent: the caller's own" }
+                k: { type: integer, minimum: 1 }
+      responses:
+        "200":
+          description: The classes over the quasi-identifiers as the role sees them.
+          content:
+            application/json:
+              schema: { type: object }
+        default: { $ref: "#/components/responses/Error" }
+  /v1/policy/apply:
+    post:
+      operationId: applyPolicy
+      summary: Makes a policy document the policy in force after checking it against the vault's schema (requires manage_users; audited).
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [yaml, file]
+              properties:
+                yaml: { type: string, description: "the policy document (YAML)" }
+                file: { type: string, description: "its file name, for error messages (file:line: message)" }
+      responses:
+        "200":
+          description: The digest of the policy now in force.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [digest]
+                properties:
+                  digest: { type: string }
+        default: { $ref: "#/components/responses/Error" }
   /v1/users/list:
     post:
       operationId: listUsers

@@ -10,7 +10,8 @@ struct RequestRoutes {
     /// The vault's requests a server performs today.
     static let requests: [any RemoteRequest.Type] = [
         WhoAmI.self, ShowPolicy.self,
-        GetCustomer.self, FindCustomers.self,
+        GetCustomer.self, FindCustomers.self, PutCustomer.self, EraseCustomer.self, ReindexPhones.self,
+        CheckPrivacy.self, ApplyPolicy.self,
         ListUsers.self, AddUser.self, SetUserRole.self, RevokeUser.self, ReinstateUser.self, ResetUserToken.self, RotateOwnToken.self,
         KeyStatus.self, RotateKEK.self, RetireKEK.self,
     ]

@@ -135,7 +135,10 @@ public struct RevokeUser: RemoteRequest {
 
 /// Makes a policy document the policy in force, after checking it against the vault's schema
 /// (requires `manage_users`; audited with the old and new digests).
-public struct ApplyPolicy: VaultRequest {
+public struct ApplyPolicy: RemoteRequest, Codable {
+    public static let route = "policy/apply"
+    public static let fields: Set<String> = ["yaml", "file"]
+
     public var yaml: String
     /// Where the text came from, for error messages (line numbers refer to it).
     public var file: String

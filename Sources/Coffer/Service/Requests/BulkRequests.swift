@@ -57,7 +57,10 @@ public struct Reidentify: VaultRequest {
 
 /// k-anonymity of a role's view over its quasi-identifiers (requires `export`; another role's
 /// view requires `manage_users`).
-public struct CheckPrivacy: VaultRequest {
+public struct CheckPrivacy: RemoteRequest, Codable {
+    public static let route = "privacy/check"
+    public static let fields: Set<String> = ["role", "k"]
+
     /// The role whose view to check; nil: the caller's own.
     public var role: String?
     public var k: Int

@@ -35,7 +35,10 @@ public struct FindCustomers: VaultRequest {
 }
 
 /// Creates or updates one customer: fields named are set (nil clears one), others are kept.
-public struct PutCustomer: VaultRequest {
+public struct PutCustomer: RemoteRequest, Codable {
+    public static let route = "customers/put"
+    public static let fields: Set<String> = ["values"]
+
     public var values: [String: String?]
 
     public init(values: [String: String?]) { self.values = values }
@@ -48,6 +51,21 @@ public struct PutCustomer: VaultRequest {
             throw .invalidInput("the input is not a flat JSON object; send {\"customer_ref\": \"...\", \"field\": \"value\", ...}")
         }
         values = object.mapValues(\.text)
+    }
+
+    private enum CodingKeys: String, CodingKey { case values }
+
+    /// `{"values": {"customer_ref": "CUS-1", "age": 41, "email": null}}`: the flat object `init(json:)`
+    /// takes, under `values` (field names are kept as they are: they are schema names).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        values = try c.decode([String: JSONFieldValue].self, forKey: .values).mapValues(\.text)
+    }
+
+    /// The values as text, a cleared field as null.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(values, forKey: .values)
     }
 
     /// What was written: the customer's internal id and whether it is new.
@@ -78,7 +96,10 @@ private struct JSONFieldValue: Decodable {
 
 /// Erases a customer for good (crypto-shredding: its data key is destroyed). The caller must
 /// state a purpose; an erasure record (no PII) keeps when, by whom and why.
-public struct EraseCustomer: VaultRequest {
+public struct EraseCustomer: RemoteRequest, Codable {
+    public static let route = "customers/erase"
+    public static let fields: Set<String> = ["reference"]
+
     public var reference: String
 
     public init(reference: String) { self.reference = reference }
@@ -98,7 +119,10 @@ public struct EraseCustomer: VaultRequest {
 /// Recomputes the blind index of phone fields over E.164 (and rewrites stored phone numbers to
 /// E.164) for a vault created before phone numbers were normalized (requires `manage_keys`;
 /// audited; one transaction, so it either completes or changes nothing, and may be run again).
-public struct ReindexPhones: VaultRequest {
+public struct ReindexPhones: RemoteRequest, Codable {
+    public static let route = "customers/reindex-phones"
+    public static let fields: Set<String> = ["region"]
+
     /// The region national numbers are read in where neither the row (`region_from`) nor the
     /// schema (`region`, `phone_region`) gives one.
     public var region: String?
