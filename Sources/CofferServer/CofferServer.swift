@@ -32,6 +32,7 @@ public enum CofferServer {
         let v1 = router.group("v1").add(middleware: TokenAuthentication(service: service, throttle: AuthenticationThrottle(settings: configuration.throttle)))
         RequestRoutes(service: service).add(to: v1)
         ImportRoutes(service: service).add(to: v1)
+        ExportRoutes(service: service).add(to: v1)
 
         let server: HTTPServerBuilder
         if let tls = configuration.tls {
