@@ -39,6 +39,7 @@ public enum CofferServer {
             userThrottle: AuthenticationThrottle(settings: configuration.userThrottle)))
         RequestRoutes(service: service).add(to: v1)
         ImportRoutes(service: service).add(to: v1)
+        ExportRoutes(service: service).add(to: v1)
         unmatched.record(router)
 
         // A connection that sends nothing (headers, or the rest of a body) for this long is closed.

@@ -458,6 +458,32 @@ paths:
             application/json:
               schema: { $ref: "#/components/schemas/ImportReport" }
         default: { $ref: "#/components/responses/Error" }
+  /v1/export/view:
+    post:
+      operationId: exportView
+      summary: Streams exactly what a role sees of every customer as CSV (requires export; another role's view requires manage_users).
+      description: >-
+        One audit entry per run, committed before the first byte. Refusals are JSON errors
+        before the stream starts; a failure after it cuts the chunked body off without its
+        final chunk.
+      parameters:
+        - $ref: "#/components/parameters/Purpose"
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              properties:
+                role: { type: string, description: "The role whose view to stream; absent: the caller's own." }
+      responses:
+        "200":
+          description: The view, one column per visible field in schema order.
+          content:
+            text/csv:
+              schema: { type: string }
+        default: { $ref: "#/components/responses/Error" }
 components:
   securitySchemes:
     bearer:

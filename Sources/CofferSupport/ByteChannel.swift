@@ -12,7 +12,7 @@ import Foundation
 /// off (`read` throws `CSVError.inputBrokeOff`); `closeReading()` says the reader is done
 /// (`send` then throws `ByteChannel.Closed`, so the sender stops).
 // @unchecked: every mutable property is read and changed only under `condition`.
-public final class ByteChannel: CSVByteSource, @unchecked Sendable {
+public final class ByteChannel: CSVByteSource, ByteSink, @unchecked Sendable {
     /// The reader is done (it finished or failed); nothing more is taken.
     public struct Closed: Error {}
 
@@ -23,6 +23,8 @@ public final class ByteChannel: CSVByteSource, @unchecked Sendable {
     private var ended = false
     private var failure: String?
     private var readerClosed = false
+    /// An async reader suspended until bytes, the end or a failure arrive.
+    private var waitingReader: CheckedContinuation<Void, Never>?
     /// A sender suspended until there is room (or the reader closes).
     private var waitingSender: CheckedContinuation<Void, Never>?
     /// The name the reader's messages use.
@@ -80,22 +82,12 @@ public final class ByteChannel: CSVByteSource, @unchecked Sendable {
         condition.unlock()
     }
 
-    /// The input ended here.
-    public func finish() {
-        condition.lock()
-        ended = true
-        condition.broadcast()
-        condition.unlock()
-    }
+    /// The input (or output) ended here.
+    public func finish() { end(failure: nil) }
 
-    /// The input broke off (the client went away, the body was shorter than announced).
-    public func fail(reason: String) {
-        condition.lock()
-        if failure == nil { failure = reason }
-        ended = true
-        condition.broadcast()
-        condition.unlock()
-    }
+    /// The input broke off (the client went away, the body was shorter than announced), or
+    /// the writer failed: the reader gets the bytes before, then the failure.
+    public func fail(reason: String) { end(failure: reason) }
 
     /// The reader is done: a waiting sender is released and later sends throw `Closed`.
     public func closeReading() {
@@ -103,6 +95,7 @@ public final class ByteChannel: CSVByteSource, @unchecked Sendable {
         readerClosed = true
         chunks = []
         buffered = 0
+        condition.broadcast()
         let sender = waitingSender
         waitingSender = nil
         condition.unlock()
@@ -128,5 +121,80 @@ public final class ByteChannel: CSVByteSource, @unchecked Sendable {
         condition.unlock()
         sender?.resume()
         return n
+    }
+
+    // MARK: The other way: a blocking writer (an export's thread), an async reader (a response).
+
+    /// Appends `bytes`, blocking while the pipe is full; throws once the reader is gone.
+    public func write(_ bytes: [UInt8]) throws(CSVError) {
+        guard !bytes.isEmpty else { return }
+        condition.lock()
+        while buffered >= capacity && !readerClosed { condition.wait() }
+        if readerClosed {
+            condition.unlock()
+            throw .writeFailed(path: name, reason: "the client went away")
+        }
+        chunks.append(bytes)
+        buffered += bytes.count
+        let reader = waitingReader
+        waitingReader = nil
+        condition.unlock()
+        reader?.resume()
+    }
+
+    /// The writer broke off (its reason is for the server's log, never for the client).
+    public struct Broken: Error { public var reason: String }
+
+    private func end(failure reason: String?) {
+        condition.lock()
+        // The first end counts: a failure after a clean end changes nothing.
+        guard !ended else { condition.unlock(); return }
+        failure = reason
+        ended = true
+        condition.broadcast()
+        let reader = waitingReader
+        waitingReader = nil
+        condition.unlock()
+        reader?.resume()
+    }
+
+    /// The next chunk, or nil at the end; throws `Broken` when the writer failed.
+    public func next() async throws -> [UInt8]? {
+        while true {
+            switch take() {
+            case let .chunk(bytes): return bytes
+            case .end: return nil
+            case let .broken(reason): throw Broken(reason: reason)
+            case .empty:
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in parkReader(continuation) }
+            }
+        }
+    }
+
+    private enum Take { case chunk([UInt8]), end, broken(String), empty }
+
+    private func take() -> Take {
+        condition.lock()
+        defer { condition.unlock() }
+        if !chunks.isEmpty {
+            var bytes = chunks.removeFirst()
+            if head > 0 { bytes.removeFirst(head); head = 0 }
+            buffered -= bytes.count
+            condition.broadcast()
+            return .chunk(bytes)
+        }
+        if ended { return failure.map { .broken($0) } ?? .end }
+        return .empty
+    }
+
+    private func parkReader(_ continuation: CheckedContinuation<Void, Never>) {
+        condition.lock()
+        if !chunks.isEmpty || ended {
+            condition.unlock()
+            continuation.resume()
+            return
+        }
+        waitingReader = continuation
+        condition.unlock()
     }
 }

@@ -704,12 +704,22 @@ func csvIsValidUTF8(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
 
 // MARK: - Writer
 
+/// Where a `CSVWriter` puts its bytes when not in a file: another thread takes them (an HTTP
+/// response, see `ByteChannel`). `write` may block until there is room.
+public protocol ByteSink: AnyObject, Sendable {
+    func write(_ bytes: [UInt8]) throws(CSVError)
+    /// The output is complete.
+    func finish() throws(CSVError)
+}
+
 /// Buffered CSV writer. Rows end with LF; fields are quoted only when needed.
 public final class CSVWriter {
     /// Output of an in-memory writer (`init()`); empty for file writers.
     public private(set) var bytes: [UInt8] = []
     public let path: String
-    private let fd: Int32            // -1 for in-memory
+    private let fd: Int32            // -1 for in-memory (and for a sink)
+    /// Where the bytes go when not to `fd` (an HTTP response, see `ByteSink`).
+    private var sink: (any ByteSink)?
     private var buffer: [UInt8] = []
     private var closed = false
     private static let flushThreshold = 1 << 16
@@ -740,6 +750,16 @@ public final class CSVWriter {
         }
     }
 
+    /// Writes UTF-8 rows with commas to `sink` (named `name` in messages), in blocks.
+    public init(sink: any ByteSink, name: String) {
+        fd = -1
+        path = name
+        self.sink = sink
+        delimiter = csvComma
+        encoding = .utf8
+        buffer.reserveCapacity(Self.flushThreshold + 4096)
+    }
+
     /// In-memory writer (UTF-8, commas); read the result from `bytes`.
     public init() {
         fd = -1
@@ -759,7 +779,7 @@ public final class CSVWriter {
     /// not an empty line (which readers skip). An empty array writes an empty line.
     public func write(_ fields: [String]) throws(CSVError) {
         if closed { throw .writeFailed(path: path, reason: "writer is closed") }
-        if fd < 0 {
+        if fd < 0 && sink == nil {
             Self.appendRow(fields, delimiter: delimiter, to: &bytes)
         } else {
             Self.appendRow(fields, delimiter: delimiter, to: &buffer)
@@ -770,7 +790,7 @@ public final class CSVWriter {
     /// Appends rows already encoded by `encodeRow` (so encoding can run on other threads).
     public func write(encoded rows: [UInt8]) throws(CSVError) {
         if closed { throw .writeFailed(path: path, reason: "writer is closed") }
-        if fd < 0 {
+        if fd < 0 && sink == nil {
             bytes.append(contentsOf: rows)
         } else {
             buffer.append(contentsOf: rows)
@@ -787,6 +807,11 @@ public final class CSVWriter {
     public func close() throws(CSVError) {
         if closed { return }
         closed = true
+        if let sink {
+            try flush()
+            try sink.finish()
+            return
+        }
         if fd < 0 { return }
         var failure: CSVError?
         do { try flush() } catch { failure = error }
@@ -812,6 +837,11 @@ public final class CSVWriter {
         } else if !rawOutput.isEmpty {
             buffer.insert(contentsOf: rawOutput, at: 0)
             rawOutput = []
+        }
+        if let sink {
+            if !buffer.isEmpty { try sink.write(buffer) }
+            buffer.removeAll(keepingCapacity: true)
+            return
         }
         buffer.withUnsafeBytes { raw in
             guard var p = raw.baseAddress else { return }

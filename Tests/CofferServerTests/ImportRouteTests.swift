@@ -163,3 +163,54 @@ import Glibc
         return String(decoding: received, as: UTF8.self)
     }
 }
+
+/// `POST /v1/export/view` on a real loopback port: the role's view as streamed CSV, one audit
+/// entry committed before it, refusals as JSON before the stream.
+@Suite struct ExportRouteTests {
+    @Test func theViewIsStreamedAsCSVWithOneAuditEntry() async throws {
+        let fixture = try TestVault()
+        var text = "customer_ref,full_name,email,country\n"
+        for i in 1...5_000 { text += "CUS-\(i),Customer \(i),c\(i)@example.com,GB\n" }
+        _ = try fixture.vault.importCSV(.customers, path: try fixture.file("c.csv", text), session: fixture.admin)
+        let analyst = try fixture.vault.addUser(name: "ana", role: "analyst", by: fixture.admin)
+        let sales = try fixture.vault.addUser(name: "sam", role: "sales", by: fixture.admin)
+        let admin = fixture.adminToken
+        let service = try await VaultService.open(at: fixture.vaultPath, credentials: RootCredentials(keyFile: fixture.keyPath))
+        let log = CapturedLog()
+        let app = try CofferServer.makeApplication(service: service, configuration: try ServerConfiguration(listen: .init(host: "127.0.0.1", port: 0)),
+                                                   logger: log.logger)
+        let before = try fixture.vault.auditEntries(AuditQuery()).filter { $0.action == .export }.count
+        // The file export of the same view, for comparison: the two adapters give the same bytes.
+        let file = fixture.directory + "/analyst.csv"
+        let analystSession = try fixture.vault.authenticate(token: analyst)
+        try fixture.vault.exportView(to: file, session: analystSession, purpose: "qualification")
+        let expected = try String(contentsOfFile: file, encoding: .utf8)
+        try await app.test(.live) { client in
+            let streamed = try await client.execute(uri: "/v1/export/view", method: .post,
+                                                    headers: ServerTests.headers(token: analyst, purpose: "qualification"), body: ByteBuffer(string: "{}"))
+            #expect(streamed.status == .ok)
+            #expect(streamed.headers[.contentType]?.hasPrefix("text/csv") == true)
+            #expect(streamed.headers[.transferEncoding] == "chunked")
+            let body = String(buffer: streamed.body ?? .init())
+            #expect(body == expected)
+            #expect(body.split(separator: "\n").count == 5_001)
+            #expect(!body.contains("c17@example.com"), "the analyst's view holds no email")
+
+            // An admin may stream another role's view; sales may not, and the refusal is JSON.
+            let other = try await client.execute(uri: "/v1/export/view", method: .post, headers: ServerTests.headers(token: admin, purpose: "operations"),
+                                                 body: ByteBuffer(string: #"{"role": "analyst"}"#))
+            #expect(other.status == .ok)
+            let denied = try await client.execute(uri: "/v1/export/view", method: .post, headers: ServerTests.headers(token: sales, purpose: "prospecting"),
+                                                  body: ByteBuffer(string: #"{"role": "admin"}"#))
+            #expect(denied.status == .forbidden && denied.headers[.contentType] == "application/json")
+            let noPurpose = try await client.execute(uri: "/v1/export/view", method: .post, headers: ServerTests.headers(token: analyst), body: ByteBuffer(string: "{}"))
+            #expect(noPurpose.status == .forbidden)
+            let unknown = try await client.execute(uri: "/v1/export/view", method: .post, headers: ServerTests.headers(token: analyst, purpose: "qualification"),
+                                                   body: ByteBuffer(string: #"{"path": "/etc/passwd"}"#))
+            #expect(unknown.status == .unprocessableContent)
+        }
+        let exports = try fixture.vault.auditEntries(AuditQuery()).filter { $0.action == .export && $0.outcome == .ok }
+        #expect(exports.count == before + 3, "the file export and the two streams, one entry each")
+        for secret in ["c17@example.com", analyst, admin] { #expect(!log.text.contains(secret)) }
+    }
+}

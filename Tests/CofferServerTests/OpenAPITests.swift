@@ -30,8 +30,8 @@ import Yams
 
     @Test func everyRouteIsDocumentedAndNothingElse() throws {
         let paths = try #require(try Self.document()["paths"] as? [String: Any])
-        #expect(Set(paths.keys) == Set(RequestRoutes.paths + ImportRoutes.paths + ["/healthz", "/readyz", "/v1/openapi.yaml"]))
-        for path in RequestRoutes.paths + ImportRoutes.paths {
+        #expect(Set(paths.keys) == Set(RequestRoutes.paths + ImportRoutes.paths + ExportRoutes.paths + ["/healthz", "/readyz", "/v1/openapi.yaml"]))
+        for path in RequestRoutes.paths + ImportRoutes.paths + ExportRoutes.paths {
             let item = try #require(paths[path] as? [String: Any])
             #expect(item.keys.sorted() == ["post"], "\(path) is POST only")
         }
@@ -53,6 +53,16 @@ import Yams
             let properties = Set((schema["properties"] as? [String: Any] ?? [:]).keys)
             #expect(properties == request.fields, "\(request.route): document \(properties.sorted()), request \(request.fields.sorted())")
         }
+    }
+
+    @Test func theExportStreamsCSVAndTakesTheFieldsTheRouteReads() throws {
+        let paths = try #require(try Self.document()["paths"] as? [String: Any])
+        let post = try #require((paths["/v1/export/view"] as? [String: Any])?["post"] as? [String: Any])
+        let schema = try #require((((post["requestBody"] as? [String: Any])?["content"] as? [String: Any])?["application/json"] as? [String: Any])?["schema"] as? [String: Any])
+        #expect(Set((schema["properties"] as? [String: Any] ?? [:]).keys) == ExportRoutes.viewFields)
+        #expect(schema["additionalProperties"] as? Bool == false)
+        let ok = try #require((post["responses"] as? [String: Any])?["200"] as? [String: Any])
+        #expect((ok["content"] as? [String: Any])?.keys.sorted() == ["text/csv"])
     }
 
     /// The streamed imports take a CSV body, and their query parameters are exactly the ones the route reads.

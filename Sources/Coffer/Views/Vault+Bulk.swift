@@ -17,6 +17,13 @@ public struct PrivacyReport: Sendable, Equatable, Codable {
     public var classesSmallerThanK: Int
 }
 
+/// Where an export's CSV goes: a file (mode 0600 from creation, the output checks), or a
+/// `ByteSink` (an HTTP response), named for messages.
+public enum ExportDestination: Sendable {
+    case file(String)
+    case sink(any ByteSink, name: String)
+}
+
 extension Vault {
     /// Customers per parallel decrypt batch in bulk scans.
     static let scanBatchSize = 2_000
@@ -62,15 +69,32 @@ extension Vault {
     @discardableResult
     package func exportView(role name: String? = nil, to path: String, session: Session, purpose: String? = nil,
                            progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> Int {
+        try exportView(role: name, to: .file(path), session: session, purpose: purpose, progress: progress)
+    }
+
+    /// `exportView` to a file (its checks, mode 0600 from creation, removed on failure) or to a
+    /// byte sink (an HTTP response): one export, two adapters. Refusals come before the audit
+    /// entry and the entry before the first byte, whichever the destination.
+    @discardableResult
+    package func exportView(role name: String? = nil, to destination: ExportDestination, session: Session, purpose: String? = nil,
+                           progress: ((WorkProgress) -> Void)? = nil) throws(VaultError) -> Int {
         let role = try targetRole(name, session: session, action: .export, actionName: .export, purpose: purpose)
         let positions = schema.fields.indices.filter { role.view(of: schema.fields[$0].name) != .redacted }
-        try checkOutputFile(path)
+        if case let .file(path) = destination { try checkOutputFile(path) }
         let ids = try allCustomerIDs()
         let lastID = ids.last ?? 0
         try audit(.user(session), .export, purpose: purpose,
                   fields: positions.map { schema.fields[$0].name }, customers: ids, detail: "view of role \(role.name)")
         let writer: CSVWriter
-        do { writer = try CSVWriter(path: path) } catch { throw .file(error) }
+        let path: String?
+        switch destination {
+        case let .file(file):
+            do { writer = try CSVWriter(path: file) } catch { throw .file(error) }
+            path = file
+        case let .sink(sink, name):
+            writer = CSVWriter(sink: sink, name: name)
+            path = nil
+        }
         // From here on the file is ours: on failure it is removed rather than left half-written.
         do {
             try writer.write(positions.map { schema.fields[$0].name })
@@ -91,10 +115,10 @@ extension Vault {
             try writer.close()
             return written
         } catch let error as CSVError {
-            try? FileManager.default.removeItem(atPath: path)
+            if let path { try? FileManager.default.removeItem(atPath: path) }
             throw .file(error)
         } catch {
-            try? FileManager.default.removeItem(atPath: path)
+            if let path { try? FileManager.default.removeItem(atPath: path) }
             throw VaultError(wrapping: error)
         }
     }

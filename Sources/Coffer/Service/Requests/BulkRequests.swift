@@ -1,3 +1,4 @@
+import CofferSupport
 import Foundation
 
 /// Exactly what a role sees of every customer, written to a CSV file (mode 0600). Requires
@@ -6,10 +7,19 @@ public struct ExportView: VaultRequest {
     /// The role whose view to write; nil: the caller's own.
     public var role: String?
     public var path: String
+    /// Set by `init(role:streamingTo:)`: the CSV goes there instead of `path`.
+    public var sink: (any ByteSink)?
 
     public init(role: String? = nil, to path: String) {
         self.role = role
         self.path = path
+    }
+
+    /// The same export, streamed to `sink` (an HTTP response) rather than written to a file.
+    public init(role: String? = nil, streamingTo sink: any ByteSink) {
+        self.role = role
+        path = "view.csv"
+        self.sink = sink
     }
 
     /// What was written.
@@ -19,7 +29,8 @@ public struct ExportView: VaultRequest {
     }
 
     public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> Response {
-        let count = try vault.exportView(role: role, to: path, session: caller.session, purpose: caller.purpose, progress: progress)
+        let destination: ExportDestination = sink.map { .sink($0, name: path) } ?? .file(path)
+        let count = try vault.exportView(role: role, to: destination, session: caller.session, purpose: caller.purpose, progress: progress)
         return Response(customers: count, role: role ?? caller.session.role)
     }
 }
