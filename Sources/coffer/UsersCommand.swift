@@ -16,10 +16,22 @@ struct UsersCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
         @Argument(help: "User name (lowercase letters, digits, '.', '_', '-').") var name: String
         @Option(help: "Role from the policy in force.") var role: String
+        @Option(help: ArgumentHelp("Refuse the user's tokens after this many days (e.g. 90d).", valueName: "days")) var expiresIn: String?
+
+        func validate() throws {
+            if let expiresIn, Self.days(expiresIn) == nil { throw ValidationError("--expires-in takes a number of days, 1 to 3650, such as 90d") }
+        }
+
+        static func days(_ text: String) -> Int? {
+            let digits = text.hasSuffix("d") ? String(text.dropLast()) : text
+            guard let days = Int(digits), (1...3650).contains(days) else { return nil }
+            return days
+        }
 
         func run() async throws {
             let (service, caller) = try await auth.caller(vault)
-            try printToken(try await service.perform(AddUser(name: name, role: role), as: caller), json: output.json)
+            let request = AddUser(name: name, role: role, expiresInDays: expiresIn.flatMap(Self.days))
+            try printToken(try await service.perform(request, as: caller), json: output.json)
         }
     }
 
