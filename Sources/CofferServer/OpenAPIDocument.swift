@@ -272,7 +272,18 @@ paths:
     post:
       operationId: addUser
       summary: Adds a user; its token is in the answer, once (requires manage_users).
-      requestBody: { $ref: "#/components/requestBodies/NameAndRole" }
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [name, role]
+              properties:
+                name: { $ref: "#/components/schemas/UserName" }
+                role: { type: string }
+                expires_in_days: { type: integer, minimum: 1, maximum: 3650, description: "the user's tokens are refused after this many days" }
       responses:
         "200": { $ref: "#/components/responses/UserToken" }
         default: { $ref: "#/components/responses/Error" }

@@ -16,10 +16,22 @@ struct UsersCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
         @Argument(help: "User name (lowercase letters, digits, '.', '_', '-').") var name: String
         @Option(help: "Role from the policy in force.") var role: String
+        @Option(help: ArgumentHelp("Refuse the user's tokens after this many days (e.g. 90d).", valueName: "days")) var expiresIn: String?
+
+        func validate() throws {
+            if let expiresIn, Self.days(expiresIn) == nil { throw ValidationError("--expires-in takes a number of days, 1 to 3650, such as 90d") }
+        }
+
+        static func days(_ text: String) -> Int? {
+            let digits = text.hasSuffix("d") ? String(text.dropLast()) : text
+            guard let days = Int(digits), (1...3650).contains(days) else { return nil }
+            return days
+        }
 
         func run() async throws {
             let connection = try await auth.connect(vault)
-            try printToken(try await connection.perform(AddUser(name: name, role: role)), json: output.json)
+            let request = AddUser(name: name, role: role, expiresInDays: expiresIn.flatMap(Self.days))
+            try printToken(try await connection.perform(request), json: output.json)
         }
     }
 
@@ -91,8 +103,7 @@ struct UsersCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (service, caller) = try await auth.caller(vault)
-            try printToken(try await service.perform(RotateOwnToken(), as: caller), json: output.json)
+            try printToken(try await auth.connect(vault).perform(RotateOwnToken()), json: output.json)
         }
     }
 }

@@ -35,7 +35,7 @@ import Testing
     @Test func aTokenIssuedBeforeIdsWereInTokensWorksUntilRotated() async throws {
         let old = "coffer_" + (try SecureRandom.bytes(32)).hexString
         try fixture.vault.store.write { tx in
-            _ = try tx.insertUser(name: "legacy", role: "sales", tokenHash: Vault.tokenHash(old), createdAt: 0)
+            _ = try tx.insertUser(name: "legacy", role: "sales", tokenHash: Vault.tokenHash(old), createdAt: 0, expiresAt: nil)
             try fixture.vault.sealUserRow(named: "legacy", in: tx)
         }
         let session = try await service.authenticate(token: old)
@@ -72,5 +72,25 @@ import Testing
         #expect(!entries.contains { $0.detail.contains(secret) || $0.actor.contains(secret) })
         // Sam's real token is unaffected.
         #expect(try await service.authenticate(token: sam.token).name == "sam")
+    }
+
+    @Test func anExpiredUserIsRefusedLikeARevokedOneAndAudited() async throws {
+        let admin = Caller(session: try await service.authenticate(token: fixture.adminToken), purpose: nil)
+        let sam = try await service.perform(AddUser(name: "sam", role: "sales", expiresInDays: 90), as: admin)
+        let session = try await service.authenticate(token: sam.token)
+        await #expect(throws: VaultError.invalidInput("expiry must be 1 to 3650 days")) {
+            _ = try await service.perform(AddUser(name: "eve", role: "sales", expiresInDays: 0), as: admin)
+        }
+        // The expiry is covered by the row's MAC: moved by SQL, the row is refused.
+        try await fixture.vault.database.write { db in try db.execute(sql: "UPDATE users SET expires_at = expires_at + 86400 WHERE name = 'sam'") }
+        await #expect(throws: VaultError.notAuthenticated) { _ = try await service.authenticate(token: sam.token) }
+        // Time passes: the expiry is in the past (resealed as coffer would have written it).
+        try await fixture.vault.database.write { db in try db.execute(sql: "UPDATE users SET expires_at = 1000 WHERE name = 'sam'") }
+        try fixture.vault.store.write { tx in try fixture.vault.sealUserRow(named: "sam", in: tx) }
+        await #expect(throws: VaultError.notAuthenticated) { _ = try await service.authenticate(token: sam.token) }
+        await #expect(throws: VaultError.notAuthenticated) { _ = try await service.perform(WhoAmI(), as: Caller(session: session, purpose: nil)) }
+        let denied = try fixture.vault.auditEntries(AuditQuery()).filter { $0.outcome == .denied && $0.actor == "sam" }
+        #expect(denied.contains { $0.action == .authenticate && $0.detail == "expired user" })
+        #expect(denied.contains { $0.action == .authorize && $0.detail == "expired user" })
     }
 }

@@ -20,7 +20,9 @@ struct StateMAC {
         try mac.authenticate(Array("policy-version\u{1F}\(id)\u{1F}\(appliedAt)\u{1F}".utf8) + Array(yaml.utf8))
     }
 
-    func user(id: Int64, name: String, role: String, tokenHash: [UInt8], revokedAt: Int64?) throws(CryptoError) -> [UInt8] {
-        try mac.authenticate(Array("user\u{1F}\(id)\u{1F}\(name)\u{1F}\(role)\u{1F}\(tokenHash.hexString)\u{1F}\(revokedAt.map(String.init) ?? "-")".utf8))
+    /// An expiry is covered only when set, so rows written before expiry existed still verify.
+    func user(id: Int64, name: String, role: String, tokenHash: [UInt8], revokedAt: Int64?, expiresAt: Int64?) throws(CryptoError) -> [UInt8] {
+        let expiry = expiresAt.map { "\u{1F}expires\u{1F}\($0)" } ?? ""
+        return try mac.authenticate(Array("user\u{1F}\(id)\u{1F}\(name)\u{1F}\(role)\u{1F}\(tokenHash.hexString)\u{1F}\(revokedAt.map(String.init) ?? "-")\(expiry)".utf8))
     }
 }

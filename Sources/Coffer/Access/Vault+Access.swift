@@ -17,8 +17,8 @@ extension Vault {
     /// revoked, or whose role changed, since it was opened acts with what is true now.
     func rolePolicy(_ session: Session) throws(VaultError) -> RolePolicy {
         let current = try store.read { tx in try tx.user(id: session.userID) }
-        guard let current, current.revokedAt == nil, try userRowIsIntact(current) else {
-            try audit(.user(session), .authorize, outcome: .denied, detail: "revoked user")
+        guard let current, current.revokedAt == nil, !current.isExpired, try userRowIsIntact(current) else {
+            try audit(.user(session), .authorize, outcome: .denied, detail: current?.isExpired == true ? "expired user" : "revoked user")
             throw .notAuthenticated
         }
         let roleName = current.role

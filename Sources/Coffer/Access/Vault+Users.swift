@@ -32,8 +32,9 @@ extension Vault {
     }
 
     /// Inserts user `name` and gives it its first token (which names the new row's id).
-    private func insertUser(name: String, role: String, in tx: any StoreWriting) throws -> String {
-        let id = try tx.insertUser(name: name, role: role, tokenHash: Self.placeholderHash(), createdAt: Int64(Date().timeIntervalSince1970))
+    private func insertUser(name: String, role: String, expiresAt: Int64? = nil, in tx: any StoreWriting) throws -> String {
+        let id = try tx.insertUser(name: name, role: role, tokenHash: Self.placeholderHash(), createdAt: Int64(Date().timeIntervalSince1970),
+                                   expiresAt: expiresAt)
         let token = try Self.newToken(forUser: id)
         _ = try tx.replaceUserToken(name: name, tokenHash: Self.tokenHash(token))
         return token
@@ -72,19 +73,27 @@ extension Vault {
             try audit(.named(name, role: role), .authenticate, outcome: .denied, detail: "revoked user")
             throw .notAuthenticated
         }
+        guard !user.isExpired else {
+            try audit(.named(name, role: role), .authenticate, outcome: .denied, detail: "expired user")
+            throw .notAuthenticated
+        }
         return Session(userID: user.id, name: name, role: role)
     }
 
-    /// Adds a user with `role` and returns its one-time token.
-    package func addUser(name: String, role: String, by session: Session) throws(VaultError) -> String {
+    /// Adds a user with `role` and returns its one-time token. With `expiresInDays`, the user's
+    /// tokens (this one and any later reset or rotation) are refused from then on, like a revoked
+    /// user's; the expiry is covered by the row's MAC.
+    package func addUser(name: String, role: String, expiresInDays: Int? = nil, by session: Session) throws(VaultError) -> String {
         try Self.validateUserName(name)
+        if let days = expiresInDays, !(1...3650).contains(days) { throw .invalidInput("expiry must be 1 to 3650 days") }
+        let expiresAt = expiresInDays.map { Int64(Date().timeIntervalSince1970) + Int64($0) * 86_400 }
         try authorize(session, .manageUsers, action: .userAdd, detail: "user \(name)")
         try requireRole(role)
         return try store.write { tx in
             if try tx.user(name: name) != nil { throw VaultError.userExists(name) }
-            let token = try self.insertUser(name: name, role: role, in: tx)
+            let token = try self.insertUser(name: name, role: role, expiresAt: expiresAt, in: tx)
             try self.sealUserRow(named: name, in: tx)
-            try self.audit(.user(session), .userAdd, detail: "user \(name) role \(role)", in: tx)
+            try self.audit(.user(session), .userAdd, detail: "user \(name) role \(role)" + (expiresInDays.map { " expires in \($0) days" } ?? ""), in: tx)
             return token
         }
     }
@@ -189,7 +198,7 @@ extension Vault {
     func refuseRemovingLastManager(_ user: UserRecord, in tx: any StoreReading) throws {
         guard policy[user.role]?.allows(.manageUsers) == true else { return }
         let others = try tx.users().filter { other in
-            other.id != user.id && other.revokedAt == nil && policy[other.role]?.allows(.manageUsers) == true
+            other.id != user.id && other.revokedAt == nil && !other.isExpired && policy[other.role]?.allows(.manageUsers) == true
                 && (try? userRowIsIntact(other)) == true
         }
         if others.isEmpty { throw VaultError.wouldLockOut(.lastManager(user.name)) }
@@ -199,17 +208,24 @@ extension Vault {
     func sealUserRow(named name: String, in tx: any StoreWriting) throws {
         guard let user = try tx.user(name: name) else { return }
         try tx.setUserMAC(id: user.id, mac: StateMAC(keyRing: keyRing).user(id: user.id, name: user.name, role: user.role,
-                                                                            tokenHash: user.tokenHash, revokedAt: user.revokedAt))
+                                                                            tokenHash: user.tokenHash, revokedAt: user.revokedAt, expiresAt: user.expiresAt))
     }
 
     /// Whether a user row is as coffer wrote it (its MAC verifies).
     package func userRowIsIntact(_ user: UserRecord) throws(VaultError) -> Bool {
         do {
             let expected = try StateMAC(keyRing: keyRing).user(id: user.id, name: user.name, role: user.role,
-                                                               tokenHash: user.tokenHash, revokedAt: user.revokedAt)
+                                                               tokenHash: user.tokenHash, revokedAt: user.revokedAt, expiresAt: user.expiresAt)
             return constantTimeEquals(expected, user.mac)
         } catch {
             throw .crypto(error)
         }
+    }
+}
+
+extension UserRecord {
+    /// Whether the user's expiry has passed (its tokens are refused like a revoked user's).
+    package var isExpired: Bool {
+        expiresAt.map { $0 <= Int64(Date().timeIntervalSince1970) } ?? false
     }
 }

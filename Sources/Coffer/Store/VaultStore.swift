@@ -142,7 +142,7 @@ package protocol StoreWriting: StoreReading {
     func replaceOutcome(customerID: Int64, sealed: [UInt8]) throws -> Bool
 
     /// Inserts a user and returns its id.
-    func insertUser(name: String, role: String, tokenHash: [UInt8], createdAt seconds: Int64) throws -> Int64
+    func insertUser(name: String, role: String, tokenHash: [UInt8], createdAt seconds: Int64, expiresAt: Int64?) throws -> Int64
     /// Changes a user's role; false if there is no such user.
     func setUserRole(name: String, role: String) throws -> Bool
     /// Revokes an active user; false if there is no active user of that name.
@@ -222,6 +222,8 @@ package struct UserRecord: Sendable {
     package var createdAt: Int64
     package var revokedAt: Int64?
     package var mac: [UInt8]
+    /// Seconds since 1970 UTC after which the user's tokens are refused; nil: never.
+    package var expiresAt: Int64? = nil
 }
 
 /// One policy text that was put in force, with the MAC that makes it trustworthy.
@@ -231,6 +233,8 @@ package struct PolicyVersionRecord: Sendable {
     package var digest: String
     package var yaml: [UInt8]
     package var mac: [UInt8]
+    /// Seconds since 1970 UTC after which the user's tokens are refused; nil: never.
+    package var expiresAt: Int64? = nil
 }
 
 /// One audit entry as stored, its columns borrowed from the store without copies: every buffer

@@ -29,18 +29,21 @@ public struct ShowPolicy: RemoteRequest {
 /// this once and never stored in clear.
 public struct AddUser: RemoteRequest {
     public static let route = "users/add"
-    public static let fields: Set<String> = ["name", "role"]
+    public static let fields: Set<String> = ["name", "role", "expires_in_days"]
 
     public var name: String
     public var role: String
+    /// Days after which the user's tokens are refused (1 to 3650); nil: no expiry.
+    public var expiresInDays: Int?
 
-    public init(name: String, role: String) {
+    public init(name: String, role: String, expiresInDays: Int? = nil) {
         self.name = name
         self.role = role
+        self.expiresInDays = expiresInDays
     }
 
     public func respond(in vault: Vault, as caller: Caller, progress: @escaping @Sendable (WorkProgress) -> Void) throws(VaultError) -> UserToken {
-        UserToken(name: name, role: role, token: try vault.addUser(name: name, role: role, by: caller.session))
+        UserToken(name: name, role: role, token: try vault.addUser(name: name, role: role, expiresInDays: expiresInDays, by: caller.session))
     }
 }
 

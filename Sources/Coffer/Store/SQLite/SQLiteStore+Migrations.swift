@@ -132,6 +132,11 @@ extension SQLiteStore {
                     BEGIN SELECT RAISE(ABORT, 'erasures is append-only'); END;
                 """)
         }
+        migrator.registerMigration("v5: user expiry") { db in
+            // Seconds since 1970 UTC after which the user's tokens are refused; NULL: no expiry.
+            // Covered by the row's MAC.
+            try db.execute(sql: "ALTER TABLE users ADD COLUMN expires_at INTEGER")
+        }
         return migrator
     }
 

@@ -318,12 +318,12 @@ package struct SQLiteTransaction: StoreWriting {
 
     // MARK: Users
 
-    private static let userColumns = "id, name, role, token_hash, created_at, revoked_at, mac"
+    private static let userColumns = "id, name, role, token_hash, created_at, revoked_at, mac, expires_at"
 
     private func users(sql: String, _ arguments: StatementArguments = []) throws -> [UserRecord] {
         try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
             UserRecord(id: row[0], name: row[1], role: row[2], tokenHash: [UInt8](row[3] as Data), createdAt: row[4], revokedAt: row[5],
-                       mac: [UInt8](row[6] as Data))
+                       mac: [UInt8](row[6] as Data), expiresAt: row[7])
         }
     }
 
@@ -343,9 +343,9 @@ package struct SQLiteTransaction: StoreWriting {
         try users(sql: "SELECT \(Self.userColumns) FROM users ORDER BY name")
     }
 
-    package func insertUser(name: String, role: String, tokenHash: [UInt8], createdAt seconds: Int64) throws -> Int64 {
-        try db.execute(sql: "INSERT INTO users (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)",
-                       arguments: [name, role, Data(tokenHash), seconds])
+    package func insertUser(name: String, role: String, tokenHash: [UInt8], createdAt seconds: Int64, expiresAt: Int64? = nil) throws -> Int64 {
+        try db.execute(sql: "INSERT INTO users (name, role, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [name, role, Data(tokenHash), seconds, expiresAt])
         return db.lastInsertedRowID
     }
 
