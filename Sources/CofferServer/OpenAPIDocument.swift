@@ -110,7 +110,7 @@ paths:
               properties:
                 email: { type: string }
                 phone: { type: string }
-                region: { type: string, description: "ISO 3166-1 alpha-2 region a national phone number is read in" }
+                region: { type: [string, "null"], description: "ISO 3166-1 alpha-2 region a national phone number is read in" }
               oneOf:
                 - required: [email]
                 - required: [phone]
@@ -191,7 +191,7 @@ paths:
               type: object
               additionalProperties: false
               properties:
-                region: { type: string, description: "ISO 3166-1 alpha-2 region national numbers are read in where the row and schema give none" }
+                region: { type: [string, "null"], description: "ISO 3166-1 alpha-2 region national numbers are read in where the row and schema give none" }
       responses:
         "200":
           description: Customers reindexed, numbers rewritten, and those that could not be normalized.
@@ -219,7 +219,7 @@ paths:
               additionalProperties: false
               required: [k]
               properties:
-                role: { type: string, description: "the role whose view to check; absent: the caller's own" }
+                role: { type: [string, "null"], description: "the role whose view to check; absent: the caller's own" }
                 k: { type: integer, minimum: 1 }
       responses:
         "200":
@@ -283,7 +283,7 @@ paths:
               properties:
                 name: { $ref: "#/components/schemas/UserName" }
                 role: { type: string }
-                expires_in_days: { type: integer, minimum: 1, maximum: 3650, description: "the user's tokens are refused after this many days" }
+                expires_in_days: { type: [integer, "null"], minimum: 1, maximum: 3650, description: "the user's tokens are refused after this many days" }
       responses:
         "200": { $ref: "#/components/responses/UserToken" }
         default: { $ref: "#/components/responses/Error" }
@@ -487,7 +487,7 @@ paths:
               type: object
               additionalProperties: false
               properties:
-                role: { type: string, description: "The role whose view to stream; absent: the caller's own." }
+                role: { type: [string, "null"], description: "The role whose view to stream; absent: the caller's own." }
       responses:
         "200":
           description: The view, one column per visible field in schema order.
